@@ -1,0 +1,1 @@
+/* datemath.c - placeholder, being written. */

@@ -1,0 +1,1 @@
+/* evtime.c - placeholder, being written. */

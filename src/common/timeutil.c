@@ -1,0 +1,1 @@
+/* timeutil.c - placeholder, being written. */

@@ -1,0 +1,87 @@
+/* util.c - small helpers: task ids, glob matching, bounded number parsing. */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/random.h>
+
+#include "common/util.h"
+
+int
+util_task_id(char out[TASK_ID_LEN + 1])
+{
+	static const char b64[] =
+	    "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
+	unsigned char r[17];
+	size_t got = 0;
+	ssize_t n;
+
+	while (got < 16) {
+		n = getrandom(r + got, 16 - got, 0);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			return -1;
+		got += (size_t)n;
+	}
+	r[16] = 0;
+	/* 16 bytes -> 22 characters: 5 groups of 3 bytes + 1 byte. */
+	for (int i = 0, o = 0; i < 18 && o < TASK_ID_LEN; i += 3) {
+		uint32_t v = (uint32_t)r[i] << 16 |
+		    (uint32_t)(i + 1 < 17 ? r[i + 1] : 0) << 8 |
+		    (uint32_t)(i + 2 < 17 ? r[i + 2] : 0);
+		for (int k = 18; k >= 0 && o < TASK_ID_LEN; k -= 6)
+			out[o++] = b64[(v >> k) & 63];
+	}
+	out[TASK_ID_LEN] = '\0';
+	return 0;
+}
+
+int
+util_task_id_ok(const char *s)
+{
+	size_t n = strlen(s);
+
+	if (n < TASK_ID_LEN || n > 64)
+		return 0;
+	return strspn(s, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
+	    "0123456789-_") == n;
+}
+
+int
+util_glob(const char *p, const char *s)
+{
+	const char *star = NULL, *back = NULL;
+
+	while (*s) {
+		if (*p == '*') {
+			star = ++p;
+			back = s;
+		} else if (*p == *s) {
+			p++;
+			s++;
+		} else if (star) {
+			p = star;
+			s = ++back;
+		} else
+			return 0;
+	}
+	while (*p == '*')
+		p++;
+	return *p == '\0';
+}
+
+int
+util_parse_i64(const char *s, int64_t min, int64_t max, int64_t *out)
+{
+	char *end;
+	long long v;
+
+	if (*s == '\0' || (*s != '-' && (*s < '0' || *s > '9')))
+		return -1;
+	errno = 0;
+	v = strtoll(s, &end, 10);
+	if (errno || *end != '\0' || v < min || v > max)
+		return -1;
+	*out = v;
+	return 0;
+}

@@ -1,0 +1,25 @@
+/* util.h - small helpers: task ids, glob matching, bounded number parsing. */
+#ifndef AR_UTIL_H
+#define AR_UTIL_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#define TASK_ID_LEN 22	/* 128 random bits, base64url, no padding */
+
+/* Writes a new task id (TASK_ID_LEN chars + NUL) from getrandom(2) into out.
+ * Returns 0, or -1 when the random source fails. */
+int util_task_id(char out[TASK_ID_LEN + 1]);
+/* Returns 1 when s looks like a task id (22..64 chars of [A-Za-z0-9_-]). */
+int util_task_id_ok(const char *s);
+
+/* Returns 1 when name matches pattern, where '*' matches any run. */
+int util_glob(const char *pattern, const char *name);
+
+/*
+ * Parses all of s as a decimal integer in [min, max]. Returns 0 and *out, or
+ * -1 (not a number, trailing garbage, out of range).
+ */
+int util_parse_i64(const char *s, int64_t min, int64_t max, int64_t *out);
+
+#endif

@@ -1,0 +1,1 @@
+/* lexer.c - placeholder, being written. */

@@ -1,0 +1,106 @@
+/* sml.h - the SML query language: parse tree and the streaming executor. */
+#ifndef AR_SML_H
+#define AR_SML_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+struct evstore;
+
+/* A syntax or semantic error with its place in the query text. */
+struct sml_error {
+	char se_msg[256];	/* "expected ')' at line 1, column 31" style */
+	int se_line;		/* 1-based */
+	int se_column;		/* 1-based, in characters */
+	size_t se_position;	/* 0-based character offset */
+};
+
+/* Bounds the parser enforces (values come from the configuration). */
+struct sml_limits {
+	int64_t sl_max_qsize;		/* limits.max_qsize */
+	size_t sl_max_query_bytes;	/* limits.max_query_bytes */
+};
+
+enum sml_cmd_kind {
+	SML_CMD_SOURCE,
+	SML_CMD_MAKERESULTS,
+};
+
+/* source <pattern>[,<pattern>...] [qsize=n] [earliest=t] [latest=t] */
+struct sml_source {
+	char **ss_patterns;	/* index patterns, '*' wildcards */
+	size_t ss_npatterns;
+	int64_t ss_qsize;	/* -1 when not given */
+	char *ss_earliest;	/* date math text, NULL when not given */
+	char *ss_latest;
+};
+
+/* makeresults [count=n] [shownumbers=bool] */
+struct sml_makeresults {
+	int64_t sm_count;	/* default 1 */
+	int sm_shownumbers;	/* default 0 */
+};
+
+struct sml_command {
+	enum sml_cmd_kind sc_kind;
+	const char *sc_name;	/* static: "source", "makeresults" */
+	size_t sc_off;		/* byte offset of the command in the query */
+	size_t sc_len;		/* byte length of its text, trimmed */
+	union {
+		struct sml_source source;
+		struct sml_makeresults makeresults;
+	} sc_u;
+};
+
+struct sml_query {
+	struct sml_command *sq_cmds;
+	size_t sq_ncmds;
+	char *sq_text;		/* copy of the query text */
+};
+
+/*
+ * Parses len bytes of text. Returns 0 and a query in *out that the caller
+ * frees with sml_query_free(), or -1 and fills err. A query of only white
+ * space/comments is an error ("empty query"). Commands of spec/sml.md that
+ * this version does not run yet are rejected naming the command.
+ */
+int sml_parse(const char *text, size_t len, const struct sml_limits *lim,
+    struct sml_query **out, struct sml_error *err);
+void sml_query_free(struct sml_query *);
+
+/* Task log levels used by sml_ctx.log. */
+enum sml_log_level { SML_LOG_DEBUG, SML_LOG_INFO, SML_LOG_WARN, SML_LOG_ERROR };
+
+/*
+ * What the executor needs from its caller (the runner's executor process, or
+ * the `asyncreq query` command). Callbacks return 0 to go on; nonzero stops.
+ */
+struct sml_ctx {
+	struct evstore *sx_events;	/* may be NULL for makeresults only */
+	int64_t sx_now;			/* the task's fixed now, ms */
+	int64_t sx_range_start;		/* inclusive, ms */
+	int64_t sx_range_end;		/* exclusive, ms */
+	const char *sx_dt_field;	/* the task's dtFieldName */
+	void *sx_arg;
+	/* One result: JSON object text, len bytes. Nonzero: stop (error). */
+	int (*sx_emit)(void *arg, const char *json, size_t len);
+	/* One task log line. */
+	void (*sx_log)(void *arg, enum sml_log_level, const char *msg);
+	/*
+	 * Called at least every 1000 events and every 50 ms with the events
+	 * scanned so far and a progress in [0, 1]. Nonzero: stop (cancel).
+	 */
+	int (*sx_poll)(void *arg, uint64_t scanned, double progress);
+};
+
+enum sml_run_result { SML_RUN_DONE = 0, SML_RUN_STOPPED = 1, SML_RUN_ERROR = -1 };
+
+/*
+ * Runs q. Returns SML_RUN_DONE when the query finished, SML_RUN_STOPPED when
+ * sx_poll or sx_emit asked to stop, or SML_RUN_ERROR with a reason in err.
+ * *scanned receives the number of events read from the store.
+ */
+enum sml_run_result sml_run(const struct sml_query *q, struct sml_ctx *ctx,
+    uint64_t *scanned, char *err, size_t errlen);
+
+#endif

@@ -1,0 +1,63 @@
+/* events.h - the embedded event store: LMDB indices keyed by event time. */
+#ifndef AR_EVENTS_H
+#define AR_EVENTS_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+struct evstore;
+struct evstore_ingest;
+struct evstore_scan;
+
+/*
+ * Opens (creating when missing) the event store in directory dir
+ * (storage.path + "/events"). Returns 0 and *out, or -1 with a reason.
+ * Each process opens its own handle; a handle is never used across fork().
+ */
+int evstore_open(struct evstore **out, const char *dir, uint64_t map_size,
+    char *err, size_t errlen);
+void evstore_close(struct evstore *);
+
+/* Returns 1 when name is a valid index name ([A-Za-z0-9][A-Za-z0-9._-]*, at
+ * most 200 bytes), else 0. */
+int evstore_index_name_ok(const char *name);
+
+/*
+ * Calls cb for every index whose name matches glob pattern ('*' any run), in
+ * name order. cb returns 0 to go on. Returns the number of matches, or -1.
+ */
+int evstore_match(struct evstore *, const char *pattern,
+    int (*cb)(void *arg, const char *name, uint64_t count), void *arg);
+
+/*
+ * Starts loading into index (created when missing; time_field is recorded the
+ * first time and must match afterwards). Events are committed in batches, so
+ * queries see them while a long load runs. Returns 0 or -1 with a reason.
+ */
+int evstore_ingest_begin(struct evstore *, const char *index,
+    const char *time_field, struct evstore_ingest **out,
+    char *err, size_t errlen);
+/* Adds one event (JSON object text, len bytes) with its time. 0 or -1. */
+int evstore_ingest_add(struct evstore_ingest *, int64_t time_ms,
+    const char *json, size_t len, char *err, size_t errlen);
+/* Commits what remains and frees the handle. Returns 0 or -1. */
+int evstore_ingest_end(struct evstore_ingest *, char *err, size_t errlen);
+
+/*
+ * Opens a scan of the events of the named indices whose time lies in
+ * [start_ms, end_ms), newest first across all of them (ties in ingest order).
+ * Returns 0 and *out, or -1 with a reason.
+ */
+int evstore_scan_open(struct evstore *, const char *const *indices,
+    size_t nindices, int64_t start_ms, int64_t end_ms,
+    struct evstore_scan **out, char *err, size_t errlen);
+/*
+ * Returns 1 and the next event (json/len borrowed, valid until the next call
+ * or close; *time_ms its time; *index_no which of the indices), 0 at the
+ * end, or -1 on a storage error.
+ */
+int evstore_scan_next(struct evstore_scan *, const char **json, size_t *len,
+    int64_t *time_ms, size_t *index_no);
+void evstore_scan_close(struct evstore_scan *);
+
+#endif
