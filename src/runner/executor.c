@@ -1,0 +1,268 @@
+/* executor.c - one task in its own process: run the query, write pages. */
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/prctl.h>
+#include <sys/resource.h>
+#include <unistd.h>
+
+#include "common/buf.h"
+#include "common/config.h"
+#include "common/log.h"
+#include "common/timeutil.h"
+#include "runner/runner.h"
+#include "sml/sml.h"
+#include "store/events.h"
+#include "store/store.h"
+
+/* The executor's state; its callbacks get a pointer to it. */
+struct exec {
+	const struct config *x_cfg;
+	const struct task *x_task;
+	struct store *x_store;
+	struct buf x_text;	/* events of the page being filled */
+	struct buf x_offs;	/* their offsets, u32 each */
+	uint32_t x_count;
+	int64_t x_first_pending;	/* monotonic ms of the oldest unflushed */
+	int64_t x_last_write;		/* monotonic ms of the last write txn */
+	int64_t x_last_check;
+	uint64_t x_scanned;
+	double x_progress;
+	int x_cancel;		/* a break was asked for */
+	int x_lost;		/* the task is no longer ours */
+	int x_full;		/* storage full */
+	int x_nomem;
+};
+
+static volatile sig_atomic_t exec_interrupted;
+
+static void
+exec_on_term(int sig)
+{
+	(void)sig;
+	exec_interrupted = 1;
+}
+
+/*
+ * Writes the pending page (if any) and the counters. Returns 0, or -1 when
+ * the run must stop (lost, full, error); the reason is in the flags.
+ */
+static int
+exec_flush(struct exec *x)
+{
+	struct buf page = BUF_INIT;
+	uint32_t count = x->x_count;
+	int rc;
+
+	if (count > 0 && (buf_append(&page, &count, 4) == -1 ||
+	    buf_append(&page, x->x_offs.b_data, x->x_offs.b_len) == -1 ||
+	    buf_append(&page, x->x_text.b_data, x->x_text.b_len) == -1)) {
+		buf_free(&page);
+		x->x_nomem = 1;
+		return -1;
+	}
+	rc = store_page_append(x->x_store, x->x_task->t_id,
+	    x->x_task->t_token, page.b_data, page.b_len, count, x->x_scanned,
+	    x->x_progress, &x->x_cancel);
+	buf_free(&page);
+	x->x_last_write = x->x_last_check = time_mono_ms();
+	if (rc == AR_ELOST) {
+		x->x_lost = 1;
+		return -1;
+	}
+	if (rc == AR_EFULL) {
+		x->x_full = 1;
+		return -1;
+	}
+	if (rc != AR_OK)
+		return -1;
+	buf_reset(&x->x_text);
+	buf_reset(&x->x_offs);
+	x->x_count = 0;
+	return 0;
+}
+
+/* sml_ctx.sx_emit: adds a result to the page; flushes a full page. */
+static int
+exec_emit(void *arg, const char *json, size_t len)
+{
+	struct exec *x = arg;
+	uint32_t off = (uint32_t)x->x_text.b_len;
+
+	if (buf_append(&x->x_offs, &off, 4) == -1 ||
+	    buf_append(&x->x_text, json, len) == -1) {
+		x->x_nomem = 1;
+		return -1;
+	}
+	if (x->x_count++ == 0)
+		x->x_first_pending = time_mono_ms();
+	if (x->x_text.b_len >= x->x_cfg->runner_page_bytes ||
+	    x->x_count >= 10000)
+		return exec_flush(x) == -1 || x->x_cancel;
+	return 0;
+}
+
+/*
+ * sml_ctx.sx_poll: flushes results older than runner.flush_ms so readers
+ * see them while the task runs, and checks for a break every call (the
+ * executor calls it at least every 50 ms).
+ */
+static int
+exec_poll(void *arg, uint64_t scanned, double progress)
+{
+	struct exec *x = arg;
+	int64_t now = time_mono_ms();
+	struct task t;
+
+	x->x_scanned = scanned;
+	x->x_progress = progress;
+	if (exec_interrupted)
+		return 1;
+	if ((x->x_count > 0 &&
+	    now - x->x_first_pending >= x->x_cfg->runner_flush_ms) ||
+	    now - x->x_last_write >= 1000)
+		return exec_flush(x) == -1 || x->x_cancel;
+	/* A read transaction is cheap: look for a break or a delete. */
+	if (store_task_get(x->x_store, x->x_task->t_id, &t) != AR_OK) {
+		x->x_lost = 1;
+		return 1;
+	}
+	if (t.t_state != TASK_RUNNING || t.t_token != x->x_task->t_token)
+		x->x_lost = 1;
+	x->x_cancel = t.t_cancel;
+	task_clear(&t);
+	return x->x_lost || x->x_cancel;
+}
+
+static void
+exec_log(void *arg, enum sml_log_level lvl, const char *msg)
+{
+	static const char *const names[] = {"DEBUG", "INFO", "WARN", "ERROR"};
+	struct exec *x = arg;
+
+	store_log_append(x->x_store, x->x_task->t_id, names[lvl], msg);
+}
+
+/* Ends the task with state and a message, and exits. */
+static void __attribute__((noreturn))
+exec_end(struct exec *x, enum task_state state, const char *error,
+    const char *level, const char *msg)
+{
+	int rc = store_task_finish(x->x_store, x->x_task->t_id,
+	    x->x_task->t_token, state, error, level, msg);
+
+	store_close(x->x_store);
+	_exit(rc == AR_OK || rc == AR_ELOST ? 0 : 3);
+}
+
+void
+executor_main(const struct config *cfg, const struct task *t)
+{
+	struct exec x;
+	struct sml_query *q = NULL;
+	struct sml_error perr;
+	struct sml_limits lim;
+	struct sml_ctx ctx;
+	struct evstore *ev = NULL;
+	struct rlimit rl;
+	struct sigaction sa;
+	char err[512], msg[640], path[4200];
+	uint64_t scanned = 0;
+	int64_t t0 = time_mono_ms();
+	enum sml_run_result res;
+
+	/* Die with the runner: a new runner fails what we leave RUNNING. */
+	prctl(PR_SET_PDEATHSIG, SIGKILL);
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = exec_on_term;
+	sigaction(SIGTERM, &sa, NULL);
+	sa.sa_handler = SIG_DFL;
+	sigaction(SIGCHLD, &sa, NULL);
+	sigaction(SIGINT, &sa, NULL);
+	/* Private memory of this task (heap, not the LMDB maps). */
+	rl.rlim_cur = rl.rlim_max = cfg->limits_max_memory_bytes;
+	setrlimit(RLIMIT_DATA, &rl);
+
+	memset(&x, 0, sizeof(x));
+	x.x_cfg = cfg;
+	x.x_task = t;
+	x.x_last_write = x.x_last_check = t0;
+	if (store_open(&x.x_store, cfg, err, sizeof(err)) != AR_OK) {
+		log_error("executor: %s", err);
+		_exit(3);
+	}
+	store_task_set_exec(x.x_store, t->t_id, t->t_token, (int)getpid());
+	lim.sl_max_qsize = cfg->limits_max_qsize;
+	lim.sl_max_query_bytes = (size_t)cfg->limits_max_query_bytes;
+	if (sml_parse(t->t_query, strlen(t->t_query), &lim, &q, &perr) == -1) {
+		snprintf(msg, sizeof(msg), "query error: %s", perr.se_msg);
+		exec_end(&x, TASK_FAILED, msg, "ERROR", msg);
+	}
+	snprintf(path, sizeof(path), "%s/events", cfg->storage_path);
+	if (evstore_open(&ev, path, cfg->storage_events_map_size, err,
+	    sizeof(err)) == -1) {
+		snprintf(msg, sizeof(msg), "event store: %s", err);
+		exec_end(&x, TASK_FAILED, msg, "ERROR", msg);
+	}
+	memset(&ctx, 0, sizeof(ctx));
+	ctx.sx_events = ev;
+	ctx.sx_now = t->t_now;
+	ctx.sx_range_start = t->t_range_start;
+	ctx.sx_range_end = t->t_range_end;
+	ctx.sx_dt_field = t->t_dt_field;
+	ctx.sx_arg = &x;
+	ctx.sx_emit = exec_emit;
+	ctx.sx_log = exec_log;
+	ctx.sx_poll = exec_poll;
+	res = sml_run(q, &ctx, &scanned, err, sizeof(err));
+	x.x_scanned = scanned;
+	if (res != SML_RUN_ERROR && !x.x_lost && !x.x_full && !x.x_nomem)
+		exec_flush(&x);
+	evstore_close(ev);
+	sml_query_free(q);
+	if (x.x_lost)
+		exec_end(&x, TASK_FAILED, "lost", "ERROR", NULL);
+	if (x.x_nomem || (res == SML_RUN_ERROR &&
+	    strstr(err, "out of memory"))) {
+		snprintf(msg, sizeof(msg), "out of memory: the task needed more "
+		    "than limits.max_memory_bytes (%llu bytes)",
+		    (unsigned long long)cfg->limits_max_memory_bytes);
+		exec_end(&x, TASK_FAILED, msg, "ERROR", msg);
+	}
+	if (x.x_full) {
+		snprintf(msg, sizeof(msg), "storage is full (storage.map_size = "
+		    "%llu bytes); results written so far are kept",
+		    (unsigned long long)cfg->storage_map_size);
+		exec_end(&x, TASK_FAILED, msg, "ERROR", msg);
+	}
+	if (res == SML_RUN_ERROR) {
+		exec_end(&x, TASK_FAILED, err, "ERROR", err);
+	}
+	if (exec_interrupted)
+		exec_end(&x, TASK_FAILED, "interrupted: the runner was stopped",
+		    "ERROR", "interrupted: the runner was stopped");
+	if (x.x_cancel) {
+		struct task now;
+
+		snprintf(msg, sizeof(msg), "cancelled: %llu results kept",
+		    (unsigned long long)(store_task_get(x.x_store, t->t_id,
+		    &now) == AR_OK ? now.t_results : 0));
+		task_clear(&now);
+		exec_end(&x, TASK_CANCELLED, "cancelled by the user", "INFO",
+		    msg);
+	}
+	{
+		struct task now;
+		uint64_t results = 0;
+
+		if (store_task_get(x.x_store, t->t_id, &now) == AR_OK)
+			results = now.t_results;
+		task_clear(&now);
+		snprintf(msg, sizeof(msg), "done: %llu results, %llu events "
+		    "scanned in %lld ms", (unsigned long long)results,
+		    (unsigned long long)scanned,
+		    (long long)(time_mono_ms() - t0));
+	}
+	exec_end(&x, TASK_DONE, NULL, "INFO", msg);
+}

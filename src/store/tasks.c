@@ -1,0 +1,1068 @@
+/* tasks.c - the task store in LMDB: records, queue, pages, logs, expiry. */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include <jansson.h>
+#include <lmdb.h>
+
+#include "common/buf.h"
+#include "common/config.h"
+#include "common/timeutil.h"
+#include "store/store.h"
+
+/*
+ * Databases of the task environment (docs/DESIGN.md has the full layout):
+ *   tasks    id                          -> task record (JSON)
+ *   queue    created(8) id               -> ""   QUEUED tasks, claim order
+ *   running  id                          -> ""   RUNNING tasks
+ *   bytime   created(8) id               -> ""   every task, for listing
+ *   owner    owner \0 created(8) id      -> ""   a user's tasks
+ *   active   owner \0 id                 -> ""   QUEUED/RUNNING per user
+ *   pages    id first(8)                 -> page (see page_layout below)
+ *   logs     id seq(4)                   -> log line (JSON)
+ *   stats    id kind                     -> JSON (sidebar, timeline, cost)
+ *   expiry   expires(8) id               -> ""   final tasks, by expiry
+ * Numbers in keys are big-endian so byte order is numeric order.
+ *
+ * page_layout: u32 count, u32 offsets[count] (offset of each event in the
+ * text area), then the events' JSON texts back to back.
+ */
+enum {
+	DB_TASKS, DB_QUEUE, DB_RUNNING, DB_BYTIME, DB_OWNER, DB_ACTIVE,
+	DB_PAGES, DB_LOGS, DB_STATS, DB_EXPIRY, DB__COUNT
+};
+static const char *const db_names[DB__COUNT] = {
+	"tasks", "queue", "running", "bytime", "owner", "active",
+	"pages", "logs", "stats", "expiry"
+};
+
+#define OWNER_MAX 256
+
+struct store {
+	MDB_env *st_env;
+	MDB_dbi st_dbi[DB__COUNT];
+	const struct config *st_cfg;
+	uint64_t st_map;
+};
+
+/* Encodes v big-endian into p[0..8). */
+static void
+be64_put(unsigned char *p, uint64_t v)
+{
+	for (int i = 7; i >= 0; i--, v >>= 8)
+		p[i] = (unsigned char)v;
+}
+
+static uint64_t
+be64_get(const unsigned char *p)
+{
+	uint64_t v = 0;
+
+	for (int i = 0; i < 8; i++)
+		v = v << 8 | p[i];
+	return v;
+}
+
+/* Maps an LMDB error to a project error. */
+static int
+mdb_to_ar(int rc)
+{
+	switch (rc) {
+	case 0: return AR_OK;
+	case MDB_NOTFOUND: return AR_ENOTFOUND;
+	case MDB_MAP_FULL: return AR_EFULL;
+	case ENOMEM: return AR_ENOMEM;
+	default: return AR_EINTERNAL;
+	}
+}
+
+int
+store_open(struct store **out, const struct config *cfg, char *err,
+    size_t errlen)
+{
+	struct store *st;
+	MDB_txn *txn = NULL;
+	char path[4096];
+	int rc;
+
+	*out = NULL;
+	if ((st = calloc(1, sizeof(*st))) == NULL) {
+		snprintf(err, errlen, "out of memory");
+		return AR_ENOMEM;
+	}
+	st->st_cfg = cfg;
+	st->st_map = cfg->storage_map_size;
+	if (snprintf(path, sizeof(path), "%s/tasks", cfg->storage_path) >=
+	    (int)sizeof(path)) {
+		snprintf(err, errlen, "storage.path is too long");
+		goto fail;
+	}
+	(void)mkdir(cfg->storage_path, 0700);
+	if (mkdir(path, 0700) == -1 && errno != EEXIST) {
+		snprintf(err, errlen, "cannot create %s: %s", path,
+		    strerror(errno));
+		goto fail;
+	}
+	if ((rc = mdb_env_create(&st->st_env)) != 0 ||
+	    (rc = mdb_env_set_maxdbs(st->st_env, DB__COUNT)) != 0 ||
+	    (rc = mdb_env_set_mapsize(st->st_env, cfg->storage_map_size)) != 0 ||
+	    (rc = mdb_env_set_maxreaders(st->st_env, 1024)) != 0 ||
+	    (rc = mdb_env_open(st->st_env, path, MDB_NOTLS, 0600)) != 0) {
+		snprintf(err, errlen, "cannot open task store %s: %s", path,
+		    mdb_strerror(rc));
+		goto fail;
+	}
+	if ((rc = mdb_txn_begin(st->st_env, NULL, 0, &txn)) != 0)
+		goto lmdb_fail;
+	for (int i = 0; i < DB__COUNT; i++)
+		if ((rc = mdb_dbi_open(txn, db_names[i], MDB_CREATE,
+		    &st->st_dbi[i])) != 0)
+			goto lmdb_fail;
+	if ((rc = mdb_txn_commit(txn)) != 0) {
+		txn = NULL;
+		goto lmdb_fail;
+	}
+	*out = st;
+	return AR_OK;
+lmdb_fail:
+	snprintf(err, errlen, "cannot open task store %s: %s", path,
+	    mdb_strerror(rc));
+	if (txn)
+		mdb_txn_abort(txn);
+fail:
+	if (st->st_env)
+		mdb_env_close(st->st_env);
+	free(st);
+	return AR_EINTERNAL;
+}
+
+void
+store_close(struct store *st)
+{
+	if (st == NULL)
+		return;
+	mdb_env_close(st->st_env);
+	free(st);
+}
+
+/*
+ * Begins a transaction, adopting a map size grown by another process.
+ * Returns an LMDB code.
+ */
+static int
+txn_begin(struct store *st, unsigned flags, MDB_txn **txn)
+{
+	int rc = mdb_txn_begin(st->st_env, NULL, flags, txn);
+
+	if (rc == MDB_MAP_RESIZED) {
+		mdb_env_set_mapsize(st->st_env, 0);
+		rc = mdb_txn_begin(st->st_env, NULL, flags, txn);
+	}
+	return rc;
+}
+
+/* Returns pages in use (allocated minus free) in txn, and the map size. */
+static int
+space_in(struct store *st, MDB_txn *txn, uint64_t *used, uint64_t *map)
+{
+	MDB_envinfo info;
+	MDB_stat stat;
+	MDB_cursor *c;
+	MDB_val k, v;
+	uint64_t freepages = 0;
+	int rc;
+
+	mdb_env_info(st->st_env, &info);
+	mdb_env_stat(st->st_env, &stat);
+	/* The free list is database 0; each value is a page-number list
+	 * whose first word is its length. */
+	if ((rc = mdb_cursor_open(txn, 0, &c)) != 0)
+		return rc;
+	while ((rc = mdb_cursor_get(c, &k, &v, MDB_NEXT)) == 0)
+		if (v.mv_size >= sizeof(size_t))
+			freepages += *(const size_t *)v.mv_data;
+	mdb_cursor_close(c);
+	*used = ((uint64_t)info.me_last_pgno + 1 - freepages) * stat.ms_psize;
+	*map = info.me_mapsize;
+	return 0;
+}
+
+int
+store_space(struct store *st, uint64_t *used, uint64_t *map)
+{
+	MDB_txn *txn;
+	int rc;
+
+	if ((rc = txn_begin(st, MDB_RDONLY, &txn)) != 0)
+		return mdb_to_ar(rc);
+	rc = space_in(st, txn, used, map);
+	mdb_txn_abort(txn);
+	return mdb_to_ar(rc);
+}
+
+/*
+ * Returns AR_EFULL when writing need more bytes would eat into the reserve
+ * kept free so that state changes, logs and deletes always fit.
+ */
+static int
+space_check(struct store *st, MDB_txn *txn, size_t need)
+{
+	uint64_t used, map;
+
+	if (space_in(st, txn, &used, &map) != 0)
+		return AR_EINTERNAL;
+	if (used + need + map / 16 > map)
+		return AR_EFULL;
+	return AR_OK;
+}
+
+/* Reads the record of id in txn into *t. Returns an LMDB code. */
+static int
+task_load(struct store *st, MDB_txn *txn, const char *id, struct task *t)
+{
+	MDB_val k = {strlen(id), (void *)id}, v;
+	int rc;
+
+	if ((rc = mdb_get(txn, st->st_dbi[DB_TASKS], &k, &v)) != 0)
+		return rc;
+	if (task_record_decode(v.mv_data, v.mv_size, t) == -1)
+		return MDB_CORRUPTED;
+	return 0;
+}
+
+/* Writes the record of t in txn. Returns an LMDB code. */
+static int
+task_save(struct store *st, MDB_txn *txn, const struct task *t)
+{
+	MDB_val k = {strlen(t->t_id), (void *)t->t_id}, v;
+	size_t len;
+	char *s;
+	int rc;
+
+	if ((s = task_record_encode(t, &len)) == NULL)
+		return ENOMEM;
+	v.mv_size = len;
+	v.mv_data = s;
+	rc = mdb_put(txn, st->st_dbi[DB_TASKS], &k, &v, 0);
+	free(s);
+	return rc;
+}
+
+/* Builds key "prefix \0 [created(8)] id" for the owner/active databases. */
+static size_t
+owner_key(unsigned char *out, const char *owner, int64_t created,
+    const char *id)
+{
+	size_t n = strlen(owner), idn = strlen(id);
+
+	memcpy(out, owner, n);
+	out[n++] = '\0';
+	if (created >= 0) {
+		be64_put(out + n, (uint64_t)created);
+		n += 8;
+	}
+	memcpy(out + n, id, idn);
+	return n + idn;
+}
+
+/* Builds key "time(8) id". */
+static size_t
+time_key(unsigned char *out, int64_t ms, const char *id)
+{
+	size_t idn = strlen(id);
+
+	be64_put(out, (uint64_t)ms);
+	memcpy(out + 8, id, idn);
+	return 8 + idn;
+}
+
+static int
+put_empty(MDB_txn *txn, MDB_dbi dbi, const void *key, size_t klen)
+{
+	MDB_val k = {klen, (void *)key}, v = {0, ""};
+
+	return mdb_put(txn, dbi, &k, &v, 0);
+}
+
+static int
+del_key(MDB_txn *txn, MDB_dbi dbi, const void *key, size_t klen)
+{
+	MDB_val k = {klen, (void *)key};
+	int rc = mdb_del(txn, dbi, &k, NULL);
+
+	return rc == MDB_NOTFOUND ? 0 : rc;
+}
+
+/*
+ * Appends a log line to t in txn, keeping at most limits.max_log_lines: the
+ * last slot is rewritten to say how many lines were dropped. t is updated
+ * (the caller saves it). Returns an LMDB code.
+ */
+static int
+log_put(struct store *st, MDB_txn *txn, struct task *t, const char *level,
+    const char *msg)
+{
+	unsigned char key[TASK_ID_LEN + 4];
+	char when[32], dropped[128];
+	struct buf b = BUF_INIT;
+	uint32_t max = (uint32_t)st->st_cfg->limits_max_log_lines, seq;
+	MDB_val k, v;
+	int rc;
+
+	if (t->t_log_lines + 1 < max) {
+		seq = t->t_log_lines++;
+	} else {
+		t->t_log_dropped++;
+		seq = max - 1;
+		t->t_log_lines = max;
+		snprintf(dropped, sizeof(dropped), "%u log lines dropped "
+		    "(limits.max_log_lines = %u)", t->t_log_dropped, max);
+		level = "WARN";
+		msg = dropped;
+	}
+	memcpy(key, t->t_id, TASK_ID_LEN);
+	key[TASK_ID_LEN] = (unsigned char)(seq >> 24);
+	key[TASK_ID_LEN + 1] = (unsigned char)(seq >> 16);
+	key[TASK_ID_LEN + 2] = (unsigned char)(seq >> 8);
+	key[TASK_ID_LEN + 3] = (unsigned char)seq;
+	if (buf_printf(&b, "{\"time\":\"%s\",\"level\":\"%s\",\"message\":",
+	    time_format_iso(time_now_ms(), when), level) == -1 ||
+	    buf_json_str(&b, msg, strlen(msg)) == -1 || buf_putc(&b, '}') == -1) {
+		buf_free(&b);
+		return ENOMEM;
+	}
+	k.mv_size = sizeof(key);
+	k.mv_data = key;
+	v.mv_size = b.b_len;
+	v.mv_data = b.b_data;
+	rc = mdb_put(txn, st->st_dbi[DB_LOGS], &k, &v, 0);
+	buf_free(&b);
+	return rc;
+}
+
+/* Commits txn, or aborts it when rc is already an error. Returns AR code. */
+static int
+txn_end(MDB_txn *txn, int rc)
+{
+	if (rc != 0) {
+		mdb_txn_abort(txn);
+		return mdb_to_ar(rc);
+	}
+	return mdb_to_ar(mdb_txn_commit(txn));
+}
+
+int
+store_task_create(struct store *st, struct task *t, char *err, size_t errlen)
+{
+	const struct config *cfg = st->st_cfg;
+	unsigned char key[OWNER_MAX + 40];
+	MDB_txn *txn;
+	MDB_cursor *c;
+	MDB_stat ms;
+	MDB_val k, v;
+	size_t n, plen;
+	int64_t active = 0;
+	char msg[OWNER_MAX + 64];
+	int rc, ar;
+
+	if (strlen(t->t_owner) > OWNER_MAX) {
+		snprintf(err, errlen, "user name is longer than %d bytes",
+		    OWNER_MAX);
+		return AR_EINVAL;
+	}
+	if (util_task_id(t->t_id) == -1) {
+		snprintf(err, errlen, "no random source");
+		return AR_EINTERNAL;
+	}
+	if ((rc = txn_begin(st, 0, &txn)) != 0)
+		return mdb_to_ar(rc);
+	if ((ar = space_check(st, txn, 4096)) != AR_OK) {
+		mdb_txn_abort(txn);
+		snprintf(err, errlen, "storage is full: the task store uses "
+		    "nearly all of storage.map_size (%llu bytes); delete tasks "
+		    "or raise storage.map_size",
+		    (unsigned long long)cfg->storage_map_size);
+		return ar;
+	}
+	mdb_stat(txn, st->st_dbi[DB_QUEUE], &ms);
+	if ((int64_t)ms.ms_entries >= cfg->limits_max_queued_tasks) {
+		mdb_txn_abort(txn);
+		snprintf(err, errlen, "the queue is full: %llu tasks are queued "
+		    "(limits.max_queued_tasks = %lld)",
+		    (unsigned long long)ms.ms_entries,
+		    (long long)cfg->limits_max_queued_tasks);
+		return AR_EBUSY;
+	}
+	/* Count the caller's unfinished tasks. */
+	plen = strlen(t->t_owner) + 1;
+	memcpy(key, t->t_owner, plen);
+	k.mv_size = plen;
+	k.mv_data = key;
+	if ((rc = mdb_cursor_open(txn, st->st_dbi[DB_ACTIVE], &c)) != 0)
+		return txn_end(txn, rc);
+	rc = mdb_cursor_get(c, &k, &v, MDB_SET_RANGE);
+	while (rc == 0 && k.mv_size >= plen &&
+	    memcmp(k.mv_data, key, plen) == 0) {
+		active++;
+		rc = mdb_cursor_get(c, &k, &v, MDB_NEXT);
+	}
+	mdb_cursor_close(c);
+	if (active >= cfg->limits_max_active_tasks_per_user) {
+		mdb_txn_abort(txn);
+		snprintf(err, errlen, "user '%s' has %lld unfinished tasks "
+		    "(limits.max_active_tasks_per_user = %lld)", t->t_owner,
+		    (long long)active,
+		    (long long)cfg->limits_max_active_tasks_per_user);
+		return AR_EBUSY;
+	}
+	t->t_state = TASK_QUEUED;
+	t->t_expires = t->t_created + cfg->retention_ttl_seconds * 1000;
+	snprintf(msg, sizeof(msg), "task created by %s", t->t_owner);
+	if ((rc = log_put(st, txn, t, "INFO", msg)) != 0 ||
+	    (rc = task_save(st, txn, t)) != 0)
+		goto out;
+	n = time_key(key, t->t_created, t->t_id);
+	if ((rc = put_empty(txn, st->st_dbi[DB_QUEUE], key, n)) != 0 ||
+	    (rc = put_empty(txn, st->st_dbi[DB_BYTIME], key, n)) != 0)
+		goto out;
+	n = owner_key(key, t->t_owner, t->t_created, t->t_id);
+	if ((rc = put_empty(txn, st->st_dbi[DB_OWNER], key, n)) != 0)
+		goto out;
+	n = owner_key(key, t->t_owner, -1, t->t_id);
+	rc = put_empty(txn, st->st_dbi[DB_ACTIVE], key, n);
+out:
+	ar = txn_end(txn, rc);
+	if (ar == AR_EFULL)
+		snprintf(err, errlen, "storage is full (storage.map_size = "
+		    "%llu bytes); delete tasks or raise storage.map_size",
+		    (unsigned long long)cfg->storage_map_size);
+	else if (ar != AR_OK)
+		snprintf(err, errlen, "task store write failed");
+	return ar;
+}
+
+int
+store_task_get(struct store *st, const char *id, struct task *t)
+{
+	MDB_txn *txn;
+	int rc;
+
+	memset(t, 0, sizeof(*t));
+	if (strlen(id) != TASK_ID_LEN)
+		return AR_ENOTFOUND;
+	if ((rc = txn_begin(st, MDB_RDONLY, &txn)) != 0)
+		return mdb_to_ar(rc);
+	rc = task_load(st, txn, id, t);
+	mdb_txn_abort(txn);
+	return mdb_to_ar(rc);
+}
+
+int
+store_task_list(struct store *st, const char *owner, int state,
+    int (*cb)(void *, const struct task *), void *arg)
+{
+	unsigned char key[OWNER_MAX + 40];
+	char id[TASK_ID_LEN + 1];
+	MDB_txn *txn;
+	MDB_cursor *c;
+	MDB_val k, v;
+	size_t plen = 0;
+	int rc, dbi;
+	struct task t;
+
+	if (owner && strlen(owner) > OWNER_MAX)
+		return AR_OK;
+	if ((rc = txn_begin(st, MDB_RDONLY, &txn)) != 0)
+		return mdb_to_ar(rc);
+	dbi = owner ? DB_OWNER : DB_BYTIME;
+	if ((rc = mdb_cursor_open(txn, st->st_dbi[dbi], &c)) != 0) {
+		mdb_txn_abort(txn);
+		return mdb_to_ar(rc);
+	}
+	if (owner) {
+		/* Position after the owner's last key, then walk back. */
+		plen = strlen(owner) + 1;
+		memcpy(key, owner, plen);
+		memset(key + plen, 0xff, 9);
+		k.mv_size = plen + 9;
+		k.mv_data = key;
+		rc = mdb_cursor_get(c, &k, &v, MDB_SET_RANGE);
+		rc = rc == 0 ? mdb_cursor_get(c, &k, &v, MDB_PREV) :
+		    mdb_cursor_get(c, &k, &v, MDB_LAST);
+	} else
+		rc = mdb_cursor_get(c, &k, &v, MDB_LAST);
+	for (; rc == 0; rc = mdb_cursor_get(c, &k, &v, MDB_PREV)) {
+		if (owner && (k.mv_size < plen + 8 + TASK_ID_LEN ||
+		    memcmp(k.mv_data, key, plen) != 0))
+			break;
+		if (k.mv_size < 8 + TASK_ID_LEN)
+			continue;
+		memcpy(id, (char *)k.mv_data + k.mv_size - TASK_ID_LEN,
+		    TASK_ID_LEN);
+		id[TASK_ID_LEN] = '\0';
+		if (task_load(st, txn, id, &t) != 0)
+			continue;
+		if (state < 0 || (int)t.t_state == state) {
+			if (cb(arg, &t) != 0) {
+				task_clear(&t);
+				break;
+			}
+		}
+		task_clear(&t);
+	}
+	mdb_cursor_close(c);
+	mdb_txn_abort(txn);
+	return AR_OK;
+}
+
+/* Removes the queue/active/running index entries of t (leaving a final
+ * state). Returns an LMDB code. */
+static int
+index_unactive(struct store *st, MDB_txn *txn, const struct task *t)
+{
+	unsigned char key[OWNER_MAX + 40];
+	size_t n;
+	int rc;
+
+	n = time_key(key, t->t_created, t->t_id);
+	if ((rc = del_key(txn, st->st_dbi[DB_QUEUE], key, n)) != 0)
+		return rc;
+	if ((rc = del_key(txn, st->st_dbi[DB_RUNNING], t->t_id,
+	    TASK_ID_LEN)) != 0)
+		return rc;
+	n = owner_key(key, t->t_owner, -1, t->t_id);
+	return del_key(txn, st->st_dbi[DB_ACTIVE], key, n);
+}
+
+/*
+ * Moves t (loaded in txn) to a final state: times, indices, expiry, log
+ * line. t is saved. Returns an LMDB code.
+ */
+static int
+finish_in(struct store *st, MDB_txn *txn, struct task *t,
+    enum task_state state, const char *error, const char *level,
+    const char *msg)
+{
+	unsigned char key[40];
+	size_t n;
+	int rc;
+
+	if ((rc = index_unactive(st, txn, t)) != 0)
+		return rc;
+	t->t_state = state;
+	t->t_finished = time_now_ms();
+	if (state == TASK_DONE)
+		t->t_progress = 1.0;
+	free(t->t_error);
+	t->t_error = error ? strdup(error) : NULL;
+	/* Re-key the expiry: ttl after the end. */
+	t->t_expires = t->t_finished + st->st_cfg->retention_ttl_seconds * 1000;
+	n = time_key(key, t->t_expires, t->t_id);
+	if ((rc = put_empty(txn, st->st_dbi[DB_EXPIRY], key, n)) != 0)
+		return rc;
+	if (msg && (rc = log_put(st, txn, t, level, msg)) != 0)
+		return rc;
+	return task_save(st, txn, t);
+}
+
+int
+store_task_break(struct store *st, const char *id, const char *reason,
+    enum task_state *state_out)
+{
+	MDB_txn *txn;
+	struct task t;
+	int rc;
+
+	if (strlen(id) != TASK_ID_LEN)
+		return AR_ENOTFOUND;
+	if ((rc = txn_begin(st, 0, &txn)) != 0)
+		return mdb_to_ar(rc);
+	if ((rc = task_load(st, txn, id, &t)) != 0)
+		return txn_end(txn, rc);
+	*state_out = t.t_state;
+	if (task_state_final(t.t_state)) {
+		task_clear(&t);
+		mdb_txn_abort(txn);
+		return AR_ESTATE;
+	}
+	if (t.t_state == TASK_QUEUED) {
+		rc = finish_in(st, txn, &t, TASK_CANCELLED, reason, "INFO",
+		    "cancelled while queued");
+		*state_out = TASK_CANCELLED;
+	} else if (!t.t_cancel) {
+		t.t_cancel = 1;
+		t.t_cancel_at = time_now_ms();
+		rc = log_put(st, txn, &t, "INFO", "cancellation requested");
+		if (rc == 0)
+			rc = task_save(st, txn, &t);
+	}
+	task_clear(&t);
+	return txn_end(txn, rc);
+}
+
+/* Deletes every key of dbi starting with prefix. Returns an LMDB code. */
+static int
+del_prefix(MDB_txn *txn, MDB_dbi dbi, const void *prefix, size_t plen)
+{
+	MDB_cursor *c;
+	MDB_val k = {plen, (void *)prefix}, v;
+	int rc;
+
+	if ((rc = mdb_cursor_open(txn, dbi, &c)) != 0)
+		return rc;
+	rc = mdb_cursor_get(c, &k, &v, MDB_SET_RANGE);
+	while (rc == 0 && k.mv_size >= plen &&
+	    memcmp(k.mv_data, prefix, plen) == 0) {
+		if ((rc = mdb_cursor_del(c, 0)) != 0)
+			break;
+		/* After a delete, NEXT yields the item that followed. */
+		rc = mdb_cursor_get(c, &k, &v, MDB_NEXT);
+	}
+	mdb_cursor_close(c);
+	return rc == MDB_NOTFOUND ? 0 : rc;
+}
+
+/* Deletes t and all that belongs to it in txn. Returns an LMDB code. */
+static int
+delete_in(struct store *st, MDB_txn *txn, const struct task *t)
+{
+	unsigned char key[OWNER_MAX + 40];
+	size_t n;
+	int rc;
+
+	if ((rc = index_unactive(st, txn, t)) != 0)
+		return rc;
+	n = time_key(key, t->t_created, t->t_id);
+	if ((rc = del_key(txn, st->st_dbi[DB_BYTIME], key, n)) != 0)
+		return rc;
+	n = time_key(key, t->t_expires, t->t_id);
+	if ((rc = del_key(txn, st->st_dbi[DB_EXPIRY], key, n)) != 0)
+		return rc;
+	n = owner_key(key, t->t_owner, t->t_created, t->t_id);
+	if ((rc = del_key(txn, st->st_dbi[DB_OWNER], key, n)) != 0)
+		return rc;
+	if ((rc = del_prefix(txn, st->st_dbi[DB_PAGES], t->t_id,
+	    TASK_ID_LEN)) != 0 ||
+	    (rc = del_prefix(txn, st->st_dbi[DB_LOGS], t->t_id,
+	    TASK_ID_LEN)) != 0 ||
+	    (rc = del_prefix(txn, st->st_dbi[DB_STATS], t->t_id,
+	    TASK_ID_LEN)) != 0)
+		return rc;
+	return del_key(txn, st->st_dbi[DB_TASKS], t->t_id, TASK_ID_LEN);
+}
+
+int
+store_task_delete(struct store *st, const char *id)
+{
+	MDB_txn *txn;
+	struct task t;
+	int rc;
+
+	if (strlen(id) != TASK_ID_LEN)
+		return AR_ENOTFOUND;
+	if ((rc = txn_begin(st, 0, &txn)) != 0)
+		return mdb_to_ar(rc);
+	if ((rc = task_load(st, txn, id, &t)) != 0)
+		return txn_end(txn, rc);
+	/* A running executor finds its record gone at its next write and
+	 * stops (store_page_append returns AR_ELOST). */
+	rc = delete_in(st, txn, &t);
+	task_clear(&t);
+	return txn_end(txn, rc);
+}
+
+int
+store_queue_counts(struct store *st, uint64_t *queued, uint64_t *running)
+{
+	MDB_txn *txn;
+	MDB_stat ms;
+	int rc;
+
+	if ((rc = txn_begin(st, MDB_RDONLY, &txn)) != 0)
+		return mdb_to_ar(rc);
+	mdb_stat(txn, st->st_dbi[DB_QUEUE], &ms);
+	*queued = ms.ms_entries;
+	mdb_stat(txn, st->st_dbi[DB_RUNNING], &ms);
+	*running = ms.ms_entries;
+	mdb_txn_abort(txn);
+	return AR_OK;
+}
+
+int
+store_task_claim(struct store *st, uint64_t token, int runner_pid,
+    struct task *t)
+{
+	char id[TASK_ID_LEN + 1], msg[64];
+	MDB_txn *txn;
+	MDB_cursor *c;
+	MDB_val k, v;
+	int rc;
+
+	memset(t, 0, sizeof(*t));
+	if ((rc = txn_begin(st, 0, &txn)) != 0)
+		return mdb_to_ar(rc);
+	if ((rc = mdb_cursor_open(txn, st->st_dbi[DB_QUEUE], &c)) != 0)
+		return txn_end(txn, rc);
+	rc = mdb_cursor_get(c, &k, &v, MDB_FIRST);
+	if (rc == 0 && k.mv_size == 8 + TASK_ID_LEN) {
+		memcpy(id, (char *)k.mv_data + 8, TASK_ID_LEN);
+		id[TASK_ID_LEN] = '\0';
+		rc = mdb_cursor_del(c, 0);
+	} else if (rc == 0)
+		rc = MDB_CORRUPTED;
+	mdb_cursor_close(c);
+	if (rc != 0) {
+		mdb_txn_abort(txn);
+		return mdb_to_ar(rc);
+	}
+	if ((rc = task_load(st, txn, id, t)) != 0)
+		return txn_end(txn, rc);
+	t->t_state = TASK_RUNNING;
+	t->t_started = time_now_ms();
+	t->t_token = token;
+	t->t_runner_pid = runner_pid;
+	snprintf(msg, sizeof(msg), "started by runner pid %d", runner_pid);
+	if ((rc = put_empty(txn, st->st_dbi[DB_RUNNING], id, TASK_ID_LEN)) ==
+	    0 && (rc = log_put(st, txn, t, "INFO", msg)) == 0)
+		rc = task_save(st, txn, t);
+	rc = txn_end(txn, rc);
+	if (rc != AR_OK)
+		task_clear(t);
+	return rc;
+}
+
+/*
+ * Loads id in txn and checks that it still runs under token. Returns 0,
+ * MDB_NOTFOUND-like codes, or -1 for "not ours" (mapped to AR_ELOST).
+ */
+static int
+load_owned(struct store *st, MDB_txn *txn, const char *id, uint64_t token,
+    struct task *t)
+{
+	int rc = task_load(st, txn, id, t);
+
+	if (rc == MDB_NOTFOUND)
+		return -1;
+	if (rc != 0)
+		return rc;
+	if (t->t_state != TASK_RUNNING || (token && t->t_token != token)) {
+		task_clear(t);
+		return -1;
+	}
+	return 0;
+}
+
+int
+store_task_set_exec(struct store *st, const char *id, uint64_t token,
+    int exec_pid)
+{
+	MDB_txn *txn;
+	struct task t;
+	int rc;
+
+	if ((rc = txn_begin(st, 0, &txn)) != 0)
+		return mdb_to_ar(rc);
+	if ((rc = load_owned(st, txn, id, token, &t)) != 0) {
+		mdb_txn_abort(txn);
+		return rc == -1 ? AR_ELOST : mdb_to_ar(rc);
+	}
+	t.t_exec_pid = exec_pid;
+	rc = task_save(st, txn, &t);
+	task_clear(&t);
+	return txn_end(txn, rc);
+}
+
+int
+store_page_append(struct store *st, const char *id, uint64_t token,
+    const char *data, size_t len, uint32_t count, uint64_t scanned,
+    double progress, int *cancel)
+{
+	unsigned char key[TASK_ID_LEN + 8];
+	MDB_txn *txn;
+	MDB_val k, v;
+	struct task t;
+	int rc, ar;
+
+	*cancel = 0;
+	if ((rc = txn_begin(st, 0, &txn)) != 0)
+		return mdb_to_ar(rc);
+	if ((rc = load_owned(st, txn, id, token, &t)) != 0) {
+		mdb_txn_abort(txn);
+		return rc == -1 ? AR_ELOST : mdb_to_ar(rc);
+	}
+	*cancel = t.t_cancel;
+	if (count > 0) {
+		if ((ar = space_check(st, txn, len)) != AR_OK) {
+			task_clear(&t);
+			mdb_txn_abort(txn);
+			return ar;
+		}
+		memcpy(key, id, TASK_ID_LEN);
+		be64_put(key + TASK_ID_LEN, t.t_results);
+		k.mv_size = sizeof(key);
+		k.mv_data = key;
+		v.mv_size = len;
+		v.mv_data = (void *)data;
+		if ((rc = mdb_put(txn, st->st_dbi[DB_PAGES], &k, &v, 0)) != 0)
+			goto out;
+		t.t_results += count;
+		t.t_result_bytes += len;
+		t.t_pages++;
+	}
+	t.t_scanned = scanned;
+	if (progress > t.t_progress && progress < 1.0)
+		t.t_progress = progress;
+	rc = task_save(st, txn, &t);
+out:
+	task_clear(&t);
+	return txn_end(txn, rc);
+}
+
+int
+store_task_progress(struct store *st, const char *id, uint64_t token,
+    uint64_t scanned, double progress, int *cancel)
+{
+	return store_page_append(st, id, token, NULL, 0, 0, scanned, progress,
+	    cancel);
+}
+
+int
+store_task_finish(struct store *st, const char *id, uint64_t token,
+    enum task_state state, const char *error, const char *level,
+    const char *msg)
+{
+	MDB_txn *txn;
+	struct task t;
+	int rc;
+
+	if ((rc = txn_begin(st, 0, &txn)) != 0)
+		return mdb_to_ar(rc);
+	if ((rc = load_owned(st, txn, id, token, &t)) != 0) {
+		mdb_txn_abort(txn);
+		return rc == -1 ? AR_ELOST : mdb_to_ar(rc);
+	}
+	rc = finish_in(st, txn, &t, state, error, level, msg);
+	task_clear(&t);
+	return txn_end(txn, rc);
+}
+
+int
+store_log_append(struct store *st, const char *id, const char *level,
+    const char *msg)
+{
+	MDB_txn *txn;
+	struct task t;
+	int rc;
+
+	if ((rc = txn_begin(st, 0, &txn)) != 0)
+		return mdb_to_ar(rc);
+	if ((rc = task_load(st, txn, id, &t)) != 0)
+		return txn_end(txn, rc);
+	if ((rc = log_put(st, txn, &t, level, msg)) == 0)
+		rc = task_save(st, txn, &t);
+	task_clear(&t);
+	return txn_end(txn, rc);
+}
+
+int
+store_log_read(struct store *st, const char *id,
+    int (*cb)(void *, const char *, size_t), void *arg)
+{
+	MDB_txn *txn;
+	MDB_cursor *c;
+	MDB_val k = {TASK_ID_LEN, (void *)id}, v;
+	int rc;
+
+	if (strlen(id) != TASK_ID_LEN)
+		return AR_ENOTFOUND;
+	if ((rc = txn_begin(st, MDB_RDONLY, &txn)) != 0)
+		return mdb_to_ar(rc);
+	if ((rc = mdb_cursor_open(txn, st->st_dbi[DB_LOGS], &c)) != 0) {
+		mdb_txn_abort(txn);
+		return mdb_to_ar(rc);
+	}
+	for (rc = mdb_cursor_get(c, &k, &v, MDB_SET_RANGE); rc == 0;
+	    rc = mdb_cursor_get(c, &k, &v, MDB_NEXT)) {
+		if (k.mv_size != TASK_ID_LEN + 4 ||
+		    memcmp(k.mv_data, id, TASK_ID_LEN) != 0)
+			break;
+		if (cb(arg, v.mv_data, v.mv_size) != 0)
+			break;
+	}
+	mdb_cursor_close(c);
+	mdb_txn_abort(txn);
+	return AR_OK;
+}
+
+int
+store_results_read(struct store *st, const char *id, uint64_t from,
+    uint64_t to, struct task *t,
+    int (*begin)(void *, const struct task *, uint64_t, uint64_t),
+    int (*cb)(void *, const char *, size_t), void *arg)
+{
+	unsigned char key[TASK_ID_LEN + 8];
+	MDB_txn *txn;
+	MDB_cursor *c = NULL;
+	MDB_val k, v;
+	uint64_t first, idx;
+	uint32_t count;
+	const unsigned char *page;
+	const uint32_t *offs;
+	int rc;
+
+	memset(t, 0, sizeof(*t));
+	if (strlen(id) != TASK_ID_LEN)
+		return AR_ENOTFOUND;
+	if ((rc = txn_begin(st, MDB_RDONLY, &txn)) != 0)
+		return mdb_to_ar(rc);
+	if ((rc = task_load(st, txn, id, t)) != 0)
+		goto out;
+	if (to > t->t_results)
+		to = t->t_results;
+	if (from > to)
+		from = to;
+	if (begin(arg, t, from, to) != 0 || from == to)
+		goto out;
+	if ((rc = mdb_cursor_open(txn, st->st_dbi[DB_PAGES], &c)) != 0)
+		goto out;
+	/* Find the page holding result 'from': the last page whose first
+	 * index is <= from. */
+	memcpy(key, id, TASK_ID_LEN);
+	be64_put(key + TASK_ID_LEN, from);
+	k.mv_size = sizeof(key);
+	k.mv_data = key;
+	rc = mdb_cursor_get(c, &k, &v, MDB_SET_RANGE);
+	if (rc != 0 || memcmp(k.mv_data, id, TASK_ID_LEN) != 0 ||
+	    be64_get((unsigned char *)k.mv_data + TASK_ID_LEN) > from)
+		rc = mdb_cursor_get(c, &k, &v, rc == MDB_NOTFOUND ?
+		    MDB_LAST : MDB_PREV);
+	idx = from;
+	for (; rc == 0 && idx < to; rc = mdb_cursor_get(c, &k, &v, MDB_NEXT)) {
+		if (k.mv_size != sizeof(key) ||
+		    memcmp(k.mv_data, id, TASK_ID_LEN) != 0 || v.mv_size < 4)
+			break;
+		first = be64_get((unsigned char *)k.mv_data + TASK_ID_LEN);
+		page = v.mv_data;
+		memcpy(&count, page, 4);
+		if (first > idx || (uint64_t)count * 4 + 4 > v.mv_size)
+			break;
+		offs = (const uint32_t *)(page + 4);
+		for (uint64_t i = idx - first; i < count && idx < to;
+		    i++, idx++) {
+			size_t base = 4 + (size_t)count * 4;
+			size_t s = offs[i], e = i + 1 < count ? offs[i + 1] :
+			    v.mv_size - base;
+			if (cb(arg, (const char *)page + base + s, e - s) != 0)
+				goto out;
+		}
+	}
+	rc = 0;
+out:
+	if (c)
+		mdb_cursor_close(c);
+	mdb_txn_abort(txn);
+	if (rc != 0)
+		task_clear(t);
+	return mdb_to_ar(rc);
+}
+
+int
+store_recover(struct store *st, const char *reason)
+{
+	char ids[64][TASK_ID_LEN + 1];
+	MDB_txn *txn;
+	MDB_cursor *c;
+	MDB_val k, v;
+	int n, rc, total = 0;
+
+	/* Collect a batch of RUNNING ids, then fail them one by one. */
+	do {
+		n = 0;
+		if ((rc = txn_begin(st, MDB_RDONLY, &txn)) != 0)
+			return -1;
+		if (mdb_cursor_open(txn, st->st_dbi[DB_RUNNING], &c) == 0) {
+			for (rc = mdb_cursor_get(c, &k, &v, MDB_FIRST);
+			    rc == 0 && n < 64;
+			    rc = mdb_cursor_get(c, &k, &v, MDB_NEXT)) {
+				if (k.mv_size != TASK_ID_LEN)
+					continue;
+				memcpy(ids[n], k.mv_data, TASK_ID_LEN);
+				ids[n++][TASK_ID_LEN] = '\0';
+			}
+			mdb_cursor_close(c);
+		}
+		mdb_txn_abort(txn);
+		for (int i = 0; i < n; i++) {
+			rc = store_task_finish(st, ids[i], 0, TASK_FAILED,
+			    reason, "ERROR", reason);
+			if (rc == AR_ELOST) {
+				/* Not RUNNING any more: drop the stale entry. */
+				if (txn_begin(st, 0, &txn) == 0)
+					txn_end(txn, del_key(txn,
+					    st->st_dbi[DB_RUNNING], ids[i],
+					    TASK_ID_LEN));
+			} else if (rc != AR_OK)
+				return total;
+			total++;
+		}
+	} while (n == 64);
+	return total;
+}
+
+int
+store_expire(struct store *st, int64_t now_ms, int max)
+{
+	unsigned char key[40];
+	char id[TASK_ID_LEN + 1];
+	MDB_txn *txn;
+	MDB_cursor *c;
+	MDB_val k, v;
+	struct task t;
+	int rc, n = 0;
+
+	while (n < max) {
+		if ((rc = txn_begin(st, 0, &txn)) != 0)
+			return n;
+		if ((rc = mdb_cursor_open(txn, st->st_dbi[DB_EXPIRY], &c)) != 0) {
+			mdb_txn_abort(txn);
+			return n;
+		}
+		rc = mdb_cursor_get(c, &k, &v, MDB_FIRST);
+		if (rc != 0 || k.mv_size != 8 + TASK_ID_LEN ||
+		    (int64_t)be64_get(k.mv_data) > now_ms) {
+			mdb_cursor_close(c);
+			mdb_txn_abort(txn);
+			return n;
+		}
+		memcpy(key, k.mv_data, k.mv_size);
+		memcpy(id, key + 8, TASK_ID_LEN);
+		id[TASK_ID_LEN] = '\0';
+		mdb_cursor_close(c);
+		rc = task_load(st, txn, id, &t);
+		if (rc == 0 && (int64_t)be64_get(key) == t.t_expires) {
+			rc = delete_in(st, txn, &t);
+			task_clear(&t);
+		} else {
+			/* A stale entry (re-keyed or task gone). */
+			if (rc == 0)
+				task_clear(&t);
+			rc = del_key(txn, st->st_dbi[DB_EXPIRY], key,
+			    8 + TASK_ID_LEN);
+		}
+		if (txn_end(txn, rc) != AR_OK)
+			return n;
+		n++;
+	}
+	return n;
+}
+
+void
+store_reader_check(struct store *st)
+{
+	int dead;
+
+	mdb_reader_check(st->st_env, &dead);
+}
