@@ -1,1 +1,899 @@
-/* events.c - placeholder, being written. */
+/* events.c - the embedded event store: LMDB indices keyed by event time. */
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include <lmdb.h>
+
+#include "common/util.h"
+#include "store/events.h"
+
+/*
+ * Layout of the environment:
+ *
+ *   meta     "next_index" -> u32 BE	next index id to hand out
+ *            "seq"        -> u64 BE	next global ingest sequence number
+ *   indices  name (no NUL) -> u32 BE id ‖ u64 BE event count ‖ time field
+ *   events   u32 BE id ‖ u64 BE (time ms ^ sign bit) ‖ u64 BE ~seq -> JSON
+ *
+ * LMDB compares keys with memcmp, so events of one index lie together in
+ * time order; within one millisecond the inverted sequence makes a backwards
+ * walk (newest first) return the earliest ingested event first.
+ */
+
+#define EVSTORE_MAXDBS		4
+#define EVSTORE_KEY_LEN		20	/* id 4 + time 8 + ~seq 8 */
+#define EVSTORE_SUFFIX_LEN	16	/* time ‖ ~seq: the merge order */
+#define EVSTORE_REC_HDR		12	/* id 4 + count 8, then time field */
+#define EVSTORE_NAME_MAX	200
+#define EVSTORE_FIELD_MAX	255
+#define EVSTORE_BATCH_EVENTS	2000
+#define EVSTORE_BATCH_BYTES	(4u << 20)
+#define EVSTORE_SIGN		0x8000000000000000ULL
+
+struct evstore {
+	MDB_env		*es_env;
+	MDB_dbi		 es_meta;
+	MDB_dbi		 es_indices;
+	MDB_dbi		 es_events;
+	int		 es_ntxn;	/* live transactions of this handle */
+};
+
+struct evstore_ingest {
+	struct evstore	*ei_store;
+	MDB_txn		*ei_txn;	/* open batch, or NULL */
+	uint32_t	 ei_id;
+	uint64_t	 ei_count;	/* index count, with the open batch */
+	uint64_t	 ei_seq;	/* next sequence number to use */
+	size_t		 ei_nbatch;	/* events in the open batch */
+	size_t		 ei_batch_bytes;
+	int		 ei_failed;	/* a batch was lost: refuse more */
+	int		 ei_tail;	/* ei_maxkey ends the DB: 1, 0, -1 ? */
+	unsigned char	 ei_maxkey[EVSTORE_KEY_LEN];
+	char		 ei_index[EVSTORE_NAME_MAX + 1];
+	char		 ei_field[EVSTORE_FIELD_MAX + 1];
+};
+
+struct evstore_cur {
+	MDB_cursor	*cu_cur;
+	MDB_val		 cu_key;	/* current event, in the map */
+	MDB_val		 cu_val;
+	uint32_t	 cu_id;
+	size_t		 cu_no;		/* position in the caller's list */
+};
+
+struct evstore_scan {
+	struct evstore		*sc_store;
+	MDB_txn			*sc_txn;
+	struct evstore_cur	*sc_curs;	/* one per index */
+	struct evstore_cur	**sc_heap;	/* live ones, newest on top */
+	size_t			 sc_ncurs;
+	size_t			 sc_nheap;
+	int64_t			 sc_start;
+	int			 sc_advance;	/* top returned: step it */
+};
+
+static const char evstore_key_next[] = "next_index";
+static const char evstore_key_seq[] = "seq";
+
+static void
+evstore_err(char *err, size_t errlen, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+
+static void
+evstore_err(char *err, size_t errlen, const char *fmt, ...)
+{
+	va_list ap;
+
+	if (err == NULL || errlen == 0)
+		return;
+	va_start(ap, fmt);
+	vsnprintf(err, errlen, fmt, ap);
+	va_end(ap);
+}
+
+static void
+evstore_put_u32(unsigned char *p, uint32_t v)
+{
+	p[0] = (unsigned char)(v >> 24);
+	p[1] = (unsigned char)(v >> 16);
+	p[2] = (unsigned char)(v >> 8);
+	p[3] = (unsigned char)v;
+}
+
+static uint32_t
+evstore_get_u32(const unsigned char *p)
+{
+	return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 |
+	    (uint32_t)p[2] << 8 | p[3];
+}
+
+static void
+evstore_put_u64(unsigned char *p, uint64_t v)
+{
+	for (int i = 7; i >= 0; i--, v >>= 8)
+		p[i] = (unsigned char)v;
+}
+
+static uint64_t
+evstore_get_u64(const unsigned char *p)
+{
+	uint64_t v = 0;
+
+	for (int i = 0; i < 8; i++)
+		v = v << 8 | p[i];
+	return v;
+}
+
+static void
+evstore_key(unsigned char key[EVSTORE_KEY_LEN], uint32_t id, int64_t ms,
+    uint64_t seq)
+{
+	evstore_put_u32(key, id);
+	evstore_put_u64(key + 4, (uint64_t)ms ^ EVSTORE_SIGN);
+	evstore_put_u64(key + 12, UINT64_MAX - seq);
+}
+
+static int64_t
+evstore_key_time(const unsigned char *key)
+{
+	return (int64_t)(evstore_get_u64(key + 4) ^ EVSTORE_SIGN);
+}
+
+/*
+ * Begins a transaction, adopting a map that another process has grown past
+ * ours. Remapping would pull the map from under live transactions (scans
+ * return pointers into it), so that is only done when this handle has none;
+ * otherwise MDB_MAP_RESIZED is returned. Returns 0 or an LMDB error code.
+ * End the transaction with evstore_txn_commit or evstore_txn_abort.
+ */
+static int
+evstore_txn_begin(struct evstore *es, unsigned int flags, MDB_txn **txn)
+{
+	int rc;
+
+	rc = mdb_txn_begin(es->es_env, NULL, flags, txn);
+	if (rc == MDB_MAP_RESIZED && es->es_ntxn == 0) {
+		if ((rc = mdb_env_set_mapsize(es->es_env, 0)) != 0)
+			return rc;
+		rc = mdb_txn_begin(es->es_env, NULL, flags, txn);
+	}
+	if (rc == 0)
+		es->es_ntxn++;
+	return rc;
+}
+
+/* Commits txn (freed even on failure). Returns 0 or an LMDB error code. */
+static int
+evstore_txn_commit(struct evstore *es, MDB_txn *txn)
+{
+	es->es_ntxn--;
+	return mdb_txn_commit(txn);
+}
+
+static void
+evstore_txn_abort(struct evstore *es, MDB_txn *txn)
+{
+	es->es_ntxn--;
+	mdb_txn_abort(txn);
+}
+
+/* Formats an LMDB error, naming the map size when the map is full. */
+static void
+evstore_mdb_err(struct evstore *es, int rc, const char *what, char *err,
+    size_t errlen)
+{
+	MDB_envinfo info;
+
+	if (rc == MDB_MAP_FULL && mdb_env_info(es->es_env, &info) == 0)
+		evstore_err(err, errlen, "event store is full "
+		    "(storage.events_map_size = %zu bytes)", info.me_mapsize);
+	else
+		evstore_err(err, errlen, "event store: %s: %s", what,
+		    mdb_strerror(rc));
+}
+
+int
+evstore_index_name_ok(const char *name)
+{
+	size_t n = strlen(name);
+
+	if (n == 0 || n > EVSTORE_NAME_MAX)
+		return 0;
+	if (strchr("._-", name[0]) != NULL)
+		return 0;
+	return strspn(name, "ABCDEFGHIJKLMNOPQRSTUVWXYZ"
+	    "abcdefghijklmnopqrstuvwxyz0123456789._-") == n;
+}
+
+/*
+ * Opens the three databases, creating them in a write transaction only when
+ * a read transaction does not find them, so that opening a store does not
+ * wait behind a running ingest. Returns 0 or an LMDB error code.
+ */
+static int
+evstore_open_dbs(struct evstore *es)
+{
+	MDB_txn *txn;
+	unsigned int flags = MDB_RDONLY;
+	int rc;
+
+	for (;;) {
+		unsigned int dbf = flags == MDB_RDONLY ? 0 : MDB_CREATE;
+
+		if ((rc = evstore_txn_begin(es, flags, &txn)) != 0)
+			return rc;
+		if ((rc = mdb_dbi_open(txn, "meta", dbf, &es->es_meta)) == 0 &&
+		    (rc = mdb_dbi_open(txn, "indices", dbf,
+		    &es->es_indices)) == 0 &&
+		    (rc = mdb_dbi_open(txn, "events", dbf,
+		    &es->es_events)) == 0)
+			/* Commit, even read-only: that keeps the handles. */
+			return evstore_txn_commit(es, txn);
+		evstore_txn_abort(es, txn);
+		if (rc != MDB_NOTFOUND || flags == 0)
+			return rc;
+		flags = 0;
+	}
+}
+
+int
+evstore_open(struct evstore **out, const char *dir, uint64_t map_size,
+    char *err, size_t errlen)
+{
+	struct evstore *es;
+	int rc, dead;
+
+	*out = NULL;
+	if (mkdir(dir, 0700) == -1 && errno != EEXIST) {
+		evstore_err(err, errlen, "cannot create %s: %s", dir,
+		    strerror(errno));
+		return -1;
+	}
+	if ((es = calloc(1, sizeof(*es))) == NULL) {
+		evstore_err(err, errlen, "out of memory");
+		return -1;
+	}
+	if ((rc = mdb_env_create(&es->es_env)) != 0) {
+		es->es_env = NULL;
+		goto fail;
+	}
+	if ((rc = mdb_env_set_maxdbs(es->es_env, EVSTORE_MAXDBS)) != 0 ||
+	    (rc = mdb_env_set_mapsize(es->es_env, (size_t)map_size)) != 0)
+		goto fail;
+	/*
+	 * MDB_NOTLS ties reader slots to transactions, not threads, so one
+	 * thread may hold several scans (a subsearch inside a query) and a
+	 * scan while it ingests.
+	 */
+	if ((rc = mdb_env_open(es->es_env, dir, MDB_NOTLS, 0600)) != 0)
+		goto fail;
+	/* Slots of readers that died (a killed executor) pin old pages. */
+	(void)mdb_reader_check(es->es_env, &dead);
+	if ((rc = evstore_open_dbs(es)) != 0)
+		goto fail;
+	*out = es;
+	return 0;
+fail:
+	evstore_err(err, errlen, "cannot open event store %s: %s", dir,
+	    mdb_strerror(rc));
+	if (es->es_env != NULL)
+		mdb_env_close(es->es_env);
+	free(es);
+	return -1;
+}
+
+void
+evstore_close(struct evstore *es)
+{
+	if (es == NULL)
+		return;
+	mdb_env_close(es->es_env);
+	free(es);
+}
+
+/*
+ * Reads the record of index name in txn. Returns 0 with the id, count and
+ * (when field is not NULL) the NUL-terminated time field, MDB_NOTFOUND, or
+ * another LMDB error (MDB_CORRUPTED for a malformed record).
+ */
+static int
+evstore_index_get(struct evstore *es, MDB_txn *txn, const char *name,
+    uint32_t *id, uint64_t *count, char field[EVSTORE_FIELD_MAX + 1])
+{
+	MDB_val k, v;
+	size_t flen;
+	int rc;
+
+	k.mv_data = (void *)name;
+	k.mv_size = strlen(name);
+	if ((rc = mdb_get(txn, es->es_indices, &k, &v)) != 0)
+		return rc;
+	if (v.mv_size < EVSTORE_REC_HDR ||
+	    (flen = v.mv_size - EVSTORE_REC_HDR) > EVSTORE_FIELD_MAX)
+		return MDB_CORRUPTED;
+	*id = evstore_get_u32(v.mv_data);
+	*count = evstore_get_u64((const unsigned char *)v.mv_data + 4);
+	if (field != NULL) {
+		memcpy(field, (const char *)v.mv_data + EVSTORE_REC_HDR, flen);
+		field[flen] = '\0';
+	}
+	return 0;
+}
+
+/* Writes the record of index name. Returns 0 or an LMDB error code. */
+static int
+evstore_index_put(struct evstore *es, MDB_txn *txn, const char *name,
+    uint32_t id, uint64_t count, const char *field)
+{
+	unsigned char rec[EVSTORE_REC_HDR + EVSTORE_FIELD_MAX];
+	size_t flen = strlen(field);
+	MDB_val k, v;
+
+	evstore_put_u32(rec, id);
+	evstore_put_u64(rec + 4, count);
+	memcpy(rec + EVSTORE_REC_HDR, field, flen);
+	k.mv_data = (void *)name;
+	k.mv_size = strlen(name);
+	v.mv_data = rec;
+	v.mv_size = EVSTORE_REC_HDR + flen;
+	return mdb_put(txn, es->es_indices, &k, &v, 0);
+}
+
+/*
+ * Reads the meta counter key (a u32 or u64, by its size). A missing key
+ * reads as 1 so that id and sequence 0 are never used. Returns 0 or an LMDB
+ * error code.
+ */
+static int
+evstore_meta_get(struct evstore *es, MDB_txn *txn, const char *key,
+    uint64_t *val)
+{
+	MDB_val k, v;
+	int rc;
+
+	k.mv_data = (void *)key;
+	k.mv_size = strlen(key);
+	rc = mdb_get(txn, es->es_meta, &k, &v);
+	if (rc == MDB_NOTFOUND) {
+		*val = 1;
+		return 0;
+	}
+	if (rc != 0)
+		return rc;
+	if (v.mv_size == 4)
+		*val = evstore_get_u32(v.mv_data);
+	else if (v.mv_size == 8)
+		*val = evstore_get_u64(v.mv_data);
+	else
+		return MDB_CORRUPTED;
+	return 0;
+}
+
+/* Writes a meta counter of width bytes (4 or 8). 0 or an LMDB error. */
+static int
+evstore_meta_put(struct evstore *es, MDB_txn *txn, const char *key,
+    uint64_t val, size_t width)
+{
+	unsigned char buf[8];
+	MDB_val k, v;
+
+	if (width == 4)
+		evstore_put_u32(buf, (uint32_t)val);
+	else
+		evstore_put_u64(buf, val);
+	k.mv_data = (void *)key;
+	k.mv_size = strlen(key);
+	v.mv_data = buf;
+	v.mv_size = width;
+	return mdb_put(txn, es->es_meta, &k, &v, 0);
+}
+
+/* Returns the length of the literal prefix of pattern, up to its first '*'. */
+static size_t
+evstore_glob_prefix(const char *pattern)
+{
+	const char *star = strchr(pattern, '*');
+
+	return star != NULL ? (size_t)(star - pattern) : strlen(pattern);
+}
+
+/*
+ * Walks the indices whose names begin with the literal prefix of pattern
+ * (a cursor range, not the whole DB) and reports those matching it. The
+ * name passed to cb is a copy valid during the call. Returns the number of
+ * indices reported, or -1 on a storage error.
+ */
+int
+evstore_match(struct evstore *es, const char *pattern,
+    int (*cb)(void *arg, const char *name, uint64_t count), void *arg)
+{
+	char name[EVSTORE_NAME_MAX + 1];
+	MDB_txn *txn = NULL;
+	MDB_cursor *cur = NULL;
+	MDB_val k, v;
+	size_t plen = evstore_glob_prefix(pattern);
+	int rc, n = 0;
+
+	if ((rc = evstore_txn_begin(es, MDB_RDONLY, &txn)) != 0)
+		return -1;
+	if ((rc = mdb_cursor_open(txn, es->es_indices, &cur)) != 0)
+		goto fail;
+	k.mv_data = (void *)pattern;
+	k.mv_size = plen;
+	rc = plen > 0 ? mdb_cursor_get(cur, &k, &v, MDB_SET_RANGE) :
+	    mdb_cursor_get(cur, &k, &v, MDB_FIRST);
+	for (; rc == 0; rc = mdb_cursor_get(cur, &k, &v, MDB_NEXT)) {
+		if (k.mv_size < plen || memcmp(k.mv_data, pattern, plen) != 0)
+			break;	/* past the prefix: no later key can match */
+		if (k.mv_size > EVSTORE_NAME_MAX || v.mv_size < EVSTORE_REC_HDR)
+			continue;
+		memcpy(name, k.mv_data, k.mv_size);
+		name[k.mv_size] = '\0';
+		if (!util_glob(pattern, name))
+			continue;
+		n++;
+		if (cb(arg, name,
+		    evstore_get_u64((const unsigned char *)v.mv_data + 4)) != 0)
+			break;
+	}
+	if (rc != 0 && rc != MDB_NOTFOUND)
+		goto fail;
+	mdb_cursor_close(cur);
+	evstore_txn_abort(es, txn);
+	return n;
+fail:
+	if (cur != NULL)
+		mdb_cursor_close(cur);
+	evstore_txn_abort(es, txn);
+	return -1;
+}
+
+/*
+ * Creates index in its own short write transaction, or checks the time
+ * field of an existing one. The handle owns nothing from the caller.
+ * Note that LMDB has one writer at a time: while a handle has an open batch
+ * no other write transaction can start, so one thread must not interleave
+ * two ingest handles.
+ */
+int
+evstore_ingest_begin(struct evstore *es, const char *index,
+    const char *time_field, struct evstore_ingest **out,
+    char *err, size_t errlen)
+{
+	struct evstore_ingest *ei = NULL;
+	char field[EVSTORE_FIELD_MAX + 1];
+	MDB_txn *txn = NULL;
+	uint64_t next;
+	int rc;
+
+	*out = NULL;
+	if (!evstore_index_name_ok(index)) {
+		evstore_err(err, errlen, "invalid index name '%s' (letters, "
+		    "digits, '.', '_', '-', not starting with a punctuation "
+		    "mark, at most %d bytes)", index, EVSTORE_NAME_MAX);
+		return -1;
+	}
+	if (time_field[0] == '\0' || strlen(time_field) > EVSTORE_FIELD_MAX) {
+		evstore_err(err, errlen, "invalid time field name '%s'",
+		    time_field);
+		return -1;
+	}
+	if ((ei = calloc(1, sizeof(*ei))) == NULL) {
+		evstore_err(err, errlen, "out of memory");
+		return -1;
+	}
+	ei->ei_store = es;
+	strcpy(ei->ei_index, index);
+	strcpy(ei->ei_field, time_field);
+
+	/* rc != 0 at fail: an LMDB error still to be described. */
+	if ((rc = evstore_txn_begin(es, 0, &txn)) != 0) {
+		txn = NULL;
+		goto fail;
+	}
+	rc = evstore_index_get(es, txn, index, &ei->ei_id, &ei->ei_count,
+	    field);
+	if (rc == 0 && strcmp(field, time_field) != 0) {
+		evstore_err(err, errlen,
+		    "index '%s' is keyed by '%s', not '%s'", index, field,
+		    time_field);
+		goto fail;
+	}
+	if (rc == MDB_NOTFOUND) {
+		if ((rc = evstore_meta_get(es, txn, evstore_key_next,
+		    &next)) != 0)
+			goto fail;
+		if (next > UINT32_MAX) {
+			evstore_err(err, errlen,
+			    "event store: out of index ids");
+			goto fail;
+		}
+		ei->ei_id = (uint32_t)next;
+		ei->ei_count = 0;
+		if ((rc = evstore_meta_put(es, txn, evstore_key_next, next + 1,
+		    4)) != 0 ||
+		    (rc = evstore_index_put(es, txn, index, ei->ei_id, 0,
+		    time_field)) != 0)
+			goto fail;
+	} else if (rc != 0)
+		goto fail;
+	rc = evstore_txn_commit(es, txn);
+	txn = NULL;
+	if (rc != 0)
+		goto fail;
+	*out = ei;
+	return 0;
+fail:
+	if (rc != 0)
+		evstore_mdb_err(es, rc, "creating index", err, errlen);
+	if (txn != NULL)
+		evstore_txn_abort(es, txn);
+	free(ei);
+	return -1;
+}
+
+/*
+ * Commits the open batch with the index count and the sequence counter.
+ * Returns 0, or -1 (the batch is lost and the handle refuses more).
+ */
+static int
+evstore_ingest_commit(struct evstore_ingest *ei, char *err, size_t errlen)
+{
+	struct evstore *es = ei->ei_store;
+	int rc;
+
+	if (ei->ei_txn == NULL)
+		return 0;
+	if ((rc = evstore_meta_put(es, ei->ei_txn, evstore_key_seq, ei->ei_seq,
+	    8)) != 0 ||
+	    (rc = evstore_index_put(es, ei->ei_txn, ei->ei_index, ei->ei_id,
+	    ei->ei_count, ei->ei_field)) != 0)
+		goto fail;
+	rc = evstore_txn_commit(es, ei->ei_txn);
+	ei->ei_txn = NULL;
+	if (rc != 0)
+		goto fail;
+	ei->ei_nbatch = 0;
+	ei->ei_batch_bytes = 0;
+	return 0;
+fail:
+	if (ei->ei_txn != NULL)
+		evstore_txn_abort(es, ei->ei_txn);
+	ei->ei_txn = NULL;
+	ei->ei_failed = 1;
+	evstore_mdb_err(es, rc, "committing events", err, errlen);
+	return -1;
+}
+
+/*
+ * Opens a batch: a write transaction, with the counters re-read because
+ * other processes may have ingested since the last batch. 0 or -1.
+ */
+static int
+evstore_ingest_open_batch(struct evstore_ingest *ei, char *err, size_t errlen)
+{
+	struct evstore *es = ei->ei_store;
+	uint32_t id;
+	int rc;
+
+	if ((rc = evstore_txn_begin(es, 0, &ei->ei_txn)) != 0) {
+		ei->ei_txn = NULL;
+		goto fail;
+	}
+	if ((rc = evstore_meta_get(es, ei->ei_txn, evstore_key_seq,
+	    &ei->ei_seq)) != 0 ||
+	    (rc = evstore_index_get(es, ei->ei_txn, ei->ei_index, &id,
+	    &ei->ei_count, NULL)) != 0)
+		goto fail;
+	if (id != ei->ei_id) {
+		rc = MDB_CORRUPTED;
+		goto fail;
+	}
+	ei->ei_nbatch = 0;
+	ei->ei_batch_bytes = 0;
+	ei->ei_tail = -1;
+	return 0;
+fail:
+	if (ei->ei_txn != NULL)
+		evstore_txn_abort(es, ei->ei_txn);
+	ei->ei_txn = NULL;
+	ei->ei_failed = 1;
+	evstore_mdb_err(es, rc, "starting a batch", err, errlen);
+	return -1;
+}
+
+/*
+ * Puts one event. A plain put into the middle of a page splits it in half,
+ * so time-ordered input would leave every leaf half empty; MDB_APPEND
+ * splits at the end instead. It is only valid past the last key of the
+ * whole DB, which holds for the newest index loaded in ascending time: the
+ * first put of a batch tries it, and after a success every key above the
+ * batch's highest key is known to be past the end (nobody else writes
+ * during the batch). Returns 0 or an LMDB error code.
+ */
+static int
+evstore_ingest_put(struct evstore_ingest *ei, MDB_val *k, MDB_val *v)
+{
+	MDB_dbi dbi = ei->ei_store->es_events;
+	int rc;
+
+	if (ei->ei_tail == 0 || (ei->ei_tail == 1 &&
+	    memcmp(k->mv_data, ei->ei_maxkey, EVSTORE_KEY_LEN) < 0))
+		return mdb_put(ei->ei_txn, dbi, k, v, 0);
+	rc = mdb_put(ei->ei_txn, dbi, k, v, MDB_APPEND);
+	if (rc == MDB_KEYEXIST) {	/* not past the end: nothing written */
+		ei->ei_tail = 0;
+		return mdb_put(ei->ei_txn, dbi, k, v, 0);
+	}
+	if (rc == 0) {
+		ei->ei_tail = 1;
+		memcpy(ei->ei_maxkey, k->mv_data, EVSTORE_KEY_LEN);
+	}
+	return rc;
+}
+
+/*
+ * Stores json (copied into the map) under its time and the next sequence
+ * number, committing when the batch reaches EVSTORE_BATCH_EVENTS events or
+ * EVSTORE_BATCH_BYTES bytes. Returns 0, or -1 with a reason; after -1 the
+ * uncommitted part of the batch is lost and every later call fails.
+ */
+int
+evstore_ingest_add(struct evstore_ingest *ei, int64_t time_ms,
+    const char *json, size_t len, char *err, size_t errlen)
+{
+	unsigned char key[EVSTORE_KEY_LEN];
+	MDB_val k, v;
+	int rc;
+
+	if (ei->ei_failed) {
+		evstore_err(err, errlen, "event store: ingest into '%s' "
+		    "has already failed", ei->ei_index);
+		return -1;
+	}
+	if (len == 0) {
+		evstore_err(err, errlen, "event store: empty event");
+		return -1;
+	}
+	if (ei->ei_txn == NULL &&
+	    evstore_ingest_open_batch(ei, err, errlen) == -1)
+		return -1;
+	evstore_key(key, ei->ei_id, time_ms, ei->ei_seq);
+	k.mv_data = key;
+	k.mv_size = sizeof(key);
+	v.mv_data = (void *)json;
+	v.mv_size = len;
+	if ((rc = evstore_ingest_put(ei, &k, &v)) != 0) {
+		evstore_txn_abort(ei->ei_store, ei->ei_txn);
+		ei->ei_txn = NULL;
+		ei->ei_failed = 1;
+		evstore_mdb_err(ei->ei_store, rc, "storing an event", err,
+		    errlen);
+		return -1;
+	}
+	ei->ei_seq++;
+	ei->ei_count++;
+	ei->ei_nbatch++;
+	ei->ei_batch_bytes += len + sizeof(key);
+	if (ei->ei_nbatch >= EVSTORE_BATCH_EVENTS ||
+	    ei->ei_batch_bytes >= EVSTORE_BATCH_BYTES)
+		return evstore_ingest_commit(ei, err, errlen);
+	return 0;
+}
+
+int
+evstore_ingest_end(struct evstore_ingest *ei, char *err, size_t errlen)
+{
+	int rc = 0;
+
+	if (ei == NULL)
+		return 0;
+	if (ei->ei_failed) {
+		evstore_err(err, errlen, "event store: ingest into '%s' "
+		    "has failed", ei->ei_index);
+		rc = -1;
+	} else
+		rc = evstore_ingest_commit(ei, err, errlen);
+	free(ei);
+	return rc;
+}
+
+/* Returns 1 when cursor a's event comes before b's in the scan order. */
+static int
+evstore_cur_before(const struct evstore_cur *a, const struct evstore_cur *b)
+{
+	return memcmp((const char *)a->cu_key.mv_data + 4,
+	    (const char *)b->cu_key.mv_data + 4, EVSTORE_SUFFIX_LEN) > 0;
+}
+
+static void
+evstore_heap_down(struct evstore_scan *sc, size_t i)
+{
+	struct evstore_cur **h = sc->sc_heap, *t;
+	size_t n = sc->sc_nheap, c;
+
+	for (;;) {
+		c = 2 * i + 1;
+		if (c >= n)
+			break;
+		if (c + 1 < n && evstore_cur_before(h[c + 1], h[c]))
+			c++;
+		if (!evstore_cur_before(h[c], h[i]))
+			break;
+		t = h[c];
+		h[c] = h[i];
+		h[i] = t;
+		i = c;
+	}
+}
+
+/*
+ * Checks that cursor cu (just positioned with rc) holds an event of its
+ * index at or after the scan start. Returns 1 when it does, 0 when the
+ * cursor is exhausted, -1 on a storage error.
+ */
+static int
+evstore_cur_valid(struct evstore_scan *sc, struct evstore_cur *cu, int rc)
+{
+	const unsigned char *kp;
+
+	if (rc == MDB_NOTFOUND)
+		return 0;
+	if (rc != 0)
+		return -1;
+	kp = cu->cu_key.mv_data;
+	if (cu->cu_key.mv_size != EVSTORE_KEY_LEN ||
+	    evstore_get_u32(kp) != cu->cu_id)
+		return 0;
+	return evstore_key_time(kp) >= sc->sc_start;
+}
+
+/*
+ * Positions cu on the newest event of its index before end_ms: the first
+ * key at or after (id, end_ms) and one step back. Returns as
+ * evstore_cur_valid.
+ */
+static int
+evstore_cur_seek(struct evstore_scan *sc, struct evstore_cur *cu,
+    int64_t end_ms)
+{
+	unsigned char key[EVSTORE_KEY_LEN];
+	int rc;
+
+	evstore_put_u32(key, cu->cu_id);
+	evstore_put_u64(key + 4, (uint64_t)end_ms ^ EVSTORE_SIGN);
+	memset(key + 12, 0, 8);
+	cu->cu_key.mv_data = key;
+	cu->cu_key.mv_size = sizeof(key);
+	rc = mdb_cursor_get(cu->cu_cur, &cu->cu_key, &cu->cu_val,
+	    MDB_SET_RANGE);
+	if (rc == 0)
+		rc = mdb_cursor_get(cu->cu_cur, &cu->cu_key, &cu->cu_val,
+		    MDB_PREV);
+	else if (rc == MDB_NOTFOUND)
+		rc = mdb_cursor_get(cu->cu_cur, &cu->cu_key, &cu->cu_val,
+		    MDB_LAST);
+	return evstore_cur_valid(sc, cu, rc);
+}
+
+/*
+ * One read transaction for the whole scan, so it sees one snapshot of every
+ * index. The index names must exist (they come from evstore_match); an
+ * unknown name is an error. Returns 0 with *out (free with
+ * evstore_scan_close), or -1 with a reason.
+ */
+int
+evstore_scan_open(struct evstore *es, const char *const *indices,
+    size_t nindices, int64_t start_ms, int64_t end_ms,
+    struct evstore_scan **out, char *err, size_t errlen)
+{
+	struct evstore_scan *sc;
+	struct evstore_cur *cu;
+	uint64_t count;
+	size_t i;
+	int rc, live;
+
+	*out = NULL;
+	if ((sc = calloc(1, sizeof(*sc))) == NULL ||
+	    (nindices > 0 &&
+	    ((sc->sc_curs = calloc(nindices, sizeof(*sc->sc_curs))) == NULL ||
+	    (sc->sc_heap = calloc(nindices, sizeof(*sc->sc_heap))) == NULL))) {
+		evstore_err(err, errlen, "out of memory");
+		goto fail;
+	}
+	sc->sc_store = es;
+	sc->sc_start = start_ms;
+	if ((rc = evstore_txn_begin(es, MDB_RDONLY, &sc->sc_txn)) != 0) {
+		sc->sc_txn = NULL;
+		evstore_mdb_err(es, rc, "starting a scan", err, errlen);
+		goto fail;
+	}
+	for (i = 0; i < nindices; i++) {
+		cu = &sc->sc_curs[i];
+		cu->cu_no = i;
+		rc = evstore_index_get(es, sc->sc_txn, indices[i], &cu->cu_id,
+		    &count, NULL);
+		if (rc == MDB_NOTFOUND) {
+			evstore_err(err, errlen, "no index '%s'", indices[i]);
+			goto fail;
+		}
+		if (rc != 0) {
+			evstore_mdb_err(es, rc, "reading an index", err,
+			    errlen);
+			goto fail;
+		}
+		if ((rc = mdb_cursor_open(sc->sc_txn, es->es_events,
+		    &cu->cu_cur)) != 0) {
+			evstore_mdb_err(es, rc, "opening a cursor", err,
+			    errlen);
+			goto fail;
+		}
+		sc->sc_ncurs = i + 1;
+		if (count == 0 || start_ms >= end_ms)
+			continue;
+		if ((live = evstore_cur_seek(sc, cu, end_ms)) == -1) {
+			evstore_err(err, errlen, "event store: reading '%s' "
+			    "failed", indices[i]);
+			goto fail;
+		}
+		if (live)
+			sc->sc_heap[sc->sc_nheap++] = cu;
+	}
+	for (i = sc->sc_nheap / 2; i-- > 0;)
+		evstore_heap_down(sc, i);
+	*out = sc;
+	return 0;
+fail:
+	evstore_scan_close(sc);
+	return -1;
+}
+
+int
+evstore_scan_next(struct evstore_scan *sc, const char **json, size_t *len,
+    int64_t *time_ms, size_t *index_no)
+{
+	struct evstore_cur *cu;
+	int live;
+
+	if (sc->sc_advance && sc->sc_nheap > 0) {
+		cu = sc->sc_heap[0];
+		live = evstore_cur_valid(sc, cu, mdb_cursor_get(cu->cu_cur,
+		    &cu->cu_key, &cu->cu_val, MDB_PREV));
+		if (live == -1)
+			return -1;
+		if (!live)
+			sc->sc_heap[0] = sc->sc_heap[--sc->sc_nheap];
+		evstore_heap_down(sc, 0);
+	}
+	sc->sc_advance = 0;
+	if (sc->sc_nheap == 0)
+		return 0;
+	cu = sc->sc_heap[0];
+	*json = cu->cu_val.mv_data;
+	*len = cu->cu_val.mv_size;
+	*time_ms = evstore_key_time(cu->cu_key.mv_data);
+	*index_no = cu->cu_no;
+	sc->sc_advance = 1;
+	return 1;
+}
+
+void
+evstore_scan_close(struct evstore_scan *sc)
+{
+	size_t i;
+
+	if (sc == NULL)
+		return;
+	for (i = 0; i < sc->sc_ncurs; i++)
+		if (sc->sc_curs[i].cu_cur != NULL)
+			mdb_cursor_close(sc->sc_curs[i].cu_cur);
+	if (sc->sc_txn != NULL)
+		evstore_txn_abort(sc->sc_store, sc->sc_txn);
+	free(sc->sc_curs);
+	free(sc->sc_heap);
+	free(sc);
+}

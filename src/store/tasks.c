@@ -164,15 +164,20 @@ txn_begin(struct store *st, unsigned flags, MDB_txn **txn)
 	return rc;
 }
 
-/* Returns pages in use (allocated minus free) in txn, and the map size. */
+/*
+ * Measures txn's snapshot: bytes in use (allocated minus free), bytes never
+ * allocated at the end of the map (tail), bytes on the free list, and the
+ * map size.
+ */
 static int
-space_in(struct store *st, MDB_txn *txn, uint64_t *used, uint64_t *map)
+space_in(struct store *st, MDB_txn *txn, uint64_t *used, uint64_t *tail,
+    uint64_t *freeb, uint64_t *map)
 {
 	MDB_envinfo info;
 	MDB_stat stat;
 	MDB_cursor *c;
 	MDB_val k, v;
-	uint64_t freepages = 0;
+	uint64_t freepages = 0, alloc;
 	int rc;
 
 	mdb_env_info(st->st_env, &info);
@@ -185,38 +190,70 @@ space_in(struct store *st, MDB_txn *txn, uint64_t *used, uint64_t *map)
 		if (v.mv_size >= sizeof(size_t))
 			freepages += *(const size_t *)v.mv_data;
 	mdb_cursor_close(c);
-	*used = ((uint64_t)info.me_last_pgno + 1 - freepages) * stat.ms_psize;
+	alloc = ((uint64_t)info.me_last_pgno + 1) * stat.ms_psize;
 	*map = info.me_mapsize;
+	*freeb = freepages * stat.ms_psize;
+	*used = alloc - *freeb;
+	*tail = *map > alloc ? *map - alloc : 0;
 	return 0;
 }
 
 int
 store_space(struct store *st, uint64_t *used, uint64_t *map)
 {
+	uint64_t tail, freeb;
 	MDB_txn *txn;
 	int rc;
 
 	if ((rc = txn_begin(st, MDB_RDONLY, &txn)) != 0)
 		return mdb_to_ar(rc);
-	rc = space_in(st, txn, used, map);
+	rc = space_in(st, txn, used, &tail, &freeb, map);
 	mdb_txn_abort(txn);
 	return mdb_to_ar(rc);
 }
 
 /*
- * Returns AR_EFULL when writing need more bytes would eat into the reserve
- * kept free so that state changes, logs and deletes always fit.
+ * Returns AR_EFULL when writing need more bytes would leave less than 1/16
+ * of storage.map_size unused (allocated minus freed pages). Creates and
+ * result pages are refused from then on, so that state changes, log lines
+ * and deletes still fit. Called before the write transaction: only read
+ * transactions may open the free list.
  */
 static int
-space_check(struct store *st, MDB_txn *txn, size_t need)
+space_check(struct store *st, size_t need)
 {
-	uint64_t used, map;
+	uint64_t used, tail, freeb, map;
+	MDB_txn *txn;
+	int rc;
 
-	if (space_in(st, txn, &used, &map) != 0)
+	if ((rc = txn_begin(st, MDB_RDONLY, &txn)) != 0)
+		return mdb_to_ar(rc);
+	rc = space_in(st, txn, &used, &tail, &freeb, &map);
+	mdb_txn_abort(txn);
+	if (rc != 0)
 		return AR_EINTERNAL;
-	if (used + need + map / 16 > map)
+	if (used + need + st->st_map / 16 > st->st_map)
 		return AR_EFULL;
 	return AR_OK;
+}
+
+/*
+ * Grows the map by 1/16 of storage.map_size, up to 1/8 over it. LMDB needs
+ * room at the end of the map for large values and for its own free-list
+ * bookkeeping, which freed pages cannot always give; this headroom is used
+ * only so that a state change or a delete never fails on a full store.
+ * Returns 0, or -1 when the headroom is used up.
+ */
+static int
+store_grow(struct store *st)
+{
+	MDB_envinfo info;
+
+	mdb_env_info(st->st_env, &info);
+	if (info.me_mapsize >= st->st_map + st->st_map / 8)
+		return -1;
+	return mdb_env_set_mapsize(st->st_env, info.me_mapsize +
+	    st->st_map / 16) == 0 ? 0 : -1;
 }
 
 /* Reads the record of id in txn into *t. Returns an LMDB code. */
@@ -377,16 +414,15 @@ store_task_create(struct store *st, struct task *t, char *err, size_t errlen)
 		snprintf(err, errlen, "no random source");
 		return AR_EINTERNAL;
 	}
-	if ((rc = txn_begin(st, 0, &txn)) != 0)
-		return mdb_to_ar(rc);
-	if ((ar = space_check(st, txn, 4096)) != AR_OK) {
-		mdb_txn_abort(txn);
+	if ((ar = space_check(st, 4096)) != AR_OK) {
 		snprintf(err, errlen, "storage is full: the task store uses "
 		    "nearly all of storage.map_size (%llu bytes); delete tasks "
 		    "or raise storage.map_size",
 		    (unsigned long long)cfg->storage_map_size);
 		return ar;
 	}
+	if ((rc = txn_begin(st, 0, &txn)) != 0)
+		return mdb_to_ar(rc);
 	mdb_stat(txn, st->st_dbi[DB_QUEUE], &ms);
 	if ((int64_t)ms.ms_entries >= cfg->limits_max_queued_tasks) {
 		mdb_txn_abort(txn);
@@ -568,8 +604,8 @@ finish_in(struct store *st, MDB_txn *txn, struct task *t,
 	return task_save(st, txn, t);
 }
 
-int
-store_task_break(struct store *st, const char *id, const char *reason,
+static int
+once_task_break(struct store *st, const char *id, const char *reason,
     enum task_state *state_out)
 {
 	MDB_txn *txn;
@@ -601,6 +637,17 @@ store_task_break(struct store *st, const char *id, const char *reason,
 	}
 	task_clear(&t);
 	return txn_end(txn, rc);
+}
+
+int
+store_task_break(struct store *st, const char *id, const char *reason,
+    enum task_state *state_out)
+{
+	int rc = once_task_break(st, id, reason, state_out);
+
+	if (rc == AR_EFULL && store_grow(st) == 0)
+		rc = once_task_break(st, id, reason, state_out);
+	return rc;
 }
 
 /* Deletes every key of dbi starting with prefix. Returns an LMDB code. */
@@ -654,8 +701,8 @@ delete_in(struct store *st, MDB_txn *txn, const struct task *t)
 	return del_key(txn, st->st_dbi[DB_TASKS], t->t_id, TASK_ID_LEN);
 }
 
-int
-store_task_delete(struct store *st, const char *id)
+static int
+once_task_delete(struct store *st, const char *id)
 {
 	MDB_txn *txn;
 	struct task t;
@@ -675,6 +722,16 @@ store_task_delete(struct store *st, const char *id)
 }
 
 int
+store_task_delete(struct store *st, const char *id)
+{
+	int rc = once_task_delete(st, id);
+
+	if (rc == AR_EFULL && store_grow(st) == 0)
+		rc = once_task_delete(st, id);
+	return rc;
+}
+
+int
 store_queue_counts(struct store *st, uint64_t *queued, uint64_t *running)
 {
 	MDB_txn *txn;
@@ -682,6 +739,8 @@ store_queue_counts(struct store *st, uint64_t *queued, uint64_t *running)
 	int rc;
 
 	if ((rc = txn_begin(st, MDB_RDONLY, &txn)) != 0)
+		return mdb_to_ar(rc);
+	if ((rc = txn_begin(st, 0, &txn)) != 0)
 		return mdb_to_ar(rc);
 	mdb_stat(txn, st->st_dbi[DB_QUEUE], &ms);
 	*queued = ms.ms_entries;
@@ -787,6 +846,8 @@ store_page_append(struct store *st, const char *id, uint64_t token,
 	int rc, ar;
 
 	*cancel = 0;
+	if (count > 0 && (ar = space_check(st, len)) != AR_OK)
+		return ar;
 	if ((rc = txn_begin(st, 0, &txn)) != 0)
 		return mdb_to_ar(rc);
 	if ((rc = load_owned(st, txn, id, token, &t)) != 0) {
@@ -795,11 +856,6 @@ store_page_append(struct store *st, const char *id, uint64_t token,
 	}
 	*cancel = t.t_cancel;
 	if (count > 0) {
-		if ((ar = space_check(st, txn, len)) != AR_OK) {
-			task_clear(&t);
-			mdb_txn_abort(txn);
-			return ar;
-		}
 		memcpy(key, id, TASK_ID_LEN);
 		be64_put(key + TASK_ID_LEN, t.t_results);
 		k.mv_size = sizeof(key);
@@ -829,8 +885,8 @@ store_task_progress(struct store *st, const char *id, uint64_t token,
 	    cancel);
 }
 
-int
-store_task_finish(struct store *st, const char *id, uint64_t token,
+static int
+once_task_finish(struct store *st, const char *id, uint64_t token,
     enum task_state state, const char *error, const char *level,
     const char *msg)
 {
@@ -850,7 +906,19 @@ store_task_finish(struct store *st, const char *id, uint64_t token,
 }
 
 int
-store_log_append(struct store *st, const char *id, const char *level,
+store_task_finish(struct store *st, const char *id, uint64_t token,
+    enum task_state state, const char *error, const char *level,
+    const char *msg)
+{
+	int rc = once_task_finish(st, id, token, state, error, level, msg);
+
+	if (rc == AR_EFULL && store_grow(st) == 0)
+		rc = once_task_finish(st, id, token, state, error, level, msg);
+	return rc;
+}
+
+static int
+once_log_append(struct store *st, const char *id, const char *level,
     const char *msg)
 {
 	MDB_txn *txn;
@@ -865,6 +933,17 @@ store_log_append(struct store *st, const char *id, const char *level,
 		rc = task_save(st, txn, &t);
 	task_clear(&t);
 	return txn_end(txn, rc);
+}
+
+int
+store_log_append(struct store *st, const char *id, const char *level,
+    const char *msg)
+{
+	int rc = once_log_append(st, id, level, msg);
+
+	if (rc == AR_EFULL && store_grow(st) == 0)
+		rc = once_log_append(st, id, level, msg);
+	return rc;
 }
 
 int

@@ -1,0 +1,259 @@
+/* test_tasks.c - the task store on a real LMDB in a temporary directory. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "common/buf.h"
+#include "common/config.h"
+#include "common/timeutil.h"
+#include "store/store.h"
+#include "tap.h"
+
+static struct buf got = BUF_INIT;
+static uint64_t got_from, got_to, got_total;
+
+static int
+on_begin(void *arg, const struct task *t, uint64_t from, uint64_t to)
+{
+	(void)arg;
+	got_from = from;
+	got_to = to;
+	got_total = t->t_results;
+	return 0;
+}
+
+static int
+on_event(void *arg, const char *json, size_t len)
+{
+	(void)arg;
+	if (got.b_len)
+		buf_putc(&got, ',');
+	return buf_append(&got, json, len);
+}
+
+static int
+on_log(void *arg, const char *json, size_t len)
+{
+	(void)arg;
+	buf_append(&got, json, len);
+	return buf_putc(&got, '\n');
+}
+
+/* Builds a page of events {"n":first}..{"n":first+count-1}. */
+static void
+make_page(struct buf *p, int first, int count)
+{
+	struct buf text = BUF_INIT;
+	uint32_t c = (uint32_t)count, off;
+
+	buf_reset(p);
+	buf_append(p, &c, 4);
+	for (int i = 0; i < count; i++) {
+		off = (uint32_t)text.b_len;
+		buf_append(p, &off, 4);
+		buf_printf(&text, "{\"n\":%d}", first + i);
+	}
+	buf_append(p, text.b_data, text.b_len);
+	buf_free(&text);
+}
+
+static void
+new_task(struct task *t, const char *owner)
+{
+	memset(t, 0, sizeof(*t));
+	t->t_owner = strdup(owner);
+	t->t_query = strdup("makeresults count=3");
+	t->t_dt_field = strdup("@timestamp");
+	t->t_dt_start = strdup("now-15m");
+	t->t_dt_end = strdup("now");
+	t->t_created = t->t_now = time_now_ms();
+}
+
+static int
+count_cb(void *arg, const struct task *t)
+{
+	(void)t;
+	(*(int *)arg)++;
+	return 0;
+}
+
+int
+main(void)
+{
+	char dir[] = "/tmp/asyncreq-test-XXXXXX", err[512], cmd[600];
+	struct config cfg;
+	struct store *st;
+	struct task a, b, t, c;
+	struct buf page = BUF_INIT;
+	enum task_state s;
+	uint64_t q, r, used, map;
+	int cancel, n;
+
+	if (mkdtemp(dir) == NULL)
+		return 1;
+	config_defaults(&cfg);
+	cfg.storage_path = strdup(dir);
+	cfg.storage_map_size = 4u << 20;
+	cfg.limits_max_active_tasks_per_user = 2;
+	cfg.limits_max_log_lines = 10;
+	ok(store_open(&st, &cfg, err, sizeof(err)) == AR_OK, "open store");
+
+	new_task(&a, "alice");
+	is_int(store_task_create(st, &a, err, sizeof(err)), AR_OK, "create a");
+	is_int(strlen(a.t_id), 22, "id chosen by the store");
+	usleep(2000);
+	new_task(&b, "alice");
+	is_int(store_task_create(st, &b, err, sizeof(err)), AR_OK, "create b");
+	new_task(&c, "alice");
+	is_int(store_task_create(st, &c, err, sizeof(err)), AR_EBUSY,
+	    "third active task of alice refused");
+	is_str(err, "user 'alice' has 2 unfinished tasks "
+	    "(limits.max_active_tasks_per_user = 2)", "limit reason");
+	task_clear(&c);
+
+	is_int(store_task_get(st, a.t_id, &t), AR_OK, "get a");
+	is_int(t.t_state, TASK_QUEUED, "a is QUEUED");
+	is_str(t.t_owner, "alice", "owner kept");
+	task_clear(&t);
+	is_int(store_task_get(st, "AAAAAAAAAAAAAAAAAAAAAA", &t), AR_ENOTFOUND,
+	    "unknown id");
+
+	n = 0;
+	store_task_list(st, "alice", -1, count_cb, &n);
+	is_int(n, 2, "alice lists 2 tasks");
+	n = 0;
+	store_task_list(st, "bob", -1, count_cb, &n);
+	is_int(n, 0, "bob lists none");
+	store_queue_counts(st, &q, &r);
+	ok(q == 2 && r == 0, "2 queued, 0 running");
+
+	/* Claim takes the oldest. */
+	is_int(store_task_claim(st, 77, 1234, &t), AR_OK, "claim");
+	is_str(t.t_id, a.t_id, "oldest claimed first");
+	is_int(t.t_state, TASK_RUNNING, "claimed is RUNNING");
+	task_clear(&t);
+	store_queue_counts(st, &q, &r);
+	ok(q == 1 && r == 1, "1 queued, 1 running");
+
+	/* Pages and reads. */
+	make_page(&page, 0, 3);
+	is_int(store_page_append(st, a.t_id, 77, page.b_data, page.b_len, 3,
+	    10, 0.3, &cancel), AR_OK, "append page 1");
+	make_page(&page, 3, 2);
+	is_int(store_page_append(st, a.t_id, 77, page.b_data, page.b_len, 2,
+	    20, 0.5, &cancel), AR_OK, "append page 2");
+	is_int(store_page_append(st, a.t_id, 99, page.b_data, page.b_len, 2,
+	    20, 0.5, &cancel), AR_ELOST, "wrong token refused");
+	buf_reset(&got);
+	store_results_read(st, a.t_id, 0, UINT64_MAX, &t, on_begin, on_event,
+	    NULL);
+	is_str(got.b_data, "{\"n\":0},{\"n\":1},{\"n\":2},{\"n\":3},{\"n\":4}",
+	    "all results in order");
+	ok(got_from == 0 && got_to == 5 && got_total == 5, "range 0..5");
+	task_clear(&t);
+	buf_reset(&got);
+	store_results_read(st, a.t_id, 2, 4, &t, on_begin, on_event, NULL);
+	is_str(got.b_data, "{\"n\":2},{\"n\":3}", "slice across pages");
+	task_clear(&t);
+	buf_reset(&got);
+	store_results_read(st, a.t_id, 4, 100, &t, on_begin, on_event, NULL);
+	is_str(got.b_data, "{\"n\":4}", "slice cut at the end");
+	ok(got_to == 5, "to cut to total");
+	task_clear(&t);
+	buf_reset(&got);
+	store_results_read(st, a.t_id, 9, 12, &t, on_begin, on_event, NULL);
+	ok(got.b_len == 0 && got_from == 5 && got_to == 5, "past the end");
+	task_clear(&t);
+
+	/* Break of a running task sets the flag; the executor sees it. */
+	is_int(store_task_break(st, a.t_id, "x", &s), AR_OK, "break running");
+	is_int(s, TASK_RUNNING, "still running after break");
+	store_task_progress(st, a.t_id, 77, 30, 0.6, &cancel);
+	is_int(cancel, 1, "executor sees the cancel flag");
+	is_int(store_task_finish(st, a.t_id, 77, TASK_CANCELLED, "cancelled",
+	    "INFO", "stopped"), AR_OK, "finish cancelled");
+	is_int(store_task_break(st, a.t_id, "x", &s), AR_ESTATE,
+	    "break of a final task");
+	store_task_get(st, a.t_id, &t);
+	is_int(t.t_results, 5, "results kept after cancel");
+	ok(t.t_finished > 0 && t.t_expires == t.t_finished +
+	    cfg.retention_ttl_seconds * 1000, "expiry re-keyed on finish");
+	task_clear(&t);
+
+	/* Break of a queued task cancels at once. */
+	is_int(store_task_break(st, b.t_id, "x", &s), AR_OK, "break queued");
+	is_int(s, TASK_CANCELLED, "queued becomes CANCELLED");
+
+	/* Logs: limited to max_log_lines, last line says what was dropped. */
+	for (int i = 0; i < 20; i++)
+		store_log_append(st, a.t_id, "INFO", "line");
+	buf_reset(&got);
+	store_log_read(st, a.t_id, on_log, NULL);
+	n = 0;
+	for (char *p = got.b_data; (p = strchr(p, '\n')); p++)
+		n++;
+	is_int(n, 10, "log kept at limits.max_log_lines");
+	ok(strstr(got.b_data, "log lines dropped (limits.max_log_lines = 10)")
+	    != NULL, "last line tells about dropped lines");
+	ok(strstr(got.b_data, "\"message\":\"task created by alice\"") != NULL,
+	    "creation line");
+
+	/* Recovery: a RUNNING task of a dead runner becomes FAILED. */
+	new_task(&c, "bob");
+	store_task_create(st, &c, err, sizeof(err));
+	store_task_claim(st, 5, 999, &t);
+	task_clear(&t);
+	is_int(store_recover(st, "runner died"), 1, "recover fails 1 task");
+	store_task_get(st, c.t_id, &t);
+	is_int(t.t_state, TASK_FAILED, "recovered task FAILED");
+	is_str(t.t_error, "runner died", "with the reason");
+	task_clear(&t);
+
+	/* Expiry deletes final tasks past their time. */
+	is_int(store_expire(st, time_now_ms() + 86400 * 1000LL + 5000, 100), 3,
+	    "3 expired tasks deleted");
+	is_int(store_task_get(st, a.t_id, &t), AR_ENOTFOUND, "a is gone");
+
+	/* Full map: page writes refused, reads fine, delete frees. */
+	new_task(&c, "carol");
+	store_task_create(st, &c, err, sizeof(err));
+	store_task_claim(st, 6, 999, &t);
+	task_clear(&t);
+	make_page(&page, 0, 4000);
+	n = 0;
+	while (store_page_append(st, c.t_id, 6, page.b_data, page.b_len, 4000,
+	    0, 0, &cancel) == AR_OK && n < 1000)
+		n++;
+	ok(n > 0 && n < 1000, "pages until full (%d)", n);
+	is_int(store_page_append(st, c.t_id, 6, page.b_data, page.b_len, 4000,
+	    0, 0, &cancel), AR_EFULL, "page append: AR_EFULL");
+	new_task(&b, "dave");
+	is_int(store_task_create(st, &b, err, sizeof(err)), AR_EFULL,
+	    "create refused when full");
+	ok(strstr(err, "storage is full") != NULL, "reason says full");
+	task_clear(&b);
+	is_int(store_task_finish(st, c.t_id, 6, TASK_FAILED, "full", "ERROR",
+	    "full"), AR_OK, "state change still fits when full");
+	is_int(store_task_get(st, c.t_id, &t), AR_OK, "status when full");
+	task_clear(&t);
+	is_int(store_task_delete(st, c.t_id), AR_OK, "delete when full");
+	store_space(st, &used, &map);
+	ok(used < map / 2, "space freed (%llu of %llu)",
+	    (unsigned long long)used, (unsigned long long)map);
+	new_task(&b, "dave");
+	is_int(store_task_create(st, &b, err, sizeof(err)), AR_OK,
+	    "create works again");
+	task_clear(&b);
+
+	task_clear(&a);
+	task_clear(&c);
+	buf_free(&page);
+	buf_free(&got);
+	store_close(st);
+	config_free(&cfg);
+	snprintf(cmd, sizeof(cmd), "rm -rf %s", dir);
+	if (system(cmd) != 0)
+		return 1;
+	return done_testing();
+}
