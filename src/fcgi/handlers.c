@@ -146,8 +146,8 @@ status_object(struct buf *b, const struct task *t)
  * Loads task id for the caller. Returns AR_OK, or AR_ENOTFOUND for an
  * unknown id and for another user's task alike (answered the same way).
  */
-static int
-task_for_caller(struct app *ap, struct req *r, const char *id, struct task *t)
+int
+handler_task_for_caller(struct app *ap, struct req *r, const char *id, struct task *t)
 {
 	int rc = store_task_get(ap->ap_store, id, t);
 
@@ -170,8 +170,8 @@ reply_not_found(struct req *r, const char *id)
 	req_error(r, AR_ENOTFOUND, reason, NULL);
 }
 
-static void
-reply_store_error(struct req *r, int rc, const char *id)
+void
+handler_reply_store_error(struct req *r, int rc, const char *id)
 {
 	if (rc == AR_ENOTFOUND)
 		reply_not_found(r, id);
@@ -414,8 +414,8 @@ handle_status_one(struct app *ap, struct req *r, const char *id)
 	struct task t;
 	int rc;
 
-	if ((rc = task_for_caller(ap, r, id, &t)) != AR_OK) {
-		reply_store_error(r, rc, id);
+	if ((rc = handler_task_for_caller(ap, r, id, &t)) != AR_OK) {
+		handler_reply_store_error(r, rc, id);
 		return;
 	}
 	if (status_object(&b, &t) == 0)
@@ -570,15 +570,15 @@ handle_response(struct app *ap, struct req *r, const char *id)
 		return;
 	}
 	/* Ownership first, so another user's id is a plain 404. */
-	if ((e = task_for_caller(ap, r, id, &t)) != AR_OK) {
-		reply_store_error(r, e, id);
+	if ((e = handler_task_for_caller(ap, r, id, &t)) != AR_OK) {
+		handler_reply_store_error(r, e, id);
 		return;
 	}
 	task_clear(&t);
 	e = store_results_read(ap->ap_store, id, from, to, &t, resp_begin,
 	    resp_event, &rc);
 	if (e != AR_OK && !r->rq_started)
-		reply_store_error(r, e, id);
+		handler_reply_store_error(r, e, id);
 	else if (r->rq_started) {
 		struct buf tail = BUF_INIT;
 
@@ -619,8 +619,8 @@ handle_logs(struct app *ap, struct req *r, const char *id)
 	struct task t;
 	int rc;
 
-	if ((rc = task_for_caller(ap, r, id, &t)) != AR_OK) {
-		reply_store_error(r, rc, id);
+	if ((rc = handler_task_for_caller(ap, r, id, &t)) != AR_OK) {
+		handler_reply_store_error(r, rc, id);
 		return;
 	}
 	task_clear(&t);
@@ -667,8 +667,8 @@ handle_break_one(struct app *ap, struct req *r, const char *id)
 	char reason[160];
 	int rc, state;
 
-	if ((rc = task_for_caller(ap, r, id, &t)) != AR_OK) {
-		reply_store_error(r, rc, id);
+	if ((rc = handler_task_for_caller(ap, r, id, &t)) != AR_OK) {
+		handler_reply_store_error(r, rc, id);
 		return;
 	}
 	task_clear(&t);
@@ -680,7 +680,7 @@ handle_break_one(struct app *ap, struct req *r, const char *id)
 		return;
 	}
 	if (rc != AR_OK) {
-		reply_store_error(r, rc, id);
+		handler_reply_store_error(r, rc, id);
 		return;
 	}
 	app_wake_runner(ap);
@@ -760,13 +760,13 @@ handle_delete(struct app *ap, struct req *r, const char *id)
 	struct task t;
 	int rc;
 
-	if ((rc = task_for_caller(ap, r, id, &t)) != AR_OK) {
-		reply_store_error(r, rc, id);
+	if ((rc = handler_task_for_caller(ap, r, id, &t)) != AR_OK) {
+		handler_reply_store_error(r, rc, id);
 		return;
 	}
 	task_clear(&t);
 	if ((rc = store_task_delete(ap->ap_store, id)) != AR_OK) {
-		reply_store_error(r, rc, id);
+		handler_reply_store_error(r, rc, id);
 		return;
 	}
 	buf_puts(&b, "{\"id\":");
@@ -914,8 +914,7 @@ handle_request(struct app *ap, struct req *r)
 	else if (strcmp(rt->rt_name, "health") == 0)
 		handle_health(ap, r);
 	else
-		req_error(r, AR_ENOTIMPL, "file_download is not implemented "
-		    "in this version", NULL);
+		handle_download(ap, r, id);
 out:
 	access_log(ap, r);
 }

@@ -25,4 +25,18 @@ void app_close(struct app *);
 /* Answers one request completely (writes status, headers and body). */
 void handle_request(struct app *, struct req *);
 
+/*
+ * Loads task id when the caller may see it (its owner or an admin).
+ * Returns AR_OK with *t filled (caller clears), or AR_ENOTFOUND for an
+ * unknown id and another user's task alike.
+ */
+struct task;
+int handler_task_for_caller(struct app *, struct req *, const char *id,
+    struct task *t);
+/* Answers a store error code (404, 503, 500) for task id. */
+void handler_reply_store_error(struct req *, int rc, const char *id);
+
+/* POST file_download/{id}: the task's results as a file (download.c). */
+void handle_download(struct app *, struct req *, const char *id);
+
 #endif

@@ -6,6 +6,7 @@
 
 #include "common/buf.h"
 #include "common/datemath.h"
+#include "common/evtime.h"
 #include "common/timeutil.h"
 #include "sml/sml.h"
 #include "store/events.h"
@@ -130,6 +131,23 @@ source_time(struct run *r, const char *name, const char *text, int64_t *ms)
 }
 
 /*
+ * Returns 1 when the event's field (JSON text json) holds a time in
+ * [start, end), setting *t; else 0.
+ */
+static int
+event_in_range(const char *json, size_t len, const char *field, int64_t start,
+    int64_t end, int64_t *t)
+{
+	json_t *o = json_loadb(json, len, 0, NULL);
+	int in = 0;
+
+	if (o && evtime_from_json(field_get(o, field), t) == 0)
+		in = *t >= start && *t < end;
+	json_decref(o);
+	return in;
+}
+
+/*
  * source: reads the matching indices newest first inside the range, up to
  * qsize events. Returns SML_RUN_* .
  */
@@ -144,7 +162,7 @@ exec_source(struct run *r, const struct sml_source *src)
 	enum sml_run_result res = SML_RUN_ERROR;
 	const char *json;
 	size_t len, ino;
-	int rc;
+	int rc, by_field = 0;
 
 	if (source_time(r, "earliest", src->ss_earliest, &start) == -1 ||
 	    source_time(r, "latest", src->ss_latest, &end) == -1)
@@ -174,8 +192,23 @@ exec_source(struct run *r, const struct sml_source *src)
 		res = SML_RUN_DONE;
 		goto out;
 	}
+	/* An index keyed by another field than the task's dtFieldName is
+	 * read whole, and each event's dtFieldName decides. */
+	for (size_t i = 0; i < il.il_n && !by_field; i++) {
+		char field[512];
+
+		if (evstore_index_time_field(ctx->sx_events, il.il_names[i],
+		    field, sizeof(field)) == 0 &&
+		    strcmp(field, ctx->sx_dt_field) != 0) {
+			by_field = 1;
+			run_log(r, SML_LOG_INFO, "index %s is keyed by %s, not "
+			    "%s: reading it whole", il.il_names[i], field,
+			    ctx->sx_dt_field);
+		}
+	}
 	if (evstore_scan_open(ctx->sx_events, (const char *const *)il.il_names,
-	    il.il_n, start, end, &scan, r->r_err, r->r_errlen) == -1)
+	    il.il_n, by_field ? INT64_MIN : start, by_field ? INT64_MAX : end,
+	    &scan, r->r_err, r->r_errlen) == -1)
 		goto out;
 	while (emitted < qsize) {
 		rc = evstore_scan_next(scan, &json, &len, &t, &ino);
@@ -187,8 +220,18 @@ exec_source(struct run *r, const struct sml_source *src)
 			goto out;
 		}
 		r->r_scanned++;
+		if (by_field && !event_in_range(json, len, ctx->sx_dt_field,
+		    start, end, &t)) {
+			if (run_poll(r, 0)) {
+				res = SML_RUN_STOPPED;
+				goto out;
+			}
+			continue;
+		}
 		emitted++;
 		r->r_progress = (double)(end - t) / (double)(end - start);
+		if (r->r_progress < 0.0 || r->r_progress > 1.0)
+			r->r_progress = r->r_progress < 0.0 ? 0.0 : 1.0;
 		if (qsize != UINT64_MAX &&
 		    (double)emitted / (double)qsize > r->r_progress)
 			r->r_progress = (double)emitted / (double)qsize;

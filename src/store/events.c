@@ -897,3 +897,23 @@ evstore_scan_close(struct evstore_scan *sc)
 	free(sc->sc_heap);
 	free(sc);
 }
+
+int
+evstore_index_time_field(struct evstore *es, const char *index, char *out,
+    size_t outlen)
+{
+	char field[EVSTORE_FIELD_MAX + 1];
+	MDB_txn *txn = NULL;
+	uint64_t count;
+	uint32_t id;
+	int rc;
+
+	if (evstore_txn_begin(es, MDB_RDONLY, &txn) != 0)
+		return -1;
+	rc = evstore_index_get(es, txn, index, &id, &count, field);
+	evstore_txn_abort(es, txn);
+	if (rc != 0 || strlen(field) >= outlen)
+		return -1;
+	strcpy(out, field);
+	return 0;
+}

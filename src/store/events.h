@@ -30,6 +30,13 @@ int evstore_match(struct evstore *, const char *pattern,
     int (*cb)(void *arg, const char *name, uint64_t count), void *arg);
 
 /*
+ * Copies the time field index is keyed by into out (outlen bytes).
+ * Returns 0, or -1 when the index does not exist or out is too small.
+ */
+int evstore_index_time_field(struct evstore *, const char *index, char *out,
+    size_t outlen);
+
+/*
  * Starts loading into index (created when missing; time_field is recorded the
  * first time and must match afterwards). Events are committed in batches, so
  * queries see them while a long load runs. Returns 0 or -1 with a reason.

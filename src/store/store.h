@@ -176,6 +176,20 @@ int store_results_read(struct store *, const char *id, uint64_t from,
     int (*begin)(void *arg, const struct task *t, uint64_t from, uint64_t to),
     int (*cb)(void *arg, const char *json, size_t len), void *arg);
 
+/*
+ * Executor: stores a per-task document of kind ("fields", "sidebar",
+ * "timeline", "cost") while the task runs under token. Returns AR_OK,
+ * AR_ELOST, AR_EFULL, or AR_EINTERNAL.
+ */
+int store_stats_put(struct store *, const char *id, uint64_t token,
+    const char *kind, const char *data, size_t len);
+/*
+ * Reads the document of kind for task id into a malloc'd copy (caller
+ * frees) of *len bytes. Returns AR_OK or AR_ENOTFOUND.
+ */
+int store_stats_get(struct store *, const char *id, const char *kind,
+    char **data, size_t *len);
+
 /* Runner: fails every RUNNING task (after a runner restart). Returns count. */
 int store_recover(struct store *, const char *reason);
 

@@ -1145,3 +1145,74 @@ store_reader_check(struct store *st)
 
 	mdb_reader_check(st->st_env, &dead);
 }
+
+/* Builds the stats key "id kind"; returns its length, 0 when too long. */
+static size_t
+stats_key(unsigned char *out, size_t cap, const char *id, const char *kind)
+{
+	size_t n = strlen(kind);
+
+	if (TASK_ID_LEN + n > cap)
+		return 0;
+	memcpy(out, id, TASK_ID_LEN);
+	memcpy(out + TASK_ID_LEN, kind, n);
+	return TASK_ID_LEN + n;
+}
+
+int
+store_stats_put(struct store *st, const char *id, uint64_t token,
+    const char *kind, const char *data, size_t len)
+{
+	unsigned char key[TASK_ID_LEN + 32];
+	MDB_txn *txn;
+	MDB_val k, v;
+	struct task t;
+	int rc;
+
+	if ((k.mv_size = stats_key(key, sizeof(key), id, kind)) == 0)
+		return AR_EINTERNAL;
+	if ((rc = space_check(st, len)) != AR_OK)
+		return rc;
+	if ((rc = txn_begin(st, 0, &txn)) != 0)
+		return mdb_to_ar(rc);
+	if ((rc = load_owned(st, txn, id, token, &t)) != 0) {
+		mdb_txn_abort(txn);
+		return rc == -1 ? AR_ELOST : mdb_to_ar(rc);
+	}
+	task_clear(&t);
+	k.mv_data = key;
+	v.mv_size = len;
+	v.mv_data = (void *)data;
+	return txn_end(txn, mdb_put(txn, st->st_dbi[DB_STATS], &k, &v, 0));
+}
+
+int
+store_stats_get(struct store *st, const char *id, const char *kind,
+    char **data, size_t *len)
+{
+	unsigned char key[TASK_ID_LEN + 32];
+	MDB_txn *txn;
+	MDB_val k, v;
+	int rc;
+
+	*data = NULL;
+	*len = 0;
+	if (strlen(id) != TASK_ID_LEN ||
+	    (k.mv_size = stats_key(key, sizeof(key), id, kind)) == 0)
+		return AR_ENOTFOUND;
+	k.mv_data = key;
+	if ((rc = txn_begin(st, MDB_RDONLY, &txn)) != 0)
+		return mdb_to_ar(rc);
+	rc = mdb_get(txn, st->st_dbi[DB_STATS], &k, &v);
+	if (rc == 0) {
+		if ((*data = malloc(v.mv_size + 1)) == NULL)
+			rc = ENOMEM;
+		else {
+			memcpy(*data, v.mv_data, v.mv_size);
+			(*data)[v.mv_size] = '\0';
+			*len = v.mv_size;
+		}
+	}
+	mdb_txn_abort(txn);
+	return mdb_to_ar(rc);
+}
