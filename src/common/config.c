@@ -109,6 +109,9 @@ static const struct config_key config_keys[] = {
 	    16 * MIB),
 	N("runner.idle_exit_seconds", CONFIG_INT, runner_idle_exit_seconds, 0,
 	    0, 10000000),
+	N("runner.start_on_demand", CONFIG_BOOL, runner_start_on_demand, 0, 0,
+	    1),
+	S("runner.program", CONFIG_STRING, runner_program, ""),
 
 	N("retention.ttl_seconds", CONFIG_INT, retention_ttl_seconds, 86400, 1,
 	    1000000000),
@@ -193,6 +196,8 @@ config_free(struct config *cfg)
 		free(*slot);
 		*slot = NULL;
 	}
+	free(cfg->config_file);
+	cfg->config_file = NULL;
 }
 
 const char *
@@ -672,6 +677,12 @@ config_load(struct config *cfg, const char *path, char *err, size_t errlen)
 	}
 	if (cfg->storage_path == NULL) {
 		config_fail(err, errlen, path, 0, "storage.path is not set");
+		goto done;
+	}
+	/* Kept so a program can hand the same file to one it starts. */
+	free(cfg->config_file);
+	if ((cfg->config_file = realpath(path, NULL)) == NULL) {
+		config_fail(err, errlen, path, 0, "%s", strerror(errno));
 		goto done;
 	}
 	rc = 0;

@@ -6,6 +6,8 @@
 #include <string.h>
 #include <strings.h>
 #include <sys/socket.h>
+#include <sys/wait.h>
+#include <syslog.h>
 #include <unistd.h>
 
 #include <jansson.h>
@@ -31,6 +33,8 @@ app_open(struct app *ap, const struct config *cfg, char *err, size_t errlen)
 	memset(ap, 0, sizeof(*ap));
 	ap->ap_cfg = cfg;
 	ap->ap_wake_fd = -1;
+	if (strcmp(cfg->http_access_log, "syslog") == 0)
+		openlog("asyncreq-fcgi", LOG_PID, LOG_DAEMON);
 	if (store_open(&ap->ap_store, cfg, err, errlen) != AR_OK)
 		return -1;
 	snprintf(ap->ap_lock_path, sizeof(ap->ap_lock_path), "%s/runner.lock",
@@ -82,6 +86,62 @@ app_runner_pid(struct app *ap)
 		pid = (int)fl.l_pid;
 	close(fd);
 	return pid;
+}
+
+/*
+ * Starts asyncreq-runner for this storage directory (runner.start_on_demand,
+ * for shared hosting where no supervisor runs daemons): the program named
+ * by runner.program, or the asyncreq-runner beside this executable, with
+ * the same configuration file, detached in its own session. Waits up to
+ * 2 s for it to take the lock. Returns its pid, or 0.
+ */
+static int
+app_start_runner(struct app *ap)
+{
+	const struct config *cfg = ap->ap_cfg;
+	char prog[4096], *slash;
+	ssize_t n;
+	pid_t pid;
+	int64_t deadline;
+
+	if (cfg->runner_program[0] != '\0')
+		snprintf(prog, sizeof(prog), "%s", cfg->runner_program);
+	else {
+		if ((n = readlink("/proc/self/exe", prog, sizeof(prog) - 32)) <= 0)
+			return 0;
+		prog[n] = '\0';
+		if ((slash = strrchr(prog, '/')) == NULL)
+			return 0;
+		strcpy(slash + 1, "asyncreq-runner");
+	}
+	if ((pid = fork()) == -1)
+		return 0;
+	if (pid == 0) {
+		/* Double fork: the runner is no child of a worker that may
+		 * be recycled, and has no controlling terminal. */
+		setsid();
+		if (fork() != 0)
+			_exit(0);
+		int fd = open("/dev/null", O_RDWR);
+		if (fd != -1) {
+			dup2(fd, 0);
+			dup2(fd, 1);
+			if (fd > 2)
+				close(fd);
+		}
+		for (int i = 3; i < 1024; i++)
+			close(i);
+		execl(prog, prog, "-c", cfg->config_file, (char *)NULL);
+		_exit(127);
+	}
+	waitpid(pid, NULL, 0);
+	log_info("started the runner on demand: %s -c %s", prog,
+	    cfg->config_file);
+	for (deadline = time_mono_ms() + 2000; time_mono_ms() < deadline;
+	    usleep(10000))
+		if ((pid = app_runner_pid(ap)) != 0)
+			return (int)pid;
+	return 0;
 }
 
 /* Appends "key":"iso time" or "key":null. */
@@ -382,7 +442,8 @@ handle_create(struct app *ap, struct req *r)
 		goto out;
 	}
 	sml_query_free(q);
-	if (app_runner_pid(ap) == 0) {
+	if (app_runner_pid(ap) == 0 && (!cfg->runner_start_on_demand ||
+	    app_start_runner(ap) == 0)) {
 		req_error(r, AR_EUNAVAIL, "the runner is not running: no "
 		    "asyncreq-runner holds the lock of this storage directory; "
 		    "start asyncreq-runner", NULL);
@@ -821,15 +882,24 @@ static const struct route {
 	{"health", "GET", ID_NONE, 1},
 };
 
-/* Writes one access log line when http.access_log is set. */
+/*
+ * Writes one access log line (method, path, status, body bytes, duration,
+ * user) to stderr or syslog, as http.access_log says.
+ */
 static void
 access_log(struct app *ap, struct req *r)
 {
-	if (strcmp(ap->ap_cfg->http_access_log, "off") == 0)
-		return;
-	log_msg(LOG_LVL_INFO, "%s /%s %d %llu %lldms user=%s", r->rq_method,
-	    r->rq_path, r->rq_status, (unsigned long long)r->rq_bytes,
-	    (long long)(time_mono_ms() - r->rq_t0), r->rq_user);
+	const char *to = ap->ap_cfg->http_access_log;
+	long long ms = (long long)(time_mono_ms() - r->rq_t0);
+
+	if (strcmp(to, "stderr") == 0)
+		log_msg(LOG_LVL_INFO, "%s /%s %d %llu %lldms user=%s",
+		    r->rq_method, r->rq_path, r->rq_status,
+		    (unsigned long long)r->rq_bytes, ms, r->rq_user);
+	else if (strcmp(to, "syslog") == 0)
+		syslog(LOG_INFO, "%s /%s %d %llu %lldms user=%s", r->rq_method,
+		    r->rq_path, r->rq_status, (unsigned long long)r->rq_bytes,
+		    ms, r->rq_user);
 }
 
 void

@@ -11,6 +11,7 @@
 #include "common/config.h"
 #include "common/log.h"
 #include "common/timeutil.h"
+#include "export/fields.h"
 #include "runner/runner.h"
 #include "sml/sml.h"
 #include "store/events.h"
@@ -24,6 +25,7 @@ struct exec {
 	struct buf x_text;	/* events of the page being filled */
 	struct buf x_offs;	/* their offsets, u32 each */
 	uint32_t x_count;
+	struct fieldset *x_fields;	/* columns of the results so far */
 	int64_t x_first_pending;	/* monotonic ms of the oldest unflushed */
 	int64_t x_last_write;		/* monotonic ms of the last write txn */
 	int64_t x_last_check;
@@ -34,6 +36,8 @@ struct exec {
 	int x_full;		/* storage full */
 	int x_nomem;
 };
+
+#define FIELDS_MAX 10000	/* columns recorded for exports */
 
 static volatile sig_atomic_t exec_interrupted;
 
@@ -80,6 +84,24 @@ exec_flush(struct exec *x)
 	buf_reset(&x->x_text);
 	buf_reset(&x->x_offs);
 	x->x_count = 0;
+	/* The column list of exports, known before the first row. */
+	if (fieldset_dirty(x->x_fields)) {
+		size_t len;
+		char *names = fieldset_encode(x->x_fields, &len);
+
+		if (names == NULL) {
+			x->x_nomem = 1;
+			return -1;
+		}
+		rc = store_stats_put(x->x_store, x->x_task->t_id,
+		    x->x_task->t_token, "fields", names, len);
+		free(names);
+		if (rc == AR_ELOST || rc == AR_EFULL) {
+			x->x_lost = rc == AR_ELOST;
+			x->x_full = rc == AR_EFULL;
+			return -1;
+		}
+	}
 	return 0;
 }
 
@@ -91,7 +113,8 @@ exec_emit(void *arg, const char *json, size_t len)
 	uint32_t off = (uint32_t)x->x_text.b_len;
 
 	if (buf_append(&x->x_offs, &off, 4) == -1 ||
-	    buf_append(&x->x_text, json, len) == -1) {
+	    buf_append(&x->x_text, json, len) == -1 ||
+	    fieldset_add_event(x->x_fields, json, len) == -1) {
 		x->x_nomem = 1;
 		return -1;
 	}
@@ -193,6 +216,9 @@ executor_main(const struct config *cfg, const struct task *t)
 		_exit(3);
 	}
 	store_task_set_exec(x.x_store, t->t_id, t->t_token, (int)getpid());
+	if ((x.x_fields = fieldset_new(FIELDS_MAX)) == NULL)
+		exec_end(&x, TASK_FAILED, "out of memory", "ERROR",
+		    "out of memory");
 	lim.sl_max_qsize = cfg->limits_max_qsize;
 	lim.sl_max_query_bytes = (size_t)cfg->limits_max_query_bytes;
 	if (sml_parse(t->t_query, strlen(t->t_query), &lim, &q, &perr) == -1) {

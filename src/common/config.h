@@ -1,0 +1,88 @@
+/* config.h - the configuration file asyncreq.conf, read by every program. */
+#ifndef AR_CONFIG_H
+#define AR_CONFIG_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+/*
+ * Every setting, with its key in asyncreq.conf in the comment. Defaults are
+ * set by config_defaults(); docs/configuration and conf/asyncreq.conf list
+ * them all. Strings are owned by the struct and freed by config_free().
+ */
+struct config {
+	char *storage_path;		/* storage.path (required) */
+	uint64_t storage_map_size;	/* storage.map_size, bytes: task store */
+	uint64_t storage_events_map_size; /* storage.events_map_size, bytes */
+
+	char *dt_field_name;	/* sme.core.global_dt_params.dt_field_name */
+	char *dt_start;		/* sme.core.global_dt_params.dt_start */
+	char *dt_end;		/* sme.core.global_dt_params.dt_end */
+	int64_t sort_limit;	/* sme.core.sort_limit */
+	int64_t list_limit;	/* sme.core.list_limit */
+
+	char *http_listen;		/* http.listen: "" = inherited fd */
+	int64_t http_workers;		/* http.workers */
+	int64_t http_max_requests_per_worker; /* http.max_requests_per_worker */
+	uint64_t http_max_body_bytes;	/* http.max_body_bytes */
+	char *http_access_log;		/* http.access_log: off|stderr|syslog */
+
+	int auth_require_user;		/* auth.require_user */
+	char *auth_admin_users;		/* auth.admin_users: comma list */
+
+	int64_t limits_max_active_tasks_per_user; /* limits.max_active_tasks_per_user */
+	int64_t limits_max_queued_tasks;	/* limits.max_queued_tasks */
+	int64_t limits_max_runtime_seconds;	/* limits.max_runtime_seconds */
+	uint64_t limits_max_memory_bytes;	/* limits.max_memory_bytes */
+	int64_t limits_max_log_lines;		/* limits.max_log_lines */
+	int64_t limits_max_qsize;		/* limits.max_qsize */
+	int64_t limits_max_groups;		/* limits.max_groups */
+	int64_t limits_max_query_bytes;		/* limits.max_query_bytes */
+
+	int64_t runner_max_concurrent;	/* runner.max_concurrent */
+	int64_t runner_cancel_latency_ms; /* runner.cancel_latency_ms */
+	int64_t runner_poll_ms;		/* runner.poll_ms */
+	int64_t runner_flush_ms;	/* runner.flush_ms */
+	uint64_t runner_page_bytes;	/* runner.page_bytes */
+	int64_t runner_idle_exit_seconds; /* runner.idle_exit_seconds: 0 = never */
+	int runner_start_on_demand;	/* runner.start_on_demand */
+	char *runner_program;		/* runner.program: "" = beside me */
+
+	int64_t retention_ttl_seconds;	/* retention.ttl_seconds */
+	int64_t retention_sweep_seconds; /* retention.sweep_seconds */
+
+	int64_t stats_sidebar_top;		/* stats.sidebar_top */
+	int64_t stats_sidebar_exact_distinct;	/* stats.sidebar_exact_distinct */
+	int64_t stats_timeline_max_buckets;	/* stats.timeline_max_buckets */
+
+	int export_csv_formula_guard;	/* export.csv_formula_guard */
+	int64_t export_max_file_name_bytes; /* export.max_file_name_bytes */
+
+	char *log_level;	/* log.level: debug|info|warn|error */
+
+	char *config_file;	/* absolute path of the file loaded */
+};
+
+/* Fills every setting with its default (storage_path stays NULL). */
+void config_defaults(struct config *);
+
+/*
+ * Reads the file at path over the defaults already in cfg. Returns 0, or -1
+ * with "FILE:LINE: reason" in err for: a file that cannot be read, a line that
+ * is not "key = value", an unknown key, a bad value (type, range), or a
+ * missing storage.path. On -1 cfg may hold some values of the file.
+ */
+int config_load(struct config *cfg, const char *path, char *err, size_t errlen);
+
+/* Frees the strings of cfg (not cfg itself). */
+void config_free(struct config *);
+
+/* Returns the path used when no -c is given (static storage). */
+const char *config_default_path(void);
+
+/*
+ * Returns 1 when user is listed in auth.admin_users, else 0.
+ */
+int config_is_admin(const struct config *, const char *user);
+
+#endif
