@@ -1,6 +1,7 @@
 /* cli_main.c - asyncreq: the command line (ingest, query, tasks, check). */
 #include <stdio.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include "cli/cli.h"
 #include "common/config.h"
@@ -54,6 +55,8 @@ main(int argc, char **argv)
 			config_free(&cfg);
 			return 1;
 		}
+		/* The storage directory may not exist yet on a first run. */
+		(void)mkdir(cfg.storage_path, 0700);
 		rc = cmds[k].fn(&cfg, argc - i, argv + i);
 		config_free(&cfg);
 		return rc;

@@ -238,6 +238,7 @@ supervisor_run(const struct config *cfg, int lock_fd)
 	sigaction(SIGCHLD, &sa, NULL);
 	sa.sa_handler = SIG_IGN;
 	sigaction(SIGPIPE, &sa, NULL);
+	sigaction(SIGHUP, &sa, NULL);	/* nothing to reload: restart me */
 
 	store_reader_check(st);
 	n = store_recover(st, "the runner stopped while the task was running; "
