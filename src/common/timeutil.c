@@ -200,3 +200,12 @@ time_parse_iso(const char *s, size_t len, int64_t *ms)
 	    frac - (int64_t)off * 60000;
 	return 0;
 }
+
+int64_t
+time_mono_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
+}

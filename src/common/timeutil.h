@@ -9,6 +9,8 @@
 int64_t time_now_ms(void);
 /* Returns a monotonic clock in milliseconds (for durations). */
 int64_t time_mono_ms(void);
+/* Returns a monotonic clock in nanoseconds (for command costs). */
+int64_t time_mono_ns(void);
 
 /*
  * Writes ms as "2026-11-28T10:49:16.123Z" (24 chars + NUL) into out, which

@@ -1,4 +1,4 @@
-/* exec.c - the streaming executor: runs a parsed query against the store. */
+/* exec.c - the streaming executor: builds the pipeline and feeds it. */
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -8,20 +8,32 @@
 #include "common/datemath.h"
 #include "common/evtime.h"
 #include "common/timeutil.h"
+#include "sml/engine.h"
 #include "sml/sml.h"
 #include "store/events.h"
 
 #define POLL_EVENTS 1000	/* poll at least every this many events */
 #define POLL_MS 50		/* ... and every this many milliseconds */
 
+static const struct sml_run_limits run_default_limits = {
+	10000, 100, 100000, 512u << 20, 200
+};
+
 /* State of one run, shared by the commands of the pipeline. */
 struct run {
 	struct sml_ctx *r_ctx;
+	const struct sml_run_limits *r_limits;
+	struct eval_ctx r_eval;
+	struct stage *r_stages;		/* r_nstages, the first fed by source */
+	size_t r_nstages;
 	uint64_t r_scanned;	/* events read from the store */
+	uint64_t r_seq;		/* events created, for arrival order */
 	uint64_t r_since_poll;
 	int64_t r_last_poll;	/* monotonic ms */
 	double r_progress;
+	int64_t r_mem;		/* bytes held by blocking commands */
 	int r_stop;		/* a callback asked to stop */
+	int r_failed;		/* run_fail was called */
 	char *r_err;
 	size_t r_errlen;
 };
@@ -33,11 +45,11 @@ run_poll(struct run *r, int force)
 	int64_t now;
 
 	if (!force && ++r->r_since_poll < 64)
-		return 0;
+		return r->r_stop;
 	now = time_mono_ms();
 	if (!force && r->r_since_poll < POLL_EVENTS &&
 	    now - r->r_last_poll < POLL_MS)
-		return 0;
+		return r->r_stop;
 	r->r_since_poll = 0;
 	r->r_last_poll = now;
 	if (r->r_ctx->sx_poll && r->r_ctx->sx_poll(r->r_ctx->sx_arg,
@@ -46,20 +58,27 @@ run_poll(struct run *r, int force)
 	return r->r_stop;
 }
 
-/* Passes one result to the caller. Returns nonzero to stop. */
-static int
-run_emit(struct run *r, const char *json, size_t len)
+int
+run_poll_now(struct run *r)
 {
-	if (r->r_ctx->sx_emit(r->r_ctx->sx_arg, json, len) != 0)
-		r->r_stop = 1;
-	return r->r_stop;
+	return run_poll(r, 0);
 }
 
-static void
-run_log(struct run *r, enum sml_log_level lvl, const char *fmt, ...)
-    __attribute__((format(printf, 3, 4)));
+int
+run_fail(struct run *r, const char *fmt, ...)
+{
+	va_list ap;
 
-static void
+	if (r->r_failed)
+		return -1;	/* keep the first reason */
+	va_start(ap, fmt);
+	vsnprintf(r->r_err, r->r_errlen, fmt, ap);
+	va_end(ap);
+	r->r_failed = 1;
+	return -1;
+}
+
+void
 run_log(struct run *r, enum sml_log_level lvl, const char *fmt, ...)
 {
 	char msg[512];
@@ -71,6 +90,88 @@ run_log(struct run *r, enum sml_log_level lvl, const char *fmt, ...)
 	vsnprintf(msg, sizeof(msg), fmt, ap);
 	va_end(ap);
 	r->r_ctx->sx_log(r->r_ctx->sx_arg, lvl, msg);
+}
+
+const struct sml_ctx *
+run_ctx(const struct run *r)
+{
+	return r->r_ctx;
+}
+
+const struct sml_run_limits *
+run_limits(const struct run *r)
+{
+	return r->r_limits;
+}
+
+struct eval_ctx *
+run_eval_ctx(struct run *r)
+{
+	return &r->r_eval;
+}
+
+int
+run_mem(struct run *r, int64_t bytes)
+{
+	r->r_mem += bytes;
+	if (bytes > 0 && (uint64_t)r->r_mem > r->r_limits->rl_max_memory)
+		return run_fail(r, "the task needs more memory than "
+		    "limits.max_memory_bytes (%llu bytes)",
+		    (unsigned long long)r->r_limits->rl_max_memory);
+	return 0;
+}
+
+/*
+ * Passes e to the stage after s, or to the caller's sx_emit when s is the
+ * last. Returns 0, 1 (stop: no more input wanted), or -1 (error).
+ */
+int
+stage_emit(struct stage *s, struct event *e)
+{
+	struct run *r = s->sg_run;
+	struct stage *next = s->sg_next;
+	const char *text;
+	size_t len;
+	int rc;
+	int64_t t0;
+
+	s->sg_out++;
+	if (next != NULL) {
+		next->sg_in++;
+		t0 = time_mono_ns();
+		rc = next->sg_push(next, e);
+		next->sg_ns += time_mono_ns() - t0;
+		return rc;
+	}
+	if ((text = event_text(e, &len)) == NULL)
+		return run_fail(r, "out of memory");
+	if (r->r_ctx->sx_emit(r->r_ctx->sx_arg, text, len) != 0) {
+		r->r_stop = 1;
+		return 1;
+	}
+	return 0;
+}
+
+/* Feeds one event from a source command into the pipeline. Returns as
+ * stage_emit. */
+static int
+run_feed(struct run *r, struct event *e)
+{
+	int rc;
+
+	if (r->r_nstages == 0) {
+		struct stage sink = {0};
+
+		sink.sg_run = r;
+		return stage_emit(&sink, e);
+	}
+	r->r_stages[0].sg_in++;
+	{
+		int64_t t0 = time_mono_ns();
+		rc = r->r_stages[0].sg_push(&r->r_stages[0], e);
+		r->r_stages[0].sg_ns += time_mono_ns() - t0;
+	}
+	return rc;
 }
 
 /* Collects matched index names, without duplicates. */
@@ -125,9 +226,8 @@ source_time(struct run *r, const char *name, const char *text, int64_t *ms)
 		return 0;
 	if (datemath_parse(text, r->r_ctx->sx_now, ms, why, sizeof(why)) == 0)
 		return 0;
-	snprintf(r->r_err, r->r_errlen, "%s '%s' is not a valid date: %s",
-	    name, text, why);
-	return -1;
+	return run_fail(r, "%s '%s' is not a valid date: %s", name, text,
+	    why);
 }
 
 /*
@@ -163,6 +263,7 @@ exec_source(struct run *r, const struct sml_source *src)
 	const char *json;
 	size_t len, ino;
 	int rc, by_field = 0;
+	struct event ev;
 
 	if (source_time(r, "earliest", src->ss_earliest, &start) == -1 ||
 	    source_time(r, "latest", src->ss_latest, &end) == -1)
@@ -174,8 +275,8 @@ exec_source(struct run *r, const struct sml_source *src)
 		    src->ss_patterns[i], index_list_add, &il) : 0;
 
 		if (n < 0) {
-			snprintf(r->r_err, r->r_errlen,
-			    "cannot list the indices of the event store");
+			run_fail(r, "cannot list the indices of the event "
+			    "store");
 			goto out;
 		}
 		if (n == 0)
@@ -215,8 +316,7 @@ exec_source(struct run *r, const struct sml_source *src)
 		if (rc == 0)
 			break;
 		if (rc < 0) {
-			snprintf(r->r_err, r->r_errlen,
-			    "reading the event store failed");
+			run_fail(r, "reading the event store failed");
 			goto out;
 		}
 		r->r_scanned++;
@@ -235,8 +335,40 @@ exec_source(struct run *r, const struct sml_source *src)
 		if (qsize != UINT64_MAX &&
 		    (double)emitted / (double)qsize > r->r_progress)
 			r->r_progress = (double)emitted / (double)qsize;
-		if (run_emit(r, json, len) || run_poll(r, 0)) {
-			res = SML_RUN_STOPPED;
+		/* The inline condition: cheap text check first. */
+		if (src->ss_cond && !cond_maybe(src->ss_cond, json, len)) {
+			emitted--;
+			if (run_poll(r, 0)) {
+				res = SML_RUN_STOPPED;
+				goto out;
+			}
+			continue;
+		}
+		event_init(&ev, json, len, t, r->r_seq++);
+		rc = 1;
+		if (src->ss_cond && (rc = cond_match(src->ss_cond, &ev,
+		    &r->r_eval)) <= 0) {
+			event_clear(&ev);
+			emitted--;
+			if (rc < 0) {
+				run_fail(r, "%s", r->r_eval.ec_err);
+				goto out;
+			}
+			if (run_poll(r, 0)) {
+				res = SML_RUN_STOPPED;
+				goto out;
+			}
+			continue;
+		}
+		rc = run_feed(r, &ev);
+		event_clear(&ev);
+		if (rc < 0)
+			goto out;
+		if (rc > 0 || run_poll(r, 0)) {
+			res = r->r_stop ? SML_RUN_STOPPED : SML_RUN_DONE;
+			if (!r->r_stop)
+				run_log(r, SML_LOG_INFO, "source stopped early: "
+				    "no more events needed");
 			goto out;
 		}
 	}
@@ -256,7 +388,9 @@ static enum sml_run_result
 exec_makeresults(struct run *r, const struct sml_makeresults *mr)
 {
 	struct buf b = BUF_INIT;
+	struct event ev;
 	char when[32];
+	int rc;
 
 	time_format_iso(r->r_ctx->sx_now, when);
 	for (int64_t i = 1; i <= mr->sm_count; i++) {
@@ -265,30 +399,109 @@ exec_makeresults(struct run *r, const struct sml_makeresults *mr)
 		    buf_printf(&b, "{\"@timestamp\":\"%s\",\"number\":%lld}",
 		    when, (long long)i) :
 		    buf_printf(&b, "{\"@timestamp\":\"%s\"}", when)) == -1) {
-			snprintf(r->r_err, r->r_errlen, "out of memory");
 			buf_free(&b);
+			run_fail(r, "out of memory");
 			return SML_RUN_ERROR;
 		}
 		r->r_progress = (double)i / (double)mr->sm_count;
-		if (run_emit(r, b.b_data, b.b_len) || run_poll(r, 0)) {
+		event_init(&ev, b.b_data, b.b_len, r->r_ctx->sx_now, r->r_seq++);
+		rc = run_feed(r, &ev);
+		event_clear(&ev);
+		if (rc < 0) {
 			buf_free(&b);
-			return SML_RUN_STOPPED;
+			return SML_RUN_ERROR;
+		}
+		if (rc > 0 || run_poll(r, 0)) {
+			buf_free(&b);
+			return r->r_stop ? SML_RUN_STOPPED : SML_RUN_DONE;
 		}
 	}
 	buf_free(&b);
 	return SML_RUN_DONE;
 }
 
+/*
+ * Builds the stages of commands 1.. of q (command 0 is the source).
+ * Returns 0, or -1 with the reason recorded.
+ */
+static int
+run_build(struct run *r, const struct sml_query *q)
+{
+	size_t n = q->sq_ncmds > 0 ? q->sq_ncmds - 1 : 0;
+
+	if (n == 0)
+		return 0;
+	if ((r->r_stages = calloc(n, sizeof(*r->r_stages))) == NULL)
+		return run_fail(r, "out of memory");
+	for (size_t i = 0; i < n; i++) {
+		struct stage *s = &r->r_stages[i];
+
+		s->sg_cmd = &q->sq_cmds[i + 1];
+		s->sg_run = r;
+		s->sg_next = i + 1 < n ? &r->r_stages[i + 1] : NULL;
+		r->r_nstages = i + 1;
+		if (stage_init(s, s->sg_cmd) == -1)
+			return -1;
+	}
+	return 0;
+}
+
+/*
+ * Ends the input: calls each stage's finish in order, so a blocking
+ * command emits into the ones after it. Returns 0, 1 (stopped) or -1.
+ */
+static int
+run_finish(struct run *r)
+{
+	for (size_t i = 0; i < r->r_nstages; i++) {
+		struct stage *s = &r->r_stages[i];
+		int64_t t0 = time_mono_ns();
+		int rc = s->sg_finish ? s->sg_finish(s) : 0;
+
+		s->sg_ns += time_mono_ns() - t0;
+		if (rc < 0)
+			return -1;
+		if (r->r_stop)
+			return 1;
+	}
+	return 0;
+}
+
+static void
+run_free(struct run *r)
+{
+	for (size_t i = 0; i < r->r_nstages; i++)
+		if (r->r_stages[i].sg_free)
+			r->r_stages[i].sg_free(&r->r_stages[i]);
+	free(r->r_stages);
+	r->r_stages = NULL;
+	r->r_nstages = 0;
+}
+
 enum sml_run_result
 sml_run(const struct sml_query *q, struct sml_ctx *ctx, uint64_t *scanned,
     char *err, size_t errlen)
 {
-	struct run r = {ctx, 0, 0, time_mono_ms(), 0.0, 0, err, errlen};
+	struct run r;
 	enum sml_run_result res;
 
+	memset(&r, 0, sizeof(r));
+	r.r_ctx = ctx;
+	r.r_limits = ctx->sx_limits ? ctx->sx_limits : &run_default_limits;
+	r.r_last_poll = time_mono_ms();
+	r.r_err = err;
+	r.r_errlen = errlen;
+	r.r_eval.ec_now = ctx->sx_now;
+	r.r_eval.ec_err = err;
+	r.r_eval.ec_errlen = errlen;
 	*err = '\0';
+	*scanned = 0;
 	if (q->sq_ncmds == 0) {
 		snprintf(err, errlen, "empty query");
+		return SML_RUN_ERROR;
+	}
+	if (run_build(&r, q) == -1) {
+		run_free(&r);
 		return SML_RUN_ERROR;
 	}
 	switch (q->sq_cmds[0].sc_kind) {
@@ -299,13 +512,22 @@ sml_run(const struct sml_query *q, struct sml_ctx *ctx, uint64_t *scanned,
 		res = exec_makeresults(&r, &q->sq_cmds[0].sc_u.makeresults);
 		break;
 	default:
-		snprintf(err, errlen, "command '%s' cannot start a query",
+		run_fail(&r, "command '%s' cannot start a query",
 		    q->sq_cmds[0].sc_name);
 		res = SML_RUN_ERROR;
 		break;
 	}
+	if (r.r_failed)
+		res = SML_RUN_ERROR;
+	if (res == SML_RUN_DONE) {
+		int rc = run_finish(&r);
+
+		res = rc < 0 || r.r_failed ? SML_RUN_ERROR :
+		    rc > 0 ? SML_RUN_STOPPED : SML_RUN_DONE;
+	}
 	if (res == SML_RUN_DONE && run_poll(&r, 1))
 		res = SML_RUN_STOPPED;
+	run_free(&r);
 	*scanned = r.r_scanned;
 	return res;
 }

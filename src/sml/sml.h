@@ -5,6 +5,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "sml/ast.h"
+
 struct evstore;
 
 /* A syntax or semantic error with its place in the query text. */
@@ -21,9 +23,41 @@ struct sml_limits {
 	size_t sl_max_query_bytes;	/* limits.max_query_bytes */
 };
 
+/*
+ * Bounds the executor enforces (from the configuration), and the settings
+ * it needs; sml_ctx.sx_limits points to one.
+ */
+struct sml_run_limits {
+	int64_t rl_sort_limit;		/* sme.core.sort_limit */
+	int64_t rl_list_limit;		/* sme.core.list_limit */
+	int64_t rl_max_groups;		/* limits.max_groups */
+	uint64_t rl_max_memory;		/* limits.max_memory_bytes */
+	int64_t rl_timeline_buckets;	/* stats.timeline_max_buckets */
+};
+
 enum sml_cmd_kind {
 	SML_CMD_SOURCE,
 	SML_CMD_MAKERESULTS,
+	SML_CMD_SEARCH,		/* sc_u.search */
+	SML_CMD_WHERE,		/* sc_u.where */
+	SML_CMD_EVAL,		/* sc_u.eval */
+	SML_CMD_FIELDS,		/* sc_u.fields */
+	SML_CMD_TABLE,		/* sc_u.fields (fl_remove 0) */
+	SML_CMD_RENAME,		/* sc_u.rename */
+	SML_CMD_SORT,		/* sc_u.sort */
+	SML_CMD_HEAD,		/* sc_u.head */
+	SML_CMD_TAIL,		/* sc_u.head */
+	SML_CMD_DEDUP,		/* sc_u.dedup */
+	SML_CMD_STATS,		/* sc_u.stats (also "aggs") */
+	SML_CMD_EVENTSTATS,	/* sc_u.stats */
+	SML_CMD_STREAMSTATS,	/* sc_u.stats */
+	SML_CMD_TOP,		/* sc_u.top */
+	SML_CMD_RARE,		/* sc_u.top */
+	SML_CMD_TIMECHART,	/* sc_u.timechart */
+	SML_CMD_BIN,		/* sc_u.bin */
+	SML_CMD_REX,		/* sc_u.rex */
+	SML_CMD_FILLNULL,	/* sc_u.fillnull */
+	SML_CMD_REPLACE,	/* sc_u.replace */
 };
 
 /* source <pattern>[,<pattern>...] [qsize=n] [earliest=t] [latest=t] */
@@ -33,6 +67,7 @@ struct sml_source {
 	int64_t ss_qsize;	/* -1 when not given */
 	char *ss_earliest;	/* date math text, NULL when not given */
 	char *ss_latest;
+	struct cond *ss_cond;	/* inline condition, NULL when none */
 };
 
 /* makeresults [count=n] [shownumbers=bool] */
@@ -49,6 +84,21 @@ struct sml_command {
 	union {
 		struct sml_source source;
 		struct sml_makeresults makeresults;
+		struct sml_search search;
+		struct sml_where where;
+		struct sml_eval eval;
+		struct sml_fields fields;
+		struct sml_rename rename;
+		struct sml_sort sort;
+		struct sml_head head;
+		struct sml_dedup dedup;
+		struct sml_stats stats;
+		struct sml_top top;
+		struct sml_timechart timechart;
+		struct sml_bin bin;
+		struct sml_rex rex;
+		struct sml_fillnull fillnull;
+		struct sml_replace replace;
 	} sc_u;
 };
 
@@ -81,6 +131,7 @@ struct sml_ctx {
 	int64_t sx_range_start;		/* inclusive, ms */
 	int64_t sx_range_end;		/* exclusive, ms */
 	const char *sx_dt_field;	/* the task's dtFieldName */
+	const struct sml_run_limits *sx_limits;	/* NULL: defaults */
 	void *sx_arg;
 	/* One result: JSON object text, len bytes. Nonzero: stop (error). */
 	int (*sx_emit)(void *arg, const char *json, size_t len);

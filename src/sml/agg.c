@@ -1,0 +1,1 @@
+/* agg.c - placeholder, being written. */

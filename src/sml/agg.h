@@ -1,0 +1,1 @@
+/* agg.h - placeholder */

@@ -1,0 +1,247 @@
+/* ast.h - the parse tree of SML: expressions, search conditions, commands. */
+#ifndef AR_SML_AST_H
+#define AR_SML_AST_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include <jansson.h>
+
+/*
+ * Every node records the byte offset of its text in the query (x_off), so
+ * the executor can name where a runtime problem comes from. Every pointer
+ * below is owned by its parent node; sml_query_free() frees the tree.
+ */
+
+/* ---- Expressions (where, eval, streamstats resets, searchmatch) ---- */
+
+enum expr_kind {
+	EX_LIT,		/* ex_lit: a JSON value (string, number, bool, null) */
+	EX_FIELD,	/* ex_name: a field, dotted names read nested objects */
+	EX_UNARY,	/* ex_op (EXOP_NOT, EXOP_NEG), ex_args[0] */
+	EX_BINARY,	/* ex_op, ex_args[0], ex_args[1] */
+	EX_IN,		/* ex_args[0] IN (ex_args[1..]) */
+	EX_CALL,	/* ex_func (SML_FN_*), ex_args[0..ex_nargs) */
+};
+
+enum expr_op {
+	EXOP_OR, EXOP_AND, EXOP_NOT,
+	EXOP_EQ,	/* = and == */
+	EXOP_NE, EXOP_LT, EXOP_GT, EXOP_LE, EXOP_GE,
+	EXOP_LIKE,	/* a LIKE b, as like(a, b) */
+	EXOP_ADD, EXOP_SUB, EXOP_CONCAT,	/* + - . */
+	EXOP_MUL, EXOP_DIV, EXOP_MOD,
+	EXOP_NEG,	/* unary - */
+};
+
+/*
+ * The functions of expressions, with their argument counts. X(id, name,
+ * min, max) - max -1 means any number. Aliases share an id by having their
+ * own line with the same implementation (ln is log with base e, etc.).
+ */
+#define SML_FUNCS(X) \
+	X(IF, "if", 3, 3) X(CASE, "case", 2, -1) X(COALESCE, "coalesce", 1, -1) \
+	X(ISNULL, "isnull", 1, 1) X(ISNOTNULL, "isnotnull", 1, 1) \
+	X(ISNUM, "isnum", 1, 1) X(ISSTR, "isstr", 1, 1) X(TYPEOF, "typeof", 1, 1) \
+	X(LEN, "len", 1, 1) X(LOWER, "lower", 1, 1) X(UPPER, "upper", 1, 1) \
+	X(TRIM, "trim", 1, 2) X(LTRIM, "ltrim", 1, 2) X(RTRIM, "rtrim", 1, 2) \
+	X(SUBSTR, "substr", 2, 3) X(REPLACE, "replace", 3, 3) \
+	X(SPLIT, "split", 2, 2) X(URLDECODE, "urldecode", 1, 1) \
+	X(LIKE, "like", 2, 2) X(MATCH, "match", 2, 2) \
+	X(SEARCHMATCH, "searchmatch", 1, 1) \
+	X(TONUMBER, "tonumber", 1, 2) X(TOSTRING, "tostring", 1, 2) \
+	X(ROUND, "round", 1, 2) X(FLOOR, "floor", 1, 1) X(CEIL, "ceil", 1, 1) \
+	X(ABS, "abs", 1, 1) X(SQRT, "sqrt", 1, 1) X(POW, "pow", 2, 2) \
+	X(LOG, "log", 1, 2) X(LN, "ln", 1, 1) X(EXP, "exp", 1, 1) \
+	X(MIN, "min", 1, -1) X(MAX, "max", 1, -1) X(RANDOM, "random", 0, 0) \
+	X(NOW, "now", 0, 0) X(TIME, "time", 0, 0) \
+	X(STRFTIME, "strftime", 2, 2) X(STRPTIME, "strptime", 2, 2) \
+	X(RELATIVE_TIME, "relative_time", 2, 2) \
+	X(MVCOUNT, "mvcount", 1, 1) X(MVINDEX, "mvindex", 2, 3) \
+	X(MVJOIN, "mvjoin", 2, 2) X(MVAPPEND, "mvappend", 1, -1) \
+	X(CIDRMATCH, "cidrmatch", 2, 2) X(MD5, "md5", 1, 1) \
+	X(SHA1, "sha1", 1, 1) X(SHA256, "sha256", 1, 1) \
+	X(JSON_EXTRACT, "json_extract", 2, 2)
+
+#define SML_FN_ENUM(id, name, lo, hi) SML_FN_##id,
+enum sml_func { SML_FUNCS(SML_FN_ENUM) SML_FN__COUNT };
+#undef SML_FN_ENUM
+
+struct sml_func_info {
+	enum sml_func fi_id;
+	const char *fi_name;
+	int fi_min;
+	int fi_max;	/* -1: any */
+};
+/* Returns the function named name (case-insensitive), or NULL. */
+const struct sml_func_info *sml_func_lookup(const char *name);
+
+struct expr {
+	enum expr_kind x_kind;
+	size_t x_off;
+	enum expr_op x_op;
+	enum sml_func x_func;
+	json_t *x_lit;		/* EX_LIT */
+	char *x_name;		/* EX_FIELD */
+	struct expr **x_args;
+	size_t x_nargs;
+	void *x_cache;		/* executor's: compiled regex, parsed search */
+	void (*x_cache_free)(void *);
+};
+
+/* ---- Search conditions (search, source inline, searchmatch) ---- */
+
+enum cond_kind {
+	CD_CMP,		/* c_field c_op c_value */
+	CD_IN,		/* c_field IN (c_values) */
+	CD_EXISTS,	/* c_field=* */
+	CD_TERM,	/* bare term or quoted phrase c_value, may hold '*' */
+	CD_NOT,		/* c_kids[0] */
+	CD_AND,		/* c_kids[0..n) */
+	CD_OR,
+};
+
+struct cond {
+	enum cond_kind c_kind;
+	size_t c_off;
+	char *c_field;
+	enum expr_op c_op;	/* EXOP_EQ, NE, LT, GT, LE, GE */
+	char *c_value;		/* literal text, escapes resolved */
+	int c_quoted;		/* c_value was a quoted string */
+	char **c_values;	/* CD_IN */
+	size_t c_nvalues;
+	struct cond **c_kids;
+	size_t c_nkids;
+	void *c_cache;		/* executor's */
+	void (*c_cache_free)(void *);
+};
+
+/* ---- Aggregations (stats, eventstats, streamstats, timechart) ---- */
+
+enum agg_fn {
+	AGG_COUNT, AGG_DC, AGG_SUM, AGG_AVG, AGG_MIN, AGG_MAX, AGG_RANGE,
+	AGG_MEDIAN, AGG_PERC, AGG_STDEV, AGG_VAR, AGG_VALUES, AGG_LIST,
+	AGG_FIRST, AGG_LAST, AGG_EARLIEST, AGG_LATEST,
+};
+
+struct agg {
+	enum agg_fn a_fn;
+	size_t a_off;
+	char *a_field;		/* NULL for bare count */
+	double a_perc;		/* AGG_PERC: 0..100 (perc95 -> 95) */
+	char *a_as;		/* output name: AS name, or "fn(field)" / "count" */
+};
+
+/* ---- Commands ---- */
+
+struct sml_search {
+	struct cond *sr_cond;
+};
+
+struct sml_where {
+	struct expr *wh_expr;
+};
+
+struct sml_eval {
+	char **ev_fields;	/* assigned names, left to right */
+	struct expr **ev_exprs;
+	size_t ev_n;
+};
+
+/* fields [+|-] f1, f2 ... (wildcards) and table f1, f2 ... */
+struct sml_fields {
+	int fl_remove;		/* fields - */
+	char **fl_names;
+	size_t fl_n;
+};
+
+struct sml_rename {
+	char **rn_from;		/* may hold '*' */
+	char **rn_to;		/* same number of '*' as its rn_from */
+	size_t rn_n;
+};
+
+struct sml_sort_key {
+	char *sk_field;
+	int sk_desc;
+};
+
+struct sml_sort {
+	int64_t so_limit;	/* -1: sme.core.sort_limit */
+	struct sml_sort_key *so_keys;
+	size_t so_n;
+};
+
+/* head [n] and tail [n] */
+struct sml_head {
+	int64_t hd_n;		/* default 10 */
+};
+
+struct sml_dedup {
+	int64_t dd_n;		/* default 1 */
+	char **dd_fields;
+	size_t dd_nfields;
+	int dd_keepempty;
+};
+
+/* stats, aggs, eventstats, streamstats */
+struct sml_stats {
+	struct agg *st_aggs;
+	size_t st_naggs;
+	char **st_by;
+	size_t st_nby;
+	/* streamstats only */
+	struct expr *st_reset_before;
+	struct expr *st_reset_after;
+	int st_reset_on_change;
+	int64_t st_window;	/* 0: all */
+};
+
+/* top and rare */
+struct sml_top {
+	int64_t tp_n;		/* default 10 */
+	char **tp_fields;
+	size_t tp_nfields;
+	char **tp_by;
+	size_t tp_nby;
+	int tp_showperc;	/* default 1 */
+};
+
+struct sml_timechart {
+	int64_t tc_span_ms;	/* 0: chosen like the timeline */
+	int tc_span_months;	/* span in calendar months (1M, 1y = 12) */
+	struct agg *tc_aggs;
+	size_t tc_naggs;
+	char *tc_by;		/* NULL when no BY */
+};
+
+struct sml_bin {
+	int64_t bn_span_ms;	/* time span, or 0 */
+	int bn_span_months;
+	double bn_span_num;	/* numeric span when bn_span_ms == 0 */
+	char *bn_field;
+	char *bn_as;		/* NULL: replace the field */
+};
+
+struct sml_rex {
+	char *rx_field;		/* NULL: the raw event text */
+	char *rx_regex;
+	char **rx_names;	/* named groups, in order */
+	size_t rx_nnames;
+};
+
+struct sml_fillnull {
+	json_t *fn_value;	/* default 0 */
+	char **fn_fields;	/* none: every field seen so far */
+	size_t fn_n;
+};
+
+struct sml_replace {
+	char **rp_old;		/* wildcard patterns */
+	char **rp_new;
+	size_t rp_n;
+	char **rp_fields;	/* none: every field */
+	size_t rp_nfields;
+};
+
+#endif

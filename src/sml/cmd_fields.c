@@ -1,0 +1,1 @@
+/* cmd_fields.c - placeholder, being written. */

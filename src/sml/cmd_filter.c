@@ -1,0 +1,1 @@
+/* cmd_filter.c - placeholder, being written. */

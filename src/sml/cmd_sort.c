@@ -1,0 +1,1 @@
+/* cmd_sort.c - placeholder, being written. */

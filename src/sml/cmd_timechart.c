@@ -1,0 +1,1 @@
+/* cmd_timechart.c - placeholder, being written. */

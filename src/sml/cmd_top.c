@@ -1,0 +1,1 @@
+/* cmd_top.c - placeholder, being written. */

@@ -1,0 +1,1 @@
+/* func.c - placeholder, being written. */

@@ -1,0 +1,1 @@
+/* value.c - placeholder, being written. */
