@@ -14,7 +14,7 @@
 #define SML_DEFAULT_MAX_QSIZE		10000000
 #define SML_DEFAULT_MAX_QUERY_BYTES	65536
 /* Largest makeresults count. */
-#define SML_MAX_COUNT			1000000
+#define SML_MAX_COUNT			1000000000
 /* Characters of query text quoted back in a message ("unknown command"). */
 #define SML_QUOTE_MAX			48
 /* Room for a quoted piece: SML_QUOTE_MAX characters of 4 bytes, "...". */

@@ -196,6 +196,10 @@ int store_recover(struct store *, const char *reason);
 /* Runner: deletes final tasks whose expiry time is <= now. Returns count. */
 int store_expire(struct store *, int64_t now_ms, int max);
 
+/* Returns the number of live read transactions (reader slots in use) of
+ * every process on this store: a leak shows up here. */
+int store_reader_count(struct store *);
+
 /* Runner: clears stale reader slots of dead processes. */
 void store_reader_check(struct store *);
 

@@ -214,13 +214,14 @@ store_space(struct store *st, uint64_t *used, uint64_t *map)
 
 /*
  * Returns AR_EFULL when writing need more bytes would leave less than 1/16
- * of storage.map_size unused (allocated minus freed pages). Creates and
- * result pages are refused from then on, so that state changes, log lines
- * and deletes still fit. Called before the write transaction: only read
+ * of storage.map_size unused (allocated minus freed pages), or, when
+ * creating a task, would pass 90 % of it. Result pages and creates are
+ * refused from then on, so that state changes, log lines and deletes still
+ * fit. Called before the write transaction: only read
  * transactions may open the free list.
  */
 static int
-space_check(struct store *st, size_t need)
+space_check(struct store *st, size_t need, int creating)
 {
 	uint64_t used, tail, freeb, map;
 	MDB_txn *txn;
@@ -233,6 +234,10 @@ space_check(struct store *st, size_t need)
 	if (rc != 0)
 		return AR_EINTERNAL;
 	if (used + need + st->st_map / 16 > st->st_map)
+		return AR_EFULL;
+	/* New work is refused earlier, at the 90 % where health reports
+	 * "degraded", so running tasks keep room to finish. */
+	if (creating && (used + need) * 10 > st->st_map * 9)
 		return AR_EFULL;
 	return AR_OK;
 }
@@ -414,7 +419,7 @@ store_task_create(struct store *st, struct task *t, char *err, size_t errlen)
 		snprintf(err, errlen, "no random source");
 		return AR_EINTERNAL;
 	}
-	if ((ar = space_check(st, 4096)) != AR_OK) {
+	if ((ar = space_check(st, 4096, 1)) != AR_OK) {
 		snprintf(err, errlen, "storage is full: the task store uses "
 		    "nearly all of storage.map_size (%llu bytes); delete tasks "
 		    "or raise storage.map_size",
@@ -740,8 +745,6 @@ store_queue_counts(struct store *st, uint64_t *queued, uint64_t *running)
 
 	if ((rc = txn_begin(st, MDB_RDONLY, &txn)) != 0)
 		return mdb_to_ar(rc);
-	if ((rc = txn_begin(st, 0, &txn)) != 0)
-		return mdb_to_ar(rc);
 	mdb_stat(txn, st->st_dbi[DB_QUEUE], &ms);
 	*queued = ms.ms_entries;
 	mdb_stat(txn, st->st_dbi[DB_RUNNING], &ms);
@@ -846,7 +849,7 @@ store_page_append(struct store *st, const char *id, uint64_t token,
 	int rc, ar;
 
 	*cancel = 0;
-	if (count > 0 && (ar = space_check(st, len)) != AR_OK)
+	if (count > 0 && (ar = space_check(st, len, 0)) != AR_OK)
 		return ar;
 	if ((rc = txn_begin(st, 0, &txn)) != 0)
 		return mdb_to_ar(rc);
@@ -1171,7 +1174,7 @@ store_stats_put(struct store *st, const char *id, uint64_t token,
 
 	if ((k.mv_size = stats_key(key, sizeof(key), id, kind)) == 0)
 		return AR_EINTERNAL;
-	if ((rc = space_check(st, len)) != AR_OK)
+	if ((rc = space_check(st, len, 0)) != AR_OK)
 		return rc;
 	if ((rc = txn_begin(st, 0, &txn)) != 0)
 		return mdb_to_ar(rc);
@@ -1215,4 +1218,22 @@ store_stats_get(struct store *st, const char *id, const char *kind,
 	}
 	mdb_txn_abort(txn);
 	return mdb_to_ar(rc);
+}
+
+/* mdb_reader_list callback: counts the lines after the header. */
+static int
+reader_count_line(const char *msg, void *arg)
+{
+	if (strncmp(msg, "    pid", 7) != 0 && strncmp(msg, "(no", 3) != 0)
+		(*(int *)arg)++;
+	return 0;
+}
+
+int
+store_reader_count(struct store *st)
+{
+	int n = 0;
+
+	mdb_reader_list(st->st_env, reader_count_line, &n);
+	return n;
 }

@@ -246,6 +246,11 @@ main(void)
 	    "create works again");
 	task_clear(&b);
 
+	/* Every call above ended its transactions. */
+	store_queue_counts(st, &q, &r);
+	store_space(st, &used, &map);
+	is_int(store_reader_count(st), 0, "no read transaction left open");
+
 	task_clear(&a);
 	task_clear(&c);
 	buf_free(&page);
