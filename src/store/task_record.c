@@ -2,8 +2,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include <jansson.h>
-
 #include "store/store.h"
 
 static const char *const state_names[] = {
@@ -51,120 +49,163 @@ task_clear(struct task *t)
 }
 
 /*
- * The record is a JSON object with short keys. It is private to the store:
- * the API's status object is built from struct task by the responder.
+ * The record is private to the store: a fixed little header of numbers
+ * followed by the strings, each as a u32 length and its bytes. Decoding is
+ * a few copies, so a status request costs no JSON parse (the responder
+ * builds the API's status object from struct task).
  */
+#define REC_MAGIC 0x41525431u	/* "ART1" */
+
+struct rec_head {
+	uint32_t rh_magic;
+	int32_t rh_state;
+	int64_t rh_now, rh_range_start, rh_range_end;
+	int32_t rh_calc_stats, rh_cost;
+	int64_t rh_created, rh_started, rh_finished, rh_expires;
+	double rh_progress;
+	uint64_t rh_scanned, rh_results, rh_result_bytes, rh_pages;
+	int32_t rh_cancel, rh_runner_pid;
+	int64_t rh_cancel_at;
+	uint64_t rh_token;
+	int32_t rh_exec_pid, rh_has_error;
+	uint32_t rh_log_lines, rh_log_dropped;
+	char rh_id[TASK_ID_LEN + 2];
+};
+
+/* Appends a u32 length and the bytes of s (NULL: empty). */
+static char *
+rec_put_str(char *p, const char *s)
+{
+	uint32_t n = s ? (uint32_t)strlen(s) : 0;
+
+	memcpy(p, &n, 4);
+	if (n)
+		memcpy(p + 4, s, n);
+	return p + 4 + n;
+}
+
 char *
 task_record_encode(const struct task *t, size_t *len)
 {
-	json_t *o;
+	const char *strs[6] = {t->t_owner, t->t_query, t->t_dt_field,
+	    t->t_dt_start, t->t_dt_end, t->t_error};
+	struct rec_head h;
+	size_t n = sizeof(h);
+	char *buf, *p;
+
+	memset(&h, 0, sizeof(h));
+	h.rh_magic = REC_MAGIC;
+	h.rh_state = (int32_t)t->t_state;
+	h.rh_now = t->t_now;
+	h.rh_range_start = t->t_range_start;
+	h.rh_range_end = t->t_range_end;
+	h.rh_calc_stats = t->t_calc_stats;
+	h.rh_cost = (int32_t)t->t_cost;
+	h.rh_created = t->t_created;
+	h.rh_started = t->t_started;
+	h.rh_finished = t->t_finished;
+	h.rh_expires = t->t_expires;
+	h.rh_progress = t->t_progress;
+	h.rh_scanned = t->t_scanned;
+	h.rh_results = t->t_results;
+	h.rh_result_bytes = t->t_result_bytes;
+	h.rh_pages = t->t_pages;
+	h.rh_cancel = t->t_cancel;
+	h.rh_cancel_at = t->t_cancel_at;
+	h.rh_token = t->t_token;
+	h.rh_runner_pid = t->t_runner_pid;
+	h.rh_exec_pid = t->t_exec_pid;
+	h.rh_has_error = t->t_error != NULL;
+	h.rh_log_lines = t->t_log_lines;
+	h.rh_log_dropped = t->t_log_dropped;
+	memcpy(h.rh_id, t->t_id, sizeof(t->t_id));
+	for (int i = 0; i < 6; i++)
+		n += 4 + (strs[i] ? strlen(strs[i]) : 0);
+	if ((buf = malloc(n)) == NULL)
+		return NULL;
+	memcpy(buf, &h, sizeof(h));
+	p = buf + sizeof(h);
+	for (int i = 0; i < 6; i++)
+		p = rec_put_str(p, strs[i]);
+	*len = n;
+	return buf;
+}
+
+/*
+ * Reads a string at *p (bounded by end) into a malloc'd copy. Returns it,
+ * or NULL (and *p = NULL) when the record is short or memory runs out.
+ */
+static char *
+rec_get_str(const char **p, const char *end)
+{
+	uint32_t n;
 	char *s;
 
-	o = json_pack("{s:s, s:i, s:s, s:s, s:s, s:s, s:s, s:I, s:I, s:I,"
-	    " s:b, s:i, s:I, s:I, s:I, s:I, s:f, s:I, s:I, s:I, s:I,"
-	    " s:b, s:I, s:I, s:i, s:i, s:i, s:i}",
-	    "id", t->t_id, "state", (int)t->t_state,
-	    "owner", t->t_owner ? t->t_owner : "",
-	    "query", t->t_query ? t->t_query : "",
-	    "dtf", t->t_dt_field ? t->t_dt_field : "",
-	    "dts", t->t_dt_start ? t->t_dt_start : "",
-	    "dte", t->t_dt_end ? t->t_dt_end : "",
-	    "now", (json_int_t)t->t_now,
-	    "rs", (json_int_t)t->t_range_start,
-	    "re", (json_int_t)t->t_range_end,
-	    "stats", t->t_calc_stats, "cost", (int)t->t_cost,
-	    "created", (json_int_t)t->t_created,
-	    "started", (json_int_t)t->t_started,
-	    "finished", (json_int_t)t->t_finished,
-	    "expires", (json_int_t)t->t_expires,
-	    "progress", t->t_progress,
-	    "scanned", (json_int_t)t->t_scanned,
-	    "results", (json_int_t)t->t_results,
-	    "rbytes", (json_int_t)t->t_result_bytes,
-	    "pages", (json_int_t)t->t_pages,
-	    "cancel", t->t_cancel,
-	    "cancel_at", (json_int_t)t->t_cancel_at,
-	    "token", (json_int_t)t->t_token,
-	    "rpid", t->t_runner_pid, "epid", t->t_exec_pid,
-	    "loglines", (int)t->t_log_lines,
-	    "logdrop", (int)t->t_log_dropped);
-	if (o == NULL)
-		return NULL;
-	if (t->t_error && json_object_set_new(o, "error",
-	    json_string(t->t_error)) == -1) {
-		json_decref(o);
+	if (*p == NULL || end - *p < 4) {
+		*p = NULL;
 		return NULL;
 	}
-	s = json_dumps(o, JSON_COMPACT);
-	json_decref(o);
-	if (s)
-		*len = strlen(s);
+	memcpy(&n, *p, 4);
+	if ((size_t)(end - *p - 4) < n || (s = malloc((size_t)n + 1)) == NULL) {
+		*p = NULL;
+		return NULL;
+	}
+	memcpy(s, *p + 4, n);
+	s[n] = '\0';
+	*p += 4 + n;
 	return s;
-}
-
-/* Returns a malloc'd copy of string member key of o, or NULL. */
-static char *
-rec_str(json_t *o, const char *key)
-{
-	const char *s = json_string_value(json_object_get(o, key));
-
-	return s ? strdup(s) : NULL;
-}
-
-static int64_t
-rec_int(json_t *o, const char *key)
-{
-	return (int64_t)json_integer_value(json_object_get(o, key));
 }
 
 int
 task_record_decode(const char *data, size_t len, struct task *t)
 {
-	json_t *o;
-	const char *id;
+	const char *p = data + sizeof(struct rec_head), *end = data + len;
+	struct rec_head h;
+	char *err;
 
 	memset(t, 0, sizeof(*t));
-	if ((o = json_loadb(data, len, 0, NULL)) == NULL)
+	if (len < sizeof(h))
 		return -1;
-	id = json_string_value(json_object_get(o, "id"));
-	if (id == NULL || strlen(id) > TASK_ID_LEN) {
-		json_decref(o);
+	memcpy(&h, data, sizeof(h));
+	if (h.rh_magic != REC_MAGIC || h.rh_id[TASK_ID_LEN] != '\0')
 		return -1;
-	}
-	strcpy(t->t_id, id);
-	t->t_state = (enum task_state)rec_int(o, "state");
-	t->t_owner = rec_str(o, "owner");
-	t->t_query = rec_str(o, "query");
-	t->t_dt_field = rec_str(o, "dtf");
-	t->t_dt_start = rec_str(o, "dts");
-	t->t_dt_end = rec_str(o, "dte");
-	t->t_error = rec_str(o, "error");
-	t->t_now = rec_int(o, "now");
-	t->t_range_start = rec_int(o, "rs");
-	t->t_range_end = rec_int(o, "re");
-	t->t_calc_stats = json_is_true(json_object_get(o, "stats"));
-	t->t_cost = (enum cost_level)rec_int(o, "cost");
-	t->t_created = rec_int(o, "created");
-	t->t_started = rec_int(o, "started");
-	t->t_finished = rec_int(o, "finished");
-	t->t_expires = rec_int(o, "expires");
-	t->t_progress = json_number_value(json_object_get(o, "progress"));
-	t->t_scanned = (uint64_t)rec_int(o, "scanned");
-	t->t_results = (uint64_t)rec_int(o, "results");
-	t->t_result_bytes = (uint64_t)rec_int(o, "rbytes");
-	t->t_pages = (uint64_t)rec_int(o, "pages");
-	t->t_cancel = json_is_true(json_object_get(o, "cancel"));
-	t->t_cancel_at = rec_int(o, "cancel_at");
-	t->t_token = (uint64_t)rec_int(o, "token");
-	t->t_runner_pid = (int)rec_int(o, "rpid");
-	t->t_exec_pid = (int)rec_int(o, "epid");
-	t->t_log_lines = (uint32_t)rec_int(o, "loglines");
-	t->t_log_dropped = (uint32_t)rec_int(o, "logdrop");
-	json_decref(o);
-	if (t->t_owner == NULL || t->t_query == NULL || t->t_dt_field == NULL ||
-	    t->t_dt_start == NULL || t->t_dt_end == NULL) {
+	memcpy(t->t_id, h.rh_id, sizeof(t->t_id));
+	t->t_state = (enum task_state)h.rh_state;
+	t->t_now = h.rh_now;
+	t->t_range_start = h.rh_range_start;
+	t->t_range_end = h.rh_range_end;
+	t->t_calc_stats = h.rh_calc_stats;
+	t->t_cost = (enum cost_level)h.rh_cost;
+	t->t_created = h.rh_created;
+	t->t_started = h.rh_started;
+	t->t_finished = h.rh_finished;
+	t->t_expires = h.rh_expires;
+	t->t_progress = h.rh_progress;
+	t->t_scanned = h.rh_scanned;
+	t->t_results = h.rh_results;
+	t->t_result_bytes = h.rh_result_bytes;
+	t->t_pages = h.rh_pages;
+	t->t_cancel = h.rh_cancel;
+	t->t_cancel_at = h.rh_cancel_at;
+	t->t_token = h.rh_token;
+	t->t_runner_pid = h.rh_runner_pid;
+	t->t_exec_pid = h.rh_exec_pid;
+	t->t_log_lines = h.rh_log_lines;
+	t->t_log_dropped = h.rh_log_dropped;
+	t->t_owner = rec_get_str(&p, end);
+	t->t_query = rec_get_str(&p, end);
+	t->t_dt_field = rec_get_str(&p, end);
+	t->t_dt_start = rec_get_str(&p, end);
+	t->t_dt_end = rec_get_str(&p, end);
+	err = rec_get_str(&p, end);
+	if (p == NULL) {
+		free(err);
 		task_clear(t);
 		return -1;
 	}
+	if (h.rh_has_error)
+		t->t_error = err;
+	else
+		free(err);
 	return 0;
 }
