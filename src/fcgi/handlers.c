@@ -603,6 +603,26 @@ resp_event(void *arg, const char *json, size_t len)
 	return req_write(rc->rc_req, json, len);
 }
 
+/*
+ * Appends ,"name":<the task's stats document of kind>, or null while the
+ * task is not final (the documents are written as it ends).
+ */
+static void
+resp_doc(struct app *ap, struct buf *b, const struct task *t,
+    const char *name, const char *kind)
+{
+	char *doc = NULL;
+	size_t len;
+
+	buf_printf(b, ",\"%s\":", name);
+	if (task_state_final(t->t_state) &&
+	    store_stats_get(ap->ap_store, t->t_id, kind, &doc, &len) == AR_OK)
+		buf_append(b, doc, len);
+	else
+		buf_puts(b, "null");
+	free(doc);
+}
+
 /* GET response/{id}?from&to: streams the results from the result pages. */
 static void
 handle_response(struct app *ap, struct req *r, const char *id)
@@ -644,10 +664,12 @@ handle_response(struct app *ap, struct req *r, const char *id)
 		struct buf tail = BUF_INIT;
 
 		buf_puts(&tail, "]");
-		if (t.t_calc_stats)
-			buf_puts(&tail, ",\"sidebar\":null,\"timeline\":null");
+		if (t.t_calc_stats) {
+			resp_doc(ap, &tail, &t, "sidebar", "sidebar");
+			resp_doc(ap, &tail, &t, "timeline", "timeline");
+		}
 		if (t.t_cost != COST_OFF)
-			buf_puts(&tail, ",\"executionCost\":null");
+			resp_doc(ap, &tail, &t, "executionCost", "cost");
 		buf_puts(&tail, "}");
 		req_write(r, tail.b_data, tail.b_len);
 		buf_free(&tail);

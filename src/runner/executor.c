@@ -12,6 +12,7 @@
 #include "common/log.h"
 #include "common/timeutil.h"
 #include "export/fields.h"
+#include "runner/taskstats.h"
 #include "runner/runner.h"
 #include "sml/sml.h"
 #include "store/events.h"
@@ -26,6 +27,8 @@ struct exec {
 	struct buf x_offs;	/* their offsets, u32 each */
 	uint32_t x_count;
 	struct fieldset *x_fields;	/* columns of the results so far */
+	struct sidebar *x_sidebar;	/* calculateStats: field statistics */
+	struct timeline *x_timeline;	/* calculateStats: matches over time */
 	int64_t x_first_pending;	/* monotonic ms of the oldest unflushed */
 	int64_t x_last_write;		/* monotonic ms of the last write txn */
 	int64_t x_last_check;
@@ -114,7 +117,8 @@ exec_emit(void *arg, const char *json, size_t len)
 
 	if (buf_append(&x->x_offs, &off, 4) == -1 ||
 	    buf_append(&x->x_text, json, len) == -1 ||
-	    fieldset_add_event(x->x_fields, json, len) == -1) {
+	    fieldset_add_event(x->x_fields, json, len) == -1 ||
+	    (x->x_sidebar && sidebar_add(x->x_sidebar, json, len) == -1)) {
 		x->x_nomem = 1;
 		return -1;
 	}
@@ -158,6 +162,90 @@ exec_poll(void *arg, uint64_t scanned, double progress)
 	return x->x_lost || x->x_cancel;
 }
 
+/* sml_ctx.sx_match: one event of the search part, for the timeline. */
+static void
+exec_match(void *arg, int64_t t)
+{
+	struct exec *x = arg;
+
+	timeline_add(x->x_timeline, t);
+}
+
+/* Stores the stats document doc of kind (NULL: skipped) and frees it. */
+static void
+exec_put_doc(struct exec *x, const char *kind, char *doc, size_t len)
+{
+	if (doc == NULL)
+		return;
+	if (store_stats_put(x->x_store, x->x_task->t_id, x->x_task->t_token,
+	    kind, doc, len) != AR_OK)
+		log_warn("task %s: cannot store its %s", x->x_task->t_id, kind);
+	free(doc);
+}
+
+/*
+ * Writes the sidebar, timeline and cost of the run (while the task is
+ * still RUNNING under our token, just before it ends), and the cost as
+ * task log lines.
+ */
+static void
+exec_write_stats(struct exec *x, struct sml_cost *cost)
+{
+	const struct task *t = x->x_task;
+	struct task now;
+	size_t len;
+	char *doc;
+
+	if (x->x_sidebar) {
+		doc = sidebar_json(x->x_sidebar, &len);
+		exec_put_doc(x, "sidebar", doc, len);
+	}
+	if (x->x_timeline) {
+		doc = timeline_json(x->x_timeline, &len);
+		exec_put_doc(x, "timeline", doc, len);
+	}
+	if (t->t_cost == COST_OFF || cost->co_cmds == NULL)
+		return;
+	if (store_task_get(x->x_store, t->t_id, &now) != AR_OK)
+		return;
+	doc = cost_json(cost, &now, t->t_cost == COST_DEBUG, &len);
+	for (size_t i = 0; i < cost->co_ncmds; i++) {
+		const struct sml_cmd_cost *c = &cost->co_cmds[i];
+		char line[256];
+
+		snprintf(line, sizeof(line), "cost: %s: %.3f ms, %llu events "
+		    "in, %llu out", c->cc_name, c->cc_ms,
+		    (unsigned long long)c->cc_in, (unsigned long long)c->cc_out);
+		if (t->t_cost == COST_DEBUG)
+			snprintf(line + strlen(line), sizeof(line) - strlen(line),
+			    ", %llu bytes read, peak memory %llu bytes",
+			    (unsigned long long)c->cc_bytes,
+			    (unsigned long long)c->cc_peak_mem);
+		store_log_append(x->x_store, t->t_id, t->t_cost == COST_DEBUG ?
+		    "DEBUG" : "INFO", line);
+	}
+	if (t->t_cost == COST_DEBUG)
+		for (size_t i = 0; i < cost->co_nindices; i++) {
+			char line[600];
+
+			snprintf(line, sizeof(line), "cost: index %s (pattern "
+			    "%s): %llu events scanned",
+			    cost->co_indices[i].ic_index,
+			    cost->co_indices[i].ic_pattern,
+			    (unsigned long long)cost->co_indices[i].ic_scanned);
+			store_log_append(x->x_store, t->t_id, "DEBUG", line);
+		}
+	{
+		char line[128];
+
+		snprintf(line, sizeof(line), "cost: total %.3f ms",
+		    cost->co_total_ms);
+		store_log_append(x->x_store, t->t_id, "INFO", line);
+	}
+	task_clear(&now);
+	exec_put_doc(x, "cost", doc, len);
+}
+
 static void
 exec_log(void *arg, enum sml_log_level lvl, const char *msg)
 {
@@ -185,7 +273,9 @@ executor_main(const struct config *cfg, const struct task *t)
 	struct exec x;
 	struct sml_query *q = NULL;
 	struct sml_error perr;
-	struct sml_limits lim;
+	struct sml_limits plim;
+	struct sml_run_limits lim;
+	struct sml_cost cost;
 	struct sml_ctx ctx;
 	struct evstore *ev = NULL;
 	struct rlimit rl;
@@ -219,9 +309,9 @@ executor_main(const struct config *cfg, const struct task *t)
 	if ((x.x_fields = fieldset_new(FIELDS_MAX)) == NULL)
 		exec_end(&x, TASK_FAILED, "out of memory", "ERROR",
 		    "out of memory");
-	lim.sl_max_qsize = cfg->limits_max_qsize;
-	lim.sl_max_query_bytes = (size_t)cfg->limits_max_query_bytes;
-	if (sml_parse(t->t_query, strlen(t->t_query), &lim, &q, &perr) == -1) {
+	plim.sl_max_qsize = cfg->limits_max_qsize;
+	plim.sl_max_query_bytes = (size_t)cfg->limits_max_query_bytes;
+	if (sml_parse(t->t_query, strlen(t->t_query), &plim, &q, &perr) == -1) {
 		snprintf(msg, sizeof(msg), "query error: %s", perr.se_msg);
 		exec_end(&x, TASK_FAILED, msg, "ERROR", msg);
 	}
@@ -241,10 +331,34 @@ executor_main(const struct config *cfg, const struct task *t)
 	ctx.sx_emit = exec_emit;
 	ctx.sx_log = exec_log;
 	ctx.sx_poll = exec_poll;
+	if (t->t_calc_stats) {
+		x.x_sidebar = sidebar_new(cfg->stats_sidebar_top,
+		    cfg->stats_sidebar_exact_distinct);
+		x.x_timeline = timeline_new(t->t_range_start, t->t_range_end,
+		    cfg->stats_timeline_max_buckets, t->t_dt_field);
+		if (x.x_sidebar == NULL || x.x_timeline == NULL)
+			exec_end(&x, TASK_FAILED, "out of memory", "ERROR",
+			    "out of memory");
+		ctx.sx_match = exec_match;
+	}
+	memset(&cost, 0, sizeof(cost));
+	if (t->t_cost != COST_OFF)
+		ctx.sx_cost = &cost;
+	lim.rl_sort_limit = cfg->sort_limit;
+	lim.rl_list_limit = cfg->list_limit;
+	lim.rl_max_groups = cfg->limits_max_groups;
+	lim.rl_max_memory = cfg->limits_max_memory_bytes;
+	lim.rl_timeline_buckets = cfg->stats_timeline_max_buckets;
+	ctx.sx_limits = &lim;
 	res = sml_run(q, &ctx, &scanned, err, sizeof(err));
 	x.x_scanned = scanned;
 	if (res != SML_RUN_ERROR && !x.x_lost && !x.x_full && !x.x_nomem)
 		exec_flush(&x);
+	if (!x.x_lost && !x.x_full)
+		exec_write_stats(&x, &cost);
+	sml_cost_free(&cost);
+	sidebar_free(x.x_sidebar);
+	timeline_free(x.x_timeline);
 	evstore_close(ev);
 	sml_query_free(q);
 	if (x.x_lost)

@@ -141,7 +141,9 @@ struct stage {
 	void (*sg_free)(struct stage *);
 	uint64_t sg_in;			/* events in and out, for the cost */
 	uint64_t sg_out;
-	int64_t sg_ns;			/* time spent in this stage */
+	int64_t sg_ns;			/* time spent in this stage and after */
+	int64_t sg_mem;			/* bytes held now (run_mem) */
+	int64_t sg_mem_peak;		/* ... and at most */
 };
 
 /* Passes e to the stage after s (or the sink). Returns as push(). */

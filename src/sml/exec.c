@@ -26,6 +26,13 @@ struct run {
 	struct eval_ctx r_eval;
 	struct stage *r_stages;		/* r_nstages, the first fed by source */
 	size_t r_nstages;
+	size_t r_tap;		/* events into this stage (r_nstages: the
+				 * results) are the search part's matches */
+	struct stage *r_cur;	/* the stage running now (for run_mem) */
+	uint64_t r_bytes;	/* bytes of events read from the store */
+	uint64_t r_fed;		/* events the source passed on */
+	struct sml_index_cost *r_idx;	/* events scanned per index */
+	size_t r_nidx;
 	uint64_t r_scanned;	/* events read from the store */
 	uint64_t r_seq;		/* events created, for arrival order */
 	uint64_t r_since_poll;
@@ -114,6 +121,11 @@ int
 run_mem(struct run *r, int64_t bytes)
 {
 	r->r_mem += bytes;
+	if (r->r_cur != NULL) {
+		r->r_cur->sg_mem += bytes;
+		if (r->r_cur->sg_mem > r->r_cur->sg_mem_peak)
+			r->r_cur->sg_mem_peak = r->r_cur->sg_mem;
+	}
 	if (bytes > 0 && (uint64_t)r->r_mem > r->r_limits->rl_max_memory)
 		return run_fail(r, "the task needs more memory than "
 		    "limits.max_memory_bytes (%llu bytes)",
@@ -136,11 +148,16 @@ stage_emit(struct stage *s, struct event *e)
 	int64_t t0;
 
 	s->sg_out++;
+	if (r->r_ctx->sx_match && r->r_stages &&
+	    (size_t)(s - r->r_stages) + 1 == r->r_tap)
+		r->r_ctx->sx_match(r->r_ctx->sx_arg, e->ev_time);
 	if (next != NULL) {
 		next->sg_in++;
+		r->r_cur = next;
 		t0 = time_mono_ns();
 		rc = next->sg_push(next, e);
 		next->sg_ns += time_mono_ns() - t0;
+		r->r_cur = s;
 		return rc;
 	}
 	if ((text = event_text(e, &len)) == NULL)
@@ -159,23 +176,36 @@ run_feed(struct run *r, struct event *e)
 {
 	int rc;
 
+	r->r_fed++;
+	if (r->r_tap == 0 && r->r_ctx->sx_match)
+		r->r_ctx->sx_match(r->r_ctx->sx_arg, e->ev_time);
 	if (r->r_nstages == 0) {
-		struct stage sink = {0};
+		const char *text;
+		size_t len;
 
-		sink.sg_run = r;
-		return stage_emit(&sink, e);
+		if ((text = event_text(e, &len)) == NULL)
+			return run_fail(r, "out of memory");
+		if (r->r_ctx->sx_emit(r->r_ctx->sx_arg, text, len) != 0) {
+			r->r_stop = 1;
+			return 1;
+		}
+		return 0;
 	}
 	r->r_stages[0].sg_in++;
+	r->r_cur = &r->r_stages[0];
 	{
 		int64_t t0 = time_mono_ns();
 		rc = r->r_stages[0].sg_push(&r->r_stages[0], e);
 		r->r_stages[0].sg_ns += time_mono_ns() - t0;
 	}
+	r->r_cur = NULL;
 	return rc;
 }
 
 /* Collects matched index names, without duplicates. */
 struct index_list {
+	const char *il_cur;	/* the pattern being matched */
+	const char **il_pattern;	/* the pattern of each name */
 	char **il_names;
 	size_t il_n;
 	size_t il_cap;
@@ -193,13 +223,19 @@ index_list_add(void *arg, const char *name, uint64_t count)
 			return 0;
 	if (il->il_n == il->il_cap) {
 		size_t cap = il->il_cap ? il->il_cap * 2 : 8;
+		const char **pp;
+
 		if ((p = realloc(il->il_names, cap * sizeof(*p))) == NULL)
 			return -1;
 		il->il_names = p;
+		if ((pp = realloc(il->il_pattern, cap * sizeof(*pp))) == NULL)
+			return -1;
+		il->il_pattern = pp;
 		il->il_cap = cap;
 	}
 	if ((il->il_names[il->il_n] = strdup(name)) == NULL)
 		return -1;
+	il->il_pattern[il->il_n] = il->il_cur;
 	il->il_n++;
 	il->il_events += count;
 	return 0;
@@ -211,6 +247,7 @@ index_list_free(struct index_list *il)
 	for (size_t i = 0; i < il->il_n; i++)
 		free(il->il_names[i]);
 	free(il->il_names);
+	free(il->il_pattern);
 }
 
 /*
@@ -264,6 +301,7 @@ exec_source(struct run *r, const struct sml_source *src)
 	size_t len, ino;
 	int rc, by_field = 0;
 	struct event ev;
+	size_t idx_base = 0;
 
 	if (source_time(r, "earliest", src->ss_earliest, &start) == -1 ||
 	    source_time(r, "latest", src->ss_latest, &end) == -1)
@@ -271,7 +309,10 @@ exec_source(struct run *r, const struct sml_source *src)
 	qsize = src->ss_qsize > 0 ? (uint64_t)src->ss_qsize : UINT64_MAX;
 	for (size_t i = 0; i < src->ss_npatterns; i++) {
 		size_t before = il.il_n;
-		int n = ctx->sx_events ? evstore_match(ctx->sx_events,
+		int n;
+
+		il.il_cur = src->ss_patterns[i];
+		n = ctx->sx_events ? evstore_match(ctx->sx_events,
 		    src->ss_patterns[i], index_list_add, &il) : 0;
 
 		if (n < 0) {
@@ -307,6 +348,25 @@ exec_source(struct run *r, const struct sml_source *src)
 			    ctx->sx_dt_field);
 		}
 	}
+	/* One cost entry per matched index, under the first pattern that
+	 * matched it. */
+	idx_base = r->r_nidx;
+	if (il.il_n > 0) {
+		struct sml_index_cost *p = realloc(r->r_idx,
+		    (r->r_nidx + il.il_n) * sizeof(*p));
+
+		if (p == NULL) {
+			run_fail(r, "out of memory");
+			goto out;
+		}
+		r->r_idx = p;
+		for (size_t i = 0; i < il.il_n; i++) {
+			p[r->r_nidx].ic_pattern = strdup(il.il_pattern[i]);
+			p[r->r_nidx].ic_index = strdup(il.il_names[i]);
+			p[r->r_nidx].ic_scanned = 0;
+			r->r_nidx++;
+		}
+	}
 	if (evstore_scan_open(ctx->sx_events, (const char *const *)il.il_names,
 	    il.il_n, by_field ? INT64_MIN : start, by_field ? INT64_MAX : end,
 	    &scan, r->r_err, r->r_errlen) == -1)
@@ -320,6 +380,9 @@ exec_source(struct run *r, const struct sml_source *src)
 			goto out;
 		}
 		r->r_scanned++;
+		r->r_bytes += len;
+		if (idx_base + ino < r->r_nidx)
+			r->r_idx[idx_base + ino].ic_scanned++;
 		if (by_field && !event_in_range(json, len, ctx->sx_dt_field,
 		    start, end, &t)) {
 			if (run_poll(r, 0)) {
@@ -429,6 +492,17 @@ run_build(struct run *r, const struct sml_query *q)
 {
 	size_t n = q->sq_ncmds > 0 ? q->sq_ncmds - 1 : 0;
 
+	/* The search part ends at the first transforming command. */
+	r->r_tap = n;
+	for (size_t i = 0; i < n; i++) {
+		enum sml_cmd_kind k = q->sq_cmds[i + 1].sc_kind;
+
+		if (k == SML_CMD_STATS || k == SML_CMD_TOP ||
+		    k == SML_CMD_RARE || k == SML_CMD_TIMECHART) {
+			r->r_tap = i;
+			break;
+		}
+	}
 	if (n == 0)
 		return 0;
 	if ((r->r_stages = calloc(n, sizeof(*r->r_stages))) == NULL)
@@ -456,8 +530,11 @@ run_finish(struct run *r)
 	for (size_t i = 0; i < r->r_nstages; i++) {
 		struct stage *s = &r->r_stages[i];
 		int64_t t0 = time_mono_ns();
-		int rc = s->sg_finish ? s->sg_finish(s) : 0;
+		int rc;
 
+		r->r_cur = s;
+		rc = s->sg_finish ? s->sg_finish(s) : 0;
+		r->r_cur = NULL;
 		s->sg_ns += time_mono_ns() - t0;
 		if (rc < 0)
 			return -1;
@@ -465,6 +542,64 @@ run_finish(struct run *r)
 			return 1;
 	}
 	return 0;
+}
+
+/*
+ * Fills cost from the run's counters (before run_free). Stage times nest
+ * (a push runs the pushes after it), so a command's own time is its time
+ * less the next one's. Returns 0 or -1 out of memory.
+ */
+static int
+run_cost(struct run *r, const struct sml_query *q, int64_t total_ns,
+    struct sml_cost *cost)
+{
+	size_t n = r->r_nstages + 1;
+	struct sml_cmd_cost *c;
+
+	memset(cost, 0, sizeof(*cost));
+	if ((c = calloc(n, sizeof(*c))) == NULL)
+		return -1;
+	for (size_t i = 0; i < n; i++) {
+		const struct sml_command *cmd = &q->sq_cmds[i];
+		int64_t mine, after = i < r->r_nstages ? r->r_stages[i].sg_ns : 0;
+
+		c[i].cc_name = cmd->sc_name;
+		c[i].cc_off = cmd->sc_off;
+		c[i].cc_len = cmd->sc_len;
+		if (i == 0) {
+			mine = total_ns - after;
+			c[i].cc_out = r->r_fed;
+			c[i].cc_bytes = r->r_bytes;
+		} else {
+			struct stage *s = &r->r_stages[i - 1];
+
+			mine = s->sg_ns - after;
+			c[i].cc_in = s->sg_in;
+			c[i].cc_out = s->sg_out;
+			c[i].cc_peak_mem = (uint64_t)s->sg_mem_peak;
+		}
+		c[i].cc_ms = (double)(mine > 0 ? mine : 0) / 1e6;
+	}
+	cost->co_cmds = c;
+	cost->co_ncmds = n;
+	cost->co_indices = r->r_idx;
+	cost->co_nindices = r->r_nidx;
+	cost->co_total_ms = (double)total_ns / 1e6;
+	r->r_idx = NULL;
+	r->r_nidx = 0;
+	return 0;
+}
+
+void
+sml_cost_free(struct sml_cost *cost)
+{
+	for (size_t i = 0; i < cost->co_nindices; i++) {
+		free(cost->co_indices[i].ic_pattern);
+		free(cost->co_indices[i].ic_index);
+	}
+	free(cost->co_indices);
+	free(cost->co_cmds);
+	memset(cost, 0, sizeof(*cost));
 }
 
 static void
@@ -476,6 +611,13 @@ run_free(struct run *r)
 	free(r->r_stages);
 	r->r_stages = NULL;
 	r->r_nstages = 0;
+	for (size_t i = 0; i < r->r_nidx; i++) {
+		free(r->r_idx[i].ic_pattern);
+		free(r->r_idx[i].ic_index);
+	}
+	free(r->r_idx);
+	r->r_idx = NULL;
+	r->r_nidx = 0;
 }
 
 enum sml_run_result
@@ -484,6 +626,7 @@ sml_run(const struct sml_query *q, struct sml_ctx *ctx, uint64_t *scanned,
 {
 	struct run r;
 	enum sml_run_result res;
+	int64_t t_start = time_mono_ns();
 
 	memset(&r, 0, sizeof(r));
 	r.r_ctx = ctx;
@@ -504,6 +647,8 @@ sml_run(const struct sml_query *q, struct sml_ctx *ctx, uint64_t *scanned,
 		run_free(&r);
 		return SML_RUN_ERROR;
 	}
+	if (ctx->sx_cost)
+		memset(ctx->sx_cost, 0, sizeof(*ctx->sx_cost));
 	switch (q->sq_cmds[0].sc_kind) {
 	case SML_CMD_SOURCE:
 		res = exec_source(&r, &q->sq_cmds[0].sc_u.source);
@@ -527,6 +672,11 @@ sml_run(const struct sml_query *q, struct sml_ctx *ctx, uint64_t *scanned,
 	}
 	if (res == SML_RUN_DONE && run_poll(&r, 1))
 		res = SML_RUN_STOPPED;
+	if (ctx->sx_cost && run_cost(&r, q, time_mono_ns() - t_start,
+	    ctx->sx_cost) == -1) {
+		snprintf(err, errlen, "out of memory");
+		res = SML_RUN_ERROR;
+	}
 	run_free(&r);
 	*scanned = r.r_scanned;
 	return res;

@@ -142,7 +142,45 @@ struct sml_ctx {
 	 * scanned so far and a progress in [0, 1]. Nonzero: stop (cancel).
 	 */
 	int (*sx_poll)(void *arg, uint64_t scanned, double progress);
+	/*
+	 * Optional: called with the time of each event the search part of
+	 * the query matched (the events that reach the first transforming
+	 * command: stats, top, rare, timechart; or the results when there is
+	 * none). Feeds the timeline.
+	 */
+	void (*sx_match)(void *arg, int64_t time_ms);
+	/* Optional: filled by sml_run with what each command cost. */
+	struct sml_cost *sx_cost;
 };
+
+/* What one command cost (the source is the first). */
+struct sml_cmd_cost {
+	const char *cc_name;	/* static */
+	size_t cc_off;		/* its text in the query */
+	size_t cc_len;
+	double cc_ms;		/* time in this command alone */
+	uint64_t cc_in;		/* events in and out */
+	uint64_t cc_out;
+	uint64_t cc_bytes;	/* bytes of events read (source) */
+	uint64_t cc_peak_mem;	/* largest memory held (blocking commands) */
+};
+
+/* Events scanned per index matched by a source pattern. */
+struct sml_index_cost {
+	char *ic_pattern;
+	char *ic_index;
+	uint64_t ic_scanned;
+};
+
+/* The cost of a run; sml_cost_free releases what sml_run put in it. */
+struct sml_cost {
+	struct sml_cmd_cost *co_cmds;
+	size_t co_ncmds;
+	struct sml_index_cost *co_indices;
+	size_t co_nindices;
+	double co_total_ms;
+};
+void sml_cost_free(struct sml_cost *);
 
 enum sml_run_result { SML_RUN_DONE = 0, SML_RUN_STOPPED = 1, SML_RUN_ERROR = -1 };
 

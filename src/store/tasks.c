@@ -459,6 +459,14 @@ store_task_create(struct store *st, struct task *t, char *err, size_t errlen)
 		    (long long)cfg->limits_max_active_tasks_per_user);
 		return AR_EBUSY;
 	}
+	/* Creation times are kept strictly increasing so that every list
+	 * (queue, newest first) keeps creation order even within one ms. */
+	if ((rc = mdb_cursor_open(txn, st->st_dbi[DB_BYTIME], &c)) != 0)
+		return txn_end(txn, rc);
+	if (mdb_cursor_get(c, &k, &v, MDB_LAST) == 0 && k.mv_size >= 8 &&
+	    (int64_t)be64_get(k.mv_data) >= t->t_created)
+		t->t_created = (int64_t)be64_get(k.mv_data) + 1;
+	mdb_cursor_close(c);
 	t->t_state = TASK_QUEUED;
 	t->t_expires = t->t_created + cfg->retention_ttl_seconds * 1000;
 	snprintf(msg, sizeof(msg), "task created by %s", t->t_owner);

@@ -1,0 +1,48 @@
+/* taskstats.h - a task's sidebar, timeline and execution cost documents. */
+#ifndef AR_TASKSTATS_H
+#define AR_TASKSTATS_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+struct sml_cost;
+struct task;
+
+/*
+ * Sidebar (sidebar.c): statistics of every field of the results, fed one
+ * result at a time. Memory per field is bounded whatever the cardinality:
+ * exact distinct counts up to exact_distinct values, then a HyperLogLog
+ * estimate; top values from a bounded heavy-hitter table (exact while a
+ * field has at most max(exact_distinct, 1000) distinct values).
+ */
+struct sidebar;
+struct sidebar *sidebar_new(int64_t top_n, int64_t exact_distinct);
+void sidebar_free(struct sidebar *);
+/* Adds one result (JSON object text). Returns 0, or -1 out of memory. */
+int sidebar_add(struct sidebar *, const char *json, size_t len);
+/* Returns the sidebar JSON (malloc'd, caller frees), or NULL. */
+char *sidebar_json(struct sidebar *, size_t *len);
+/* Returns the bytes the sidebar holds (for tests of its bound). */
+size_t sidebar_memory(const struct sidebar *);
+
+/*
+ * Timeline (timeline.c): counts of matched events per aligned bucket over
+ * [start, end), interval chosen for at most max_buckets buckets.
+ */
+struct timeline;
+struct timeline *timeline_new(int64_t start, int64_t end, int64_t max_buckets,
+    const char *dt_field);
+void timeline_free(struct timeline *);
+void timeline_add(struct timeline *, int64_t t);
+char *timeline_json(struct timeline *, size_t *len);
+
+/*
+ * Execution cost (cost.c): the JSON document of spec/api.md for a run, at
+ * level "INFO" or "DEBUG" (debug adds bytes, memory, indices, pages, queue
+ * time). query is the task's query text (command texts are cut from it).
+ * Returns a malloc'd text, or NULL.
+ */
+char *cost_json(const struct sml_cost *, const struct task *t, int debug,
+    size_t *len);
+
+#endif
