@@ -522,13 +522,28 @@ type_name(unsigned t)
 	}
 }
 
-/* Appends a number: integral values without a fraction. */
+/* Appends d as a JSON float: shortest exact form, with ".0" when
+ * integral (percent and avg are floats). */
 static int
-put_num(struct buf *b, double d)
+put_float(struct buf *b, double d)
 {
-	if (d == floor(d) && fabs(d) < 9e15)
-		return buf_printf(b, "%.0f", d);
-	return buf_printf(b, "%.17g", d);
+	char num[40];
+
+	snprintf(num, sizeof(num), "%.17g", d);
+	/* Prefer the shortest text that reads back as the same double. */
+	for (int prec = 1; prec < 17; prec++) {
+		char shorter[40];
+
+		snprintf(shorter, sizeof(shorter), "%.*g", prec, d);
+		if (strtod(shorter, NULL) == d && (strchr(shorter, 'e') == NULL ||
+		    strchr(num, 'e') != NULL)) {
+			memcpy(num, shorter, sizeof(num));
+			break;
+		}
+	}
+	if (strpbrk(num, ".eEn") == NULL)
+		strcat(num, ".0");
+	return buf_puts(b, num);
 }
 
 char *
@@ -568,8 +583,9 @@ sidebar_json(struct sidebar *sb, size_t *len)
 			fail |= buf_printf(&b, "%s{\"value\":%s,\"count\":%llu,"
 			    "\"percent\":", k ? "," : "", order[k]->sl_text,
 			    (unsigned long long)order[k]->sl_count);
-			fail |= buf_printf(&b, "%.17g}", 100.0 *
+			fail |= put_float(&b, 100.0 *
 			    (double)order[k]->sl_count / (double)f->f_count);
+			fail |= buf_putc(&b, '}');
 		}
 		fail |= buf_putc(&b, ']');
 		if (f->f_types == T_NUMBER && f->f_nnum > 0) {
@@ -583,7 +599,8 @@ sidebar_json(struct sidebar *sb, size_t *len)
 			free(mn);
 			free(mx);
 			if (!fail)
-				fail |= put_num(&b, f->f_sum / (double)f->f_nnum);
+				fail |= put_float(&b, f->f_sum /
+				    (double)f->f_nnum);
 		}
 		fail |= buf_putc(&b, '}');
 	}
