@@ -101,7 +101,13 @@ req_init(struct req *r, void *fcgx)
 	sme = strstr(path, "/_sme/");
 	r->rq_path = strdup(sme ? sme + 1 : path);
 	free(path);
-	user = FCGX_GetParam("REMOTE_USER", f->envp);
+	/* The last REMOTE_USER wins, so a web server configuration can
+	 * override the one its stock parameter file passes (nginx sets
+	 * $remote_user from any Authorization header, checked or not). */
+	user = NULL;
+	for (char **e = f->envp; e && *e; e++)
+		if (strncmp(*e, "REMOTE_USER=", 12) == 0)
+			user = *e + 12;
 	r->rq_has_user = user && *user;
 	r->rq_user = strdup(r->rq_has_user ? user : "anonymous");
 	cl = FCGX_GetParam("CONTENT_LENGTH", f->envp);
