@@ -75,6 +75,8 @@ struct sml_func_info {
 };
 /* Returns the function named name (case-insensitive), or NULL. */
 const struct sml_func_info *sml_func_lookup(const char *name);
+/* Returns the name of function f as in SML_FUNCS ("substr"), static. */
+const char *sml_func_name(enum sml_func f);
 
 struct expr {
 	enum expr_kind x_kind;
@@ -131,6 +133,26 @@ struct agg {
 	double a_perc;		/* AGG_PERC: 0..100 (perc95 -> 95) */
 	char *a_as;		/* output name: AS name, or "fn(field)" / "count" */
 };
+
+/*
+ * Looks up the aggregation function name (case-insensitive; aliases
+ * distinct_count and mean; perc<N> with N from 0 to 100, "perc99.9").
+ * Returns 0 with *fn (and *perc for AGG_PERC, else 0), -1 when there is no
+ * such function, -2 for "perc" with a missing or bad percentile.
+ */
+int sml_agg_lookup(const char *name, enum agg_fn *fn, double *perc);
+/* Returns the canonical name of fn ("avg", "perc"), static. */
+const char *sml_agg_name(enum agg_fn fn);
+
+/*
+ * Destructors of the parse tree (ast.c). Each frees the node, everything
+ * it owns and, when x_cache/c_cache is set, calls its cache_free on it.
+ * NULL is a no-op. sml_aggs_free() frees what n aggregations own and the
+ * array itself.
+ */
+void sml_expr_free(struct expr *x);
+void sml_cond_free(struct cond *c);
+void sml_aggs_free(struct agg *a, size_t n);
 
 /* ---- Commands ---- */
 

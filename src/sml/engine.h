@@ -49,6 +49,13 @@ void event_free(struct event *e);
  */
 json_t *event_obj(struct event *e);
 /*
+ * Returns the parsed object of e for changing it in place (borrowed): never
+ * shared with a kept copy (copied first when it is), and e is marked changed.
+ * NULL as event_obj. Commands change events only through this, event_set
+ * and event_del.
+ */
+json_t *event_obj_mut(struct event *e);
+/*
  * Returns the value of field (dotted names read nested objects; a top-level
  * key equal to the whole name wins), borrowed and valid until e changes or
  * is cleared, or NULL when missing. Reads from the text without a full
@@ -85,6 +92,41 @@ char *value_string(const json_t *v);
 int value_cmp(const json_t *a, const json_t *b);
 /* Returns 1 when text matches pattern with '*' wildcards; ci: ignore case. */
 int value_wildcard(const char *pattern, const char *text, size_t len, int ci);
+/* Returns 1 when text matches the LIKE pattern: '%' any run, '_' one
+ * UTF-8 character, everything else itself (case-sensitive). */
+int value_like(const char *pattern, const char *text, size_t len);
+/*
+ * Reads s[0..len) as a decimal number (no white space, hex, inf or nan).
+ * Returns 1 for an integer that fits int64 (*iv and *dv set), 2 for any
+ * other number (*dv set), 0 when s is not a number. iv/dv may be NULL.
+ */
+int value_parse_number(const char *s, size_t len, int64_t *iv, double *dv);
+/* Orders two numbers exactly, without rounding integers to double: kind 1
+ * (integer iX) or 2 (real dX), as value_parse_number returns. <0, 0, >0. */
+int value_num_cmp3(int ka, int64_t ia, double da, int kb, int64_t ib,
+    double db);
+/* Returns 1 and *cmp (<0, 0, >0) when both a and b are numbers or numeric
+ * strings (integers compared exactly); else 0. */
+int value_num_cmp(const json_t *a, const json_t *b, int *cmp);
+/* Writes d the shortest way that reads back the same, integral values
+ * without ".0" (outlen >= 32). */
+void value_fmt_real(double d, char *out, size_t outlen);
+/* Returns a new number: an integer when d is integral (|d| <= 2^53), else
+ * a real; json null when d is not finite. NULL out of memory. */
+json_t *value_from_double(double d);
+/*
+ * Returns v (NULL: none) as compact JSON text (malloc'd, *len its length
+ * when len is not NULL), key order kept, reals written the shortest way
+ * that reads back the same ("2.68", "3.0"), or NULL out of memory. The
+ * text event_text writes for a changed event.
+ */
+char *value_json(const json_t *v, size_t *len);
+/*
+ * Decodes the body of a JSON string (the bytes between the quotes) s[0..n)
+ * into out (cap bytes). Returns the decoded length, or -1 when an escape is
+ * bad, is \u0000, or out is too small (it needs at most n bytes).
+ */
+long value_unescape(const char *s, size_t n, char *out, size_t cap);
 
 /*
  * ---- Expressions and conditions (expr.c, func.c, search.c) ----
@@ -117,6 +159,11 @@ int cond_match(struct cond *c, struct event *e, struct eval_ctx *ctx);
  * pre-filter before any parsing), 1 when it may match.
  */
 int cond_maybe(struct cond *c, const char *raw, size_t len);
+/* Evaluates the function call x (EX_CALL) as expr_eval does (func.c). */
+json_t *func_eval(struct expr *x, struct event *e, struct eval_ctx *ctx);
+/* The truth of a value: null false, booleans as they are, numbers nonzero,
+ * strings and arrays non-empty, objects true. */
+int expr_truthy(const json_t *v);
 
 /*
  * ---- Stages (the commands, cmd_*.c, and the pipeline, exec.c) ----
@@ -155,6 +202,32 @@ int stage_emit(struct stage *s, struct event *e);
  * dispatched by stage_init() in commands.c.
  */
 int stage_init(struct stage *s, const struct sml_command *c);
+/*
+ * The per-command constructors stage_init() dispatches to, returning as it:
+ * cmd_filter.c (search, where, head, tail, dedup), cmd_fields.c (eval,
+ * fields, table, rename, fillnull, replace, rex, bin), cmd_sort.c,
+ * cmd_stats.c (stats, eventstats, streamstats), cmd_top.c (top, rare),
+ * cmd_timechart.c.
+ */
+int cmd_search_init(struct stage *, const struct sml_command *);
+int cmd_where_init(struct stage *, const struct sml_command *);
+int cmd_head_init(struct stage *, const struct sml_command *);
+int cmd_tail_init(struct stage *, const struct sml_command *);
+int cmd_dedup_init(struct stage *, const struct sml_command *);
+int cmd_eval_init(struct stage *, const struct sml_command *);
+int cmd_fields_init(struct stage *, const struct sml_command *);
+int cmd_table_init(struct stage *, const struct sml_command *);
+int cmd_rename_init(struct stage *, const struct sml_command *);
+int cmd_fillnull_init(struct stage *, const struct sml_command *);
+int cmd_replace_init(struct stage *, const struct sml_command *);
+int cmd_rex_init(struct stage *, const struct sml_command *);
+int cmd_bin_init(struct stage *, const struct sml_command *);
+int cmd_sort_init(struct stage *, const struct sml_command *);
+int cmd_stats_init(struct stage *, const struct sml_command *);
+int cmd_eventstats_init(struct stage *, const struct sml_command *);
+int cmd_streamstats_init(struct stage *, const struct sml_command *);
+int cmd_top_init(struct stage *, const struct sml_command *);
+int cmd_timechart_init(struct stage *, const struct sml_command *);
 
 /* Records an error for the run (printf-style). Returns -1. */
 int run_fail(struct run *r, const char *fmt, ...)

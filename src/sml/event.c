@@ -1,9 +1,458 @@
-/* event.c - events in the pipeline (minimal version: text passthrough). */
+/* event.c - events in the pipeline: raw JSON text, read lazily, parsed late. */
 #include <stdlib.h>
 #include <string.h>
 
 #include "common/evtime.h"
 #include "sml/engine.h"
+
+/*
+ * Most events are only read: a search looks at one or two fields, stats at
+ * a few more, and the event is written out as the bytes it came in as. So
+ * event_get does not parse the event. It walks the top-level object of the
+ * text, skipping values it does not need (strings with memchr), and parses
+ * only the value it was asked for. The walk remembers every top-level key
+ * it passed (evc_key), so later lookups of other fields never rescan, and
+ * every value it parsed (evc_val), so repeated lookups cost a strcmp.
+ *
+ * With duplicate keys the first one wins here, where a full parse keeps the
+ * last; JSON writers do not produce them.
+ */
+
+#define EVC_NKEYS	64	/* top-level keys held in place */
+#define EVC_NVALS	8	/* looked-up values held in place */
+#define EVC_NAMES	256	/* bytes of looked-up names held in place */
+
+struct evc_key {
+	const char *k_name;	/* in ev_raw, without quotes */
+	const char *k_val;	/* in ev_raw */
+	uint32_t k_namelen;
+	uint32_t k_vallen;
+	int k_esc;		/* the name holds a backslash */
+};
+
+struct evc_val {
+	const char *v_name;	/* in c_names or heap (v_heap) */
+	json_t *v_val;		/* owned; NULL: missing */
+	int v_heap;
+};
+
+struct evc {
+	const char *c_pos;	/* where the top-level walk resumes */
+	int c_state;		/* EVC_WALK, EVC_DONE, EVC_BAD */
+	size_t c_nkeys, c_capkeys;
+	struct evc_key *c_keys;	/* c_inkeys or heap */
+	size_t c_nvals, c_capvals;
+	struct evc_val *c_vals;	/* c_invals or heap */
+	size_t c_namelen;
+	struct evc_key c_inkeys[EVC_NKEYS];
+	struct evc_val c_invals[EVC_NVALS];
+	char c_names[EVC_NAMES];
+};
+
+enum { EVC_WALK, EVC_DONE, EVC_BAD };
+
+static inline const char *
+evs_ws(const char *p, const char *end)
+{
+	while (p < end && (*p == ' ' || *p == '\n' || *p == '\r' ||
+	    *p == '\t'))
+		p++;
+	return p;
+}
+
+/*
+ * p is at the opening quote. Returns the byte after the closing quote, or
+ * NULL when the string does not end. A quote ends the string unless an odd
+ * run of backslashes stands before it.
+ */
+static inline const char *
+evs_string(const char *p, const char *end)
+{
+	const char *s = p + 1, *q, *b;
+
+	for (;;) {
+		q = memchr(s, '"', (size_t)(end - s));
+		if (q == NULL)
+			return NULL;
+		for (b = q; b > p + 1 && b[-1] == '\\'; b--)
+			;
+		if (((q - b) & 1) == 0)
+			return q + 1;
+		s = q + 1;
+	}
+}
+
+/* Returns the byte after the value that starts at p, or NULL. */
+static const char *
+evs_value(const char *p, const char *end)
+{
+	int depth;
+
+	if (p >= end)
+		return NULL;
+	switch (*p) {
+	case '"':
+		return evs_string(p, end);
+	case '{':
+	case '[':
+		depth = 0;
+		while (p < end) {
+			switch (*p) {
+			case '"':
+				if ((p = evs_string(p, end)) == NULL)
+					return NULL;
+				continue;
+			case '{':
+			case '[':
+				depth++;
+				break;
+			case '}':
+			case ']':
+				if (--depth == 0)
+					return p + 1;
+				break;
+			default:
+				break;
+			}
+			p++;
+		}
+		return NULL;
+	default:
+		/* A number or a literal: up to the next delimiter. */
+		while (p < end && *p != ',' && *p != '}' && *p != ']' &&
+		    *p != ' ' && *p != '\n' && *p != '\r' && *p != '\t')
+			p++;
+		return p;
+	}
+}
+
+/*
+ * Reads one member at p (after '{' or ','): its name and value. Returns the
+ * byte after the value, or NULL when the text is not an object member.
+ */
+static const char *
+evs_member(const char *p, const char *end, struct evc_key *k)
+{
+	const char *q, *v;
+
+	if (p >= end || *p != '"')
+		return NULL;
+	if ((q = evs_string(p, end)) == NULL)
+		return NULL;
+	k->k_name = p + 1;
+	k->k_namelen = (uint32_t)(q - 1 - (p + 1));
+	k->k_esc = memchr(k->k_name, '\\', k->k_namelen) != NULL;
+	p = evs_ws(q, end);
+	if (p >= end || *p != ':')
+		return NULL;
+	v = evs_ws(p + 1, end);
+	if ((q = evs_value(v, end)) == NULL || q == v)
+		return NULL;
+	k->k_val = v;
+	k->k_vallen = (uint32_t)(q - v);
+	return q;
+}
+
+/* Returns 1 when the member name of k is name[0..len). */
+static int
+evs_name_is(const struct evc_key *k, const char *name, size_t len)
+{
+	json_t *s;
+	int r;
+
+	if (!k->k_esc)
+		return k->k_namelen == len && memcmp(k->k_name, name, len) == 0;
+	/* An escaped name: decode it (rare). */
+	s = json_loadb(k->k_name - 1, k->k_namelen + 2, JSON_DECODE_ANY, NULL);
+	r = s && json_string_length(s) == len &&
+	    memcmp(json_string_value(s), name, len) == 0;
+	json_decref(s);
+	return r;
+}
+
+/*
+ * Finds member name[0..len) of the object text obj[0..olen) without
+ * remembering anything (nested objects). Returns 1 and *k, or 0.
+ */
+static int
+evs_find(const char *obj, size_t olen, const char *name, size_t len,
+    struct evc_key *k)
+{
+	const char *p = obj, *end = obj + olen;
+
+	p = evs_ws(p, end);
+	if (p >= end || *p != '{')
+		return 0;
+	p = evs_ws(p + 1, end);
+	if (p < end && *p == '}')
+		return 0;
+	for (;;) {
+		if ((p = evs_member(p, end, k)) == NULL)
+			return 0;
+		if (evs_name_is(k, name, len))
+			return 1;
+		p = evs_ws(p, end);
+		if (p >= end || *p != ',')
+			return 0;
+		p = evs_ws(p + 1, end);
+	}
+}
+
+/* A string with escapes: decoded here, not by the (slow to start) parser. */
+static json_t *
+evs_parse_escaped(const char *s, size_t n)
+{
+	char stack[1024], *buf = n + 4 <= sizeof(stack) ? stack : malloc(n + 4);
+	json_t *r = NULL;
+	long dn;
+
+	if (buf == NULL)
+		return NULL;
+	if ((dn = value_unescape(s, n, buf, n + 4)) >= 0)
+		r = json_stringn(buf, (size_t)dn);
+	if (buf != stack)
+		free(buf);
+	return r;
+}
+
+/* Parses one value text. Returns a new reference, or NULL when bad. */
+static json_t *
+evs_parse(const char *v, size_t len)
+{
+	size_t i;
+
+	switch (v[0]) {
+	case '"':
+		if (len < 2)
+			break;
+		if (memchr(v + 1, '\\', len - 2) == NULL)
+			return json_stringn(v + 1, len - 2);
+		return evs_parse_escaped(v + 1, len - 2);
+	case 't':
+		if (len == 4 && memcmp(v, "true", 4) == 0)
+			return json_true();
+		break;
+	case 'f':
+		if (len == 5 && memcmp(v, "false", 5) == 0)
+			return json_false();
+		break;
+	case 'n':
+		if (len == 4 && memcmp(v, "null", 4) == 0)
+			return json_null();
+		break;
+	default:
+		/* A plain integer as JSON writes it: -?(0|[1-9][0-9]*). */
+		i = v[0] == '-';
+		if (len - i == 0 || len - i > 18 ||
+		    (v[i] == '0' && len - i > 1))
+			break;
+		{
+			json_int_t n = 0;
+			size_t k;
+
+			for (k = i; k < len; k++) {
+				if (v[k] < '0' || v[k] > '9')
+					break;
+				n = n * 10 + (v[k] - '0');
+			}
+			if (k == len)
+				return json_integer(i ? -n : n);
+		}
+		break;
+	}
+	return json_loadb(v, len, JSON_DECODE_ANY, NULL);
+}
+
+/* Returns the cache of e, made on first use, or NULL out of memory. */
+static struct evc *
+evc_get(struct event *e)
+{
+	struct evc *c = e->ev_cache;
+	const char *p, *end;
+
+	if (c != NULL)
+		return c;
+	if ((c = malloc(sizeof(*c))) == NULL)
+		return NULL;
+	c->c_nkeys = 0;
+	c->c_capkeys = EVC_NKEYS;
+	c->c_keys = c->c_inkeys;
+	c->c_nvals = 0;
+	c->c_capvals = EVC_NVALS;
+	c->c_vals = c->c_invals;
+	c->c_namelen = 0;
+	c->c_state = EVC_BAD;
+	c->c_pos = NULL;
+	if (e->ev_raw != NULL) {
+		p = e->ev_raw;
+		end = p + e->ev_rawlen;
+		p = evs_ws(p, end);
+		if (p < end && *p == '{') {
+			p = evs_ws(p + 1, end);
+			c->c_state = p < end && *p == '}' ? EVC_DONE : EVC_WALK;
+			c->c_pos = p;
+		}
+	}
+	e->ev_cache = c;
+	return c;
+}
+
+static void
+evc_free(struct evc *c)
+{
+	size_t i;
+
+	if (c == NULL)
+		return;
+	for (i = 0; i < c->c_nvals; i++) {
+		json_decref(c->c_vals[i].v_val);
+		if (c->c_vals[i].v_heap)
+			free((char *)c->c_vals[i].v_name);
+	}
+	if (c->c_vals != c->c_invals)
+		free(c->c_vals);
+	if (c->c_keys != c->c_inkeys)
+		free(c->c_keys);
+	free(c);
+}
+
+/*
+ * Walks on until the member name[0..len) is passed (stop) or the object
+ * ends (stop == 0: walk to the end). Returns the index of the member found,
+ * or -1.
+ */
+static long
+evc_walk(struct event *e, struct evc *c, const char *name, size_t len,
+    int stop)
+{
+	const char *p = c->c_pos, *end = e->ev_raw + e->ev_rawlen;
+	struct evc_key *k;
+
+	while (c->c_state == EVC_WALK) {
+		if (c->c_nkeys == c->c_capkeys) {
+			size_t cap = c->c_capkeys * 2;
+			struct evc_key *nk = malloc(cap * sizeof(*nk));
+
+			if (nk == NULL) {
+				c->c_state = EVC_BAD;
+				break;
+			}
+			memcpy(nk, c->c_keys, c->c_nkeys * sizeof(*nk));
+			if (c->c_keys != c->c_inkeys)
+				free(c->c_keys);
+			c->c_keys = nk;
+			c->c_capkeys = cap;
+		}
+		k = &c->c_keys[c->c_nkeys];
+		if ((p = evs_member(p, end, k)) == NULL) {
+			c->c_state = EVC_BAD;
+			break;
+		}
+		c->c_nkeys++;
+		p = evs_ws(p, end);
+		if (p < end && *p == ',')
+			p = evs_ws(p + 1, end);
+		else if (p < end && *p == '}')
+			c->c_state = EVC_DONE;
+		else
+			c->c_state = EVC_BAD;
+		c->c_pos = p;
+		if (stop && name != NULL && evs_name_is(k, name, len))
+			return (long)(c->c_nkeys - 1);
+	}
+	return -1;
+}
+
+/* Returns the index of top-level member name[0..len), or -1. */
+static long
+evc_member(struct event *e, struct evc *c, const char *name, size_t len)
+{
+	size_t i;
+
+	for (i = 0; i < c->c_nkeys; i++)
+		if (evs_name_is(&c->c_keys[i], name, len))
+			return (long)i;
+	return evc_walk(e, c, name, len, 1);
+}
+
+/*
+ * Finds the text of field in the raw event. Returns 1 and v[0..*vlen), or
+ * 0 when missing.
+ */
+static int
+evc_locate(struct event *e, struct evc *c, const char *field,
+    const char **v, size_t *vlen)
+{
+	const char *dot = strchr(field, '.'), *seg;
+	struct evc_key k;
+	long i;
+
+	if (dot != NULL) {
+		/* The whole dotted name as a top-level key wins: walk all. */
+		evc_walk(e, c, NULL, 0, 0);
+	}
+	if ((i = evc_member(e, c, field, strlen(field))) >= 0) {
+		*v = c->c_keys[i].k_val;
+		*vlen = c->c_keys[i].k_vallen;
+		return 1;
+	}
+	if (dot == NULL)
+		return 0;
+	if ((i = evc_member(e, c, field, (size_t)(dot - field))) < 0)
+		return 0;
+	*v = c->c_keys[i].k_val;
+	*vlen = c->c_keys[i].k_vallen;
+	seg = dot + 1;
+	for (;;) {
+		dot = strchr(seg, '.');
+		if (!evs_find(*v, *vlen, seg,
+		    dot ? (size_t)(dot - seg) : strlen(seg), &k))
+			return 0;
+		*v = k.k_val;
+		*vlen = k.k_vallen;
+		if (dot == NULL)
+			return 1;
+		seg = dot + 1;
+	}
+}
+
+/* Remembers field -> val (reference stolen by c on success) in c. Returns
+ * 0, or -1 out of memory (val still the caller's). */
+static int
+evc_remember(struct evc *c, const char *field, json_t *val)
+{
+	size_t n = strlen(field) + 1;
+	struct evc_val *vv;
+
+	if (c->c_nvals == c->c_capvals) {
+		size_t cap = c->c_capvals * 2;
+		struct evc_val *nv = malloc(cap * sizeof(*nv));
+
+		if (nv == NULL)
+			return -1;
+		memcpy(nv, c->c_vals, c->c_nvals * sizeof(*nv));
+		if (c->c_vals != c->c_invals)
+			free(c->c_vals);
+		c->c_vals = nv;
+		c->c_capvals = cap;
+	}
+	vv = &c->c_vals[c->c_nvals];
+	if (c->c_namelen + n <= EVC_NAMES) {
+		vv->v_name = memcpy(c->c_names + c->c_namelen, field, n);
+		vv->v_heap = 0;
+		c->c_namelen += n;
+	} else {
+		char *h = malloc(n);
+
+		if (h == NULL)
+			return -1;
+		vv->v_name = memcpy(h, field, n);
+		vv->v_heap = 1;
+	}
+	vv->v_val = val;
+	c->c_nvals++;
+	return 0;
+}
 
 void
 event_init(struct event *e, const char *raw, size_t len, int64_t time,
@@ -32,10 +481,14 @@ event_clear(struct event *e)
 	if (e->ev_owned)
 		free((char *)e->ev_raw);
 	json_decref(e->ev_obj);
-	free(e->ev_cache);
+	evc_free(e->ev_cache);
 	memset(e, 0, sizeof(*e));
 }
 
+/*
+ * The copy shares the parsed object (a reference): event_set, event_del and
+ * event_obj_mut copy it before changing it while it is shared.
+ */
 struct event *
 event_keep(const struct event *e)
 {
@@ -61,6 +514,7 @@ event_keep(const struct event *e)
 		k->ev_raw = NULL;
 		k->ev_rawlen = 0;
 		k->ev_owned = 0;
+		k->ev_dirty = 1;
 	}
 	return k;
 }
@@ -83,23 +537,62 @@ event_obj(struct event *e)
 }
 
 json_t *
+event_obj_mut(struct event *e)
+{
+	json_t *o = event_obj(e), *copy;
+
+	if (o == NULL)
+		return NULL;
+	if (o->refcount > 1) {
+		if ((copy = json_deep_copy(o)) == NULL)
+			return NULL;
+		json_decref(o);
+		e->ev_obj = o = copy;
+	}
+	e->ev_dirty = 1;
+	return o;
+}
+
+json_t *
 event_get(struct event *e, const char *field)
 {
-	json_t *o = event_obj(e);
+	struct evc *c;
+	const char *v;
+	size_t vlen, i;
+	json_t *val;
 
-	return o ? field_get(o, field) : NULL;
+	if (e->ev_obj != NULL || e->ev_raw == NULL)
+		return field_get(event_obj(e), field);
+	if ((c = evc_get(e)) == NULL)
+		return NULL;
+	for (i = 0; i < c->c_nvals; i++)
+		if (strcmp(c->c_vals[i].v_name, field) == 0)
+			return c->c_vals[i].v_val;
+	if (c->c_state == EVC_BAD && c->c_nkeys == 0)
+		return field_get(event_obj(e), field);
+	val = NULL;
+	if (evc_locate(e, c, field, &v, &vlen))
+		val = evs_parse(v, vlen);
+	if (c->c_state == EVC_BAD && val == NULL) {
+		/* Text the walk cannot read: let the parser decide. */
+		return field_get(event_obj(e), field);
+	}
+	if (evc_remember(c, field, val) == -1) {
+		json_decref(val);
+		return field_get(event_obj(e), field);
+	}
+	return val;
 }
 
 int
 event_set(struct event *e, const char *field, json_t *v)
 {
-	json_t *o = event_obj(e);
+	json_t *o = event_obj_mut(e);
 
 	if (o == NULL) {
 		json_decref(v);
 		return -1;
 	}
-	e->ev_dirty = 1;
 	if (v == NULL || json_is_null(v)) {
 		json_decref(v);
 		json_object_del(o, field);
@@ -113,23 +606,32 @@ event_del(struct event *e, const char *field)
 {
 	json_t *o = event_obj(e);
 
-	if (o && json_object_del(o, field) == 0)
-		e->ev_dirty = 1;
+	if (o == NULL || json_object_get(o, field) == NULL)
+		return;
+	if ((o = event_obj_mut(e)) != NULL)
+		json_object_del(o, field);
 }
 
 const char *
 event_text(struct event *e, size_t *len)
 {
+	char *s;
+	size_t n;
+
 	if (!e->ev_dirty && e->ev_raw) {
 		*len = e->ev_rawlen;
 		return e->ev_raw;
 	}
+	if (e->ev_obj == NULL)
+		return NULL;
+	if ((s = value_json(e->ev_obj, &n)) == NULL)
+		return NULL;
 	if (e->ev_owned)
 		free((char *)e->ev_raw);
-	e->ev_raw = e->ev_obj ? json_dumps(e->ev_obj, JSON_COMPACT) : NULL;
-	e->ev_owned = e->ev_raw != NULL;
-	e->ev_rawlen = e->ev_raw ? strlen(e->ev_raw) : 0;
-	e->ev_dirty = e->ev_raw == NULL;
+	e->ev_raw = s;
+	e->ev_owned = 1;
+	e->ev_rawlen = n;
+	e->ev_dirty = 0;
 	*len = e->ev_rawlen;
 	return e->ev_raw;
 }

@@ -1,10 +1,14 @@
 /* parser.c - SML parser: query text to a struct sml_query, or a located error. */
+#include <math.h>
 #include <stdarg.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+
+#define PCRE2_CODE_UNIT_WIDTH 8
+#include <pcre2.h>
 
 #include "common/datemath.h"
 #include "sml/lexer.h"
@@ -19,26 +23,47 @@
 #define SML_QUOTE_MAX			48
 /* Room for a quoted piece: SML_QUOTE_MAX characters of 4 bytes, "...". */
 #define SML_QUOTE_BUF			(SML_QUOTE_MAX * 4 + 4)
+/* Room for a token named in a message: a quoted piece in quotes. */
+#define SML_NAME_BUF			(SML_QUOTE_BUF + 3)
+/*
+ * Deepest expression or condition tree, in levels of nodes, and deepest
+ * nesting of parentheses, calls, IN lists, NOT and unary minus: bounds the
+ * parser's recursion and that of everything that walks the tree later.
+ */
+#define SML_MAX_DEPTH			LEX_MAX_DEPTH
+/* Most units in a span: 10^8 years still fit an int of months. */
+#define SML_MAX_SPAN			100000000
 
-/* The commands of spec/sml.md that this version parses but does not run. */
-static const char *const sml_unsupported[] = {
-	"search", "where", "eval", "fields", "table", "rename", "sort", "head",
-	"tail", "dedup", "stats", "aggs", "eventstats", "streamstats", "top",
-	"rare", "timechart", "bin", "rex", "fillnull", "replace",
-};
+/* Flags of sml_name(). */
+#define SML_NAME_WILD	0x1	/* '*' wildcards allowed, a lone '*' too */
 
-/* The state of one sml_parse() call. */
+/* Bits of the parameters a command has seen, for duplicates. */
+#define SML_SEEN_A	0x01
+#define SML_SEEN_B	0x02
+#define SML_SEEN_C	0x04
+#define SML_SEEN_D	0x08
+#define SML_SEEN_BY	0x10
+
+/* The state of one sml_parse() or sml_parse_cond() call. */
 struct sml_parser {
 	const char *sp_text;
 	size_t sp_len;
 	struct lexer sp_lx;
 	struct lex_token sp_tok;	/* the current token, not yet consumed */
+	struct lex_token sp_prev;	/* the last consumed token */
 	size_t sp_end;			/* end of the last consumed token */
 	int64_t sp_max_qsize;
 	size_t sp_cmd_cap;
+	int sp_depth;			/* nesting being parsed, SML_MAX_DEPTH */
+	int sp_in_source;		/* parsing the inline condition of source */
 	struct sml_query *sp_q;
 	struct sml_error *sp_err;
+	char sp_reason[200];		/* the last error, without its place */
+	size_t sp_err_off;		/* and its byte offset */
 };
+
+static struct expr *sml_ex_or(struct sml_parser *, int *);
+static struct cond *sml_cd_list(struct sml_parser *, int, int *);
 
 /*
  * Returns the element count to grow an array of cap elements of size sz to
@@ -74,30 +99,28 @@ sml_sanitize(char *s)
 }
 
 /*
- * Fills err with the reason (printf-style) followed by " at line L,
- * column C" for byte offset off of text, and the line, column and character
- * position. Returns -1.
+ * Records the reason (printf-style) and byte offset off of an error, and
+ * fills the caller's error with the reason followed by " at line L,
+ * column C", the line, the column and the character position. Returns -1.
  */
-static int __attribute__((format(printf, 5, 6)))
-sml_fail_text(struct sml_error *err, const char *text, size_t len, size_t off,
-    const char *fmt, ...)
+static int __attribute__((format(printf, 3, 4)))
+sml_fail(struct sml_parser *p, size_t off, const char *fmt, ...)
 {
-	char reason[200];
+	struct sml_error *err = p->sp_err;
 	va_list ap;
 
 	va_start(ap, fmt);
-	vsnprintf(reason, sizeof(reason), fmt, ap);
+	vsnprintf(p->sp_reason, sizeof(p->sp_reason), fmt, ap);
 	va_end(ap);
-	lex_locate(text, len, off, &err->se_line, &err->se_column,
+	sml_sanitize(p->sp_reason);
+	p->sp_err_off = off;
+	lex_locate(p->sp_text, p->sp_len, off, &err->se_line, &err->se_column,
 	    &err->se_position);
 	snprintf(err->se_msg, sizeof(err->se_msg), "%s at line %d, column %d",
-	    reason, err->se_line, err->se_column);
+	    p->sp_reason, err->se_line, err->se_column);
 	sml_sanitize(err->se_msg);
 	return -1;
 }
-
-#define sml_fail(p, off, ...) \
-	sml_fail_text((p)->sp_err, (p)->sp_text, (p)->sp_len, (off), __VA_ARGS__)
 
 /* Reports the lexer's pending error. Returns -1. */
 static int
@@ -134,10 +157,53 @@ sml_quote(const struct sml_parser *p, const struct lex_token *t, char *dst)
 	return dst;
 }
 
+/*
+ * Writes how a message names token t into dst (SML_NAME_BUF bytes): its
+ * text in single quotes, strings and quoted names as written, or "the end
+ * of the query". Returns dst.
+ */
+static const char *
+sml_tokname(const struct sml_parser *p, const struct lex_token *t, char *dst)
+{
+	char q[SML_QUOTE_BUF];
+
+	if (t->lt_kind == LEX_EOF)
+		snprintf(dst, SML_NAME_BUF, "the end of the query");
+	else if (t->lt_kind == LEX_STRING || t->lt_kind == LEX_QNAME)
+		snprintf(dst, SML_NAME_BUF, "%s", sml_quote(p, t, q));
+	else
+		snprintf(dst, SML_NAME_BUF, "'%s'", sml_quote(p, t, q));
+	return dst;
+}
+
+/*
+ * Reports that what was expected at the current token, after the last
+ * consumed one: "expected a field name after ','". Returns -1.
+ */
+static int
+sml_fail_expected(struct sml_parser *p, const char *what)
+{
+	char a[SML_NAME_BUF];
+
+	return sml_fail(p, p->sp_tok.lt_off, "expected %s after %s", what,
+	    sml_tokname(p, &p->sp_prev, a));
+}
+
+/* Reports the current token as junk: "unexpected ',' after 'x'". Returns -1. */
+static int
+sml_fail_unexpected(struct sml_parser *p)
+{
+	char a[SML_NAME_BUF], b[SML_NAME_BUF];
+
+	return sml_fail(p, p->sp_tok.lt_off, "unexpected %s after %s",
+	    sml_tokname(p, &p->sp_tok, a), sml_tokname(p, &p->sp_prev, b));
+}
+
 /* Consumes the current token and reads the next. Returns 0 or -1. */
 static int
 sml_next(struct sml_parser *p)
 {
+	p->sp_prev = p->sp_tok;
 	p->sp_end = p->sp_tok.lt_off + p->sp_tok.lt_len;
 	if (lex_next(&p->sp_lx, &p->sp_tok) == -1)
 		return sml_fail_lex(p);
@@ -145,12 +211,15 @@ sml_next(struct sml_parser *p)
 }
 
 /*
- * Consumes the current token (a '=') and reads a parameter value (see
- * lex_value()). Returns 0 or -1.
+ * Consumes the current token and reads the next as a value (see
+ * lex_value(): an unquoted run up to white space or , | [ ] ( ) = < > ! " '
+ * is one word). Search conditions and parameter values are read this way.
+ * Returns 0 or -1.
  */
 static int
 sml_next_value(struct sml_parser *p)
 {
+	p->sp_prev = p->sp_tok;
 	p->sp_end = p->sp_tok.lt_off + p->sp_tok.lt_len;
 	if (lex_value(&p->sp_lx, &p->sp_tok) == -1)
 		return sml_fail_lex(p);
@@ -181,6 +250,85 @@ static int
 sml_at_end(const struct sml_parser *p)
 {
 	return p->sp_tok.lt_kind == LEX_PIPE || p->sp_tok.lt_kind == LEX_EOF;
+}
+
+/* Ends a command: 0 at '|' or the end, else reports junk. */
+static int
+sml_end(struct sml_parser *p)
+{
+	return sml_at_end(p) ? 0 : sml_fail_unexpected(p);
+}
+
+/* Returns 1 when the current token is the word w in any case. */
+static int
+sml_at_word_ci(const struct sml_parser *p, const char *w)
+{
+	const struct lex_token *t = &p->sp_tok;
+
+	return t->lt_kind == LEX_WORD && t->lt_len == strlen(w) &&
+	    strncasecmp(p->sp_text + t->lt_off, w, t->lt_len) == 0;
+}
+
+/* Returns 1 when the current token is the parameter key key (exact case). */
+static int
+sml_at_key(const struct sml_parser *p, const char *key)
+{
+	return lex_is_word(p->sp_text, &p->sp_tok, key);
+}
+
+/* Returns a copy of the current token's value, or NULL (reported). */
+static char *
+sml_copy(struct sml_parser *p)
+{
+	char *s;
+
+	if ((s = lex_text(p->sp_text, &p->sp_tok)) == NULL)
+		sml_fail_nomem(p);
+	return s;
+}
+
+/*
+ * Makes room for element n of the array at arrp (a pointer to the array
+ * pointer) of elements of size sz, growing it at 0, 4, 8, 16...
+ * Returns 0, or -1 (reported) with the array left as it was.
+ */
+static int
+sml_room(struct sml_parser *p, void *arrp, size_t n, size_t sz)
+{
+	void *a, *na;
+	size_t cap;
+
+	if (n != 0 && (n < 4 || (n & (n - 1)) != 0))
+		return 0;
+	if ((cap = sml_grow_cap(n < 4 ? 0 : n, sz)) == 0)
+		return sml_fail_nomem(p);
+	memcpy(&a, arrp, sizeof(a));
+	if ((na = realloc(a, cap * sz)) == NULL)
+		return sml_fail_nomem(p);
+	memcpy(arrp, &na, sizeof(na));
+	return 0;
+}
+
+#define SML_ROOM(p, arr, n) sml_room((p), &(arr), (n), sizeof(*(arr)))
+
+/* Appends s to the string array *arr of *n; frees s on failure. */
+static int
+sml_push_str(struct sml_parser *p, char ***arr, size_t *n, char *s)
+{
+	if (SML_ROOM(p, *arr, *n) == -1) {
+		free(s);
+		return -1;
+	}
+	(*arr)[(*n)++] = s;
+	return 0;
+}
+
+static void
+sml_strs_free(char **v, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		free(v[i]);
+	free(v);
 }
 
 /*
@@ -228,6 +376,237 @@ sml_int(const char *s, int64_t min, int64_t max, int64_t *out)
 }
 
 /*
+ * Returns 1 when all of s is a decimal number as the lexer reads one
+ * (optional '-', digits with an optional fraction or a fraction alone, an
+ * optional exponent), and *integral whether it is digits only; else 0.
+ */
+static int
+sml_decimal(const char *s, int *integral)
+{
+	size_t i = 0, digits = 0;
+
+	*integral = 1;
+	if (s[i] == '-')
+		i++;
+	for (; s[i] >= '0' && s[i] <= '9'; i++)
+		digits++;
+	if (s[i] == '.') {
+		*integral = 0;
+		for (i++; s[i] >= '0' && s[i] <= '9'; i++)
+			digits++;
+	}
+	if (digits == 0)
+		return 0;
+	if (s[i] == 'e' || s[i] == 'E') {
+		*integral = 0;
+		i++;
+		if (s[i] == '+' || s[i] == '-')
+			i++;
+		if (s[i] < '0' || s[i] > '9')
+			return 0;
+		while (s[i] >= '0' && s[i] <= '9')
+			i++;
+	}
+	return s[i] == '\0';
+}
+
+/*
+ * Returns a new JSON number for the decimal text s: an integer when the
+ * text is integral and fits, else a real. NULL when s is no number or out
+ * of range (*range set), or out of memory.
+ */
+static json_t *
+sml_json_number(const char *s, int *range)
+{
+	int integral;
+	int64_t i;
+	double d;
+
+	*range = 0;
+	if (!sml_decimal(s, &integral))
+		return NULL;
+	if (integral && sml_int(s, INT64_MIN + 1, INT64_MAX, &i) == 0)
+		return json_integer(i);
+	d = strtod(s, NULL);
+	if (!isfinite(d)) {
+		*range = 1;
+		return NULL;
+	}
+	return json_real(d);
+}
+
+/* Returns 1 when the NUL-terminated s is valid UTF-8. */
+static int
+sml_utf8_ok(const char *s)
+{
+	const unsigned char *u = (const unsigned char *)s;
+	size_t n = strlen(s), i = 0, k;
+
+	while (i < n) {
+		if ((k = lex_utf8_seq(u + i, n - i)) == 0)
+			return 0;
+		i += k;
+	}
+	return 1;
+}
+
+/*
+ * Returns the byte offset in the query of byte k of the contents of the
+ * double-quoted string whose opening quote is at off, undoing the escapes
+ * \" and \\ as lex_text() does.
+ */
+static size_t
+sml_unescaped_off(const struct sml_parser *p, size_t off, size_t k)
+{
+	const char *s = p->sp_text;
+	size_t i = off + 1;
+
+	while (k > 0 && i < p->sp_len) {
+		if (s[i] == '\\' && i + 1 < p->sp_len && (s[i + 1] == '"' ||
+		    s[i + 1] == '\\'))
+			i += 2;
+		else
+			i++;
+		k--;
+	}
+	return i;
+}
+
+/*
+ * Enters one level of nesting (a parenthesis, call, IN list, NOT or unary
+ * minus) at byte offset at. Returns 0, or -1 with "<what> is nested too
+ * deeply" when that would go past SML_MAX_DEPTH.
+ */
+static int
+sml_enter(struct sml_parser *p, size_t at, const char *what)
+{
+	if (p->sp_depth >= SML_MAX_DEPTH)
+		return sml_fail(p, at, "%s is nested too deeply", what);
+	p->sp_depth++;
+	return 0;
+}
+
+/* ---- Names ---- */
+
+/*
+ * Returns the first byte of the word t that may not stand in an unquoted
+ * field name (letters, digits, '_', '.', '@', UTF-8, '-' after the start,
+ * and '*' when wild), or 0 when there is none.
+ */
+static char
+sml_bad_name_char(const struct sml_parser *p, const struct lex_token *t,
+    int wild)
+{
+	const unsigned char *s = (const unsigned char *)p->sp_text + t->lt_off;
+
+	for (size_t i = 0; i < t->lt_len; i++) {
+		unsigned char c = s[i];
+
+		if ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
+		    (c >= '0' && c <= '9') || c == '_' || c == '.' ||
+		    c == '@' || c >= 0x80 || (c == '-' && i > 0) ||
+		    (c == '*' && wild))
+			continue;
+		return (char)c;
+	}
+	return 0;
+}
+
+/* Returns 1 when the current token can start a field name in a list. */
+static int
+sml_at_name(struct sml_parser *p, int flags)
+{
+	switch (p->sp_tok.lt_kind) {
+	case LEX_WORD:
+		return !sml_at_param(p);
+	case LEX_QNAME:
+		return 1;
+	case LEX_STAR:
+		return (flags & SML_NAME_WILD) != 0;
+	default:
+		return 0;
+	}
+}
+
+/*
+ * Reads the field name at the current token into *out, a copy the caller
+ * frees: a word or a 'quoted name', with SML_NAME_WILD also '*' and words
+ * holding '*'. Does not advance. Returns 0, or -1 with the error reported
+ * ("expected a field name after 'BY'").
+ */
+static int
+sml_name(struct sml_parser *p, int flags, char **out)
+{
+	const struct lex_token *t = &p->sp_tok;
+	char q[SML_QUOTE_BUF], bad;
+
+	*out = NULL;
+	switch (t->lt_kind) {
+	case LEX_WORD:
+		if ((bad = sml_bad_name_char(p, t, flags & SML_NAME_WILD)) != 0)
+			return sml_fail(p, t->lt_off, "unquoted field name '%s' "
+			    "holds '%c'", sml_quote(p, t, q), bad);
+		break;
+	case LEX_QNAME:
+		if (t->lt_len <= 2)
+			return sml_fail(p, t->lt_off, "empty field name");
+		break;
+	case LEX_STAR:
+		if (flags & SML_NAME_WILD)
+			break;
+		/* FALLTHROUGH */
+	default:
+		return sml_fail_expected(p, "a field name");
+	}
+	return (*out = sml_copy(p)) == NULL ? -1 : 0;
+}
+
+/*
+ * Reads a list of field names from the current token into *arr (*n of
+ * them), separated by ',' or white space, up to the first token that is no
+ * name. Returns 0, or -1 with the error reported.
+ */
+static int
+sml_names(struct sml_parser *p, int flags, char ***arr, size_t *n)
+{
+	char *s;
+
+	for (;;) {
+		if (sml_name(p, flags, &s) == -1 ||
+		    sml_push_str(p, arr, n, s) == -1 || sml_next(p) == -1)
+			return -1;
+		if (p->sp_tok.lt_kind == LEX_COMMA) {
+			if (sml_next(p) == -1)
+				return -1;
+			if (!sml_at_name(p, flags))
+				return sml_fail_expected(p, "a field name");
+			continue;
+		}
+		if (!sml_at_name(p, flags))
+			return 0;
+	}
+}
+
+/*
+ * Reads a BY clause (the current token is BY) into *arr and *n; a second one is
+ * an error. Returns 0 or -1.
+ */
+static int
+sml_by(struct sml_parser *p, unsigned *seen, char ***arr, size_t *n)
+{
+	if (*seen & SML_SEEN_BY)
+		return sml_fail(p, p->sp_tok.lt_off, "duplicate BY clause");
+	*seen |= SML_SEEN_BY;
+	if (sml_next(p) == -1)
+		return -1;
+	if (!sml_at_name(p, 0))
+		return sml_fail_expected(p, "a field name");
+	return sml_names(p, 0, arr, n);
+}
+
+/* ---- Parameters ---- */
+
+/*
  * Reads the value of the parameter whose key is the current token (followed
  * by '='): on return the current token is the value, which must be a word or
  * a string. Returns a copy of its text that the caller frees, or NULL with
@@ -236,8 +615,6 @@ sml_int(const char *s, int64_t min, int64_t max, int64_t *out)
 static char *
 sml_param_value(struct sml_parser *p, const char *key)
 {
-	char *v;
-
 	if (sml_next(p) == -1 || sml_next_value(p) == -1)
 		return NULL;
 	if (p->sp_tok.lt_kind != LEX_WORD && p->sp_tok.lt_kind != LEX_STRING) {
@@ -245,9 +622,73 @@ sml_param_value(struct sml_parser *p, const char *key)
 		    key);
 		return NULL;
 	}
-	if ((v = lex_text(p->sp_text, &p->sp_tok)) == NULL)
-		sml_fail_nomem(p);
-	return v;
+	return sml_copy(p);
+}
+
+/* Reports a second use of the parameter at the current token. */
+static int
+sml_param_once(struct sml_parser *p, unsigned *seen, unsigned bit,
+    const char *cmd)
+{
+	char q[SML_QUOTE_BUF];
+
+	if (*seen & bit)
+		return sml_fail(p, p->sp_tok.lt_off,
+		    "duplicate parameter '%s' for %s",
+		    sml_quote(p, &p->sp_tok, q), cmd);
+	*seen |= bit;
+	return 0;
+}
+
+/* Reports the parameter at the current token as unknown. Returns -1. */
+static int
+sml_param_unknown(struct sml_parser *p, const char *cmd)
+{
+	char q[SML_QUOTE_BUF];
+
+	return sml_fail(p, p->sp_tok.lt_off, "unknown parameter '%s' for %s",
+	    sml_quote(p, &p->sp_tok, q), cmd);
+}
+
+/* Reads key=true|false (any case) into *out; the value stays current. */
+static int
+sml_param_bool(struct sml_parser *p, const char *key, int *out)
+{
+	char *v;
+
+	if ((v = sml_param_value(p, key)) == NULL)
+		return -1;
+	if (strcasecmp(v, "true") == 0)
+		*out = 1;
+	else if (strcasecmp(v, "false") == 0)
+		*out = 0;
+	else {
+		free(v);
+		return sml_fail(p, p->sp_tok.lt_off, "%s must be true or false",
+		    key);
+	}
+	free(v);
+	return 0;
+}
+
+/*
+ * Reads key=<integer >= min> into *out; the value stays current. what
+ * names the range in the message ("a positive integer").
+ */
+static int
+sml_param_int(struct sml_parser *p, const char *key, int64_t min,
+    const char *what, int64_t *out)
+{
+	char *v;
+	int rc;
+
+	if ((v = sml_param_value(p, key)) == NULL)
+		return -1;
+	rc = sml_int(v, min, INT64_MAX, out);
+	free(v);
+	if (rc == -1)
+		return sml_fail(p, p->sp_tok.lt_off, "%s must be %s", key, what);
+	return 0;
 }
 
 /*
@@ -259,23 +700,1090 @@ sml_param_time(struct sml_parser *p, const char *key, char **dst)
 {
 	char why[128];
 	int64_t tmp;
-	size_t off;
 
 	if (*dst != NULL)
 		return sml_fail(p, p->sp_tok.lt_off,
 		    "duplicate parameter '%s' for source", key);
 	if ((*dst = sml_param_value(p, key)) == NULL)
 		return -1;
-	off = p->sp_tok.lt_off;
 	if (datemath_parse(*dst, 0, &tmp, why, sizeof(why)) == -1)
-		return sml_fail(p, off, "%s: %s", key, why);
-	return sml_next(p);
+		return sml_fail(p, p->sp_tok.lt_off, "%s: %s", key, why);
+	return 0;
 }
 
 /*
- * Returns 1 when the current token can be an index pattern: a word, number,
- * string or a lone '*' that is not the key of a parameter.
+ * Reads span=<n><unit> (units s m h d w M y) into *ms or *months; with num
+ * != NULL a plain positive number is allowed too, into *num. The value
+ * stays current. Returns 0 or -1.
  */
+static int
+sml_param_span(struct sml_parser *p, int64_t *ms, int *months, double *num)
+{
+	static const char units[] = "smhdwMy";
+	static const int64_t unit_ms[] = {
+		1000, 60000, 3600000, 86400000, 604800000, 0, 0,
+	};
+	const char *u;
+	int64_t n = 0;
+	size_t i = 0;
+	int integral;
+	char *v;
+
+	if ((v = sml_param_value(p, "span")) == NULL)
+		return -1;
+	for (; v[i] >= '0' && v[i] <= '9'; i++)
+		if (n <= SML_MAX_SPAN)
+			n = n * 10 + (v[i] - '0');
+	if (i > 0 && v[i] != '\0' && v[i + 1] == '\0' &&
+	    (u = strchr(units, v[i])) != NULL && n > 0) {
+		free(v);
+		if (n > SML_MAX_SPAN)
+			return sml_fail(p, p->sp_tok.lt_off,
+			    "span must be at most %d units", SML_MAX_SPAN);
+		if (*u == 'M' || *u == 'y')
+			*months = (int)(n * (*u == 'y' ? 12 : 1));
+		else
+			*ms = n * unit_ms[u - units];
+		return 0;
+	}
+	if (num != NULL && v[0] != '-' && sml_decimal(v, &integral) &&
+	    (*num = strtod(v, NULL)) > 0 && isfinite(*num)) {
+		free(v);
+		return 0;
+	}
+	free(v);
+	if (num != NULL)
+		*num = 0;
+	return sml_fail(p, p->sp_tok.lt_off, "span must be %sa positive "
+	    "integer and a unit (s, m, h, d, w, M, y), like 1h",
+	    num != NULL ? "a positive number or " : "");
+}
+
+/* ---- Regular expressions (checked here, compiled by the value layer) ---- */
+
+/* A named group of a regular expression: its number and its name. */
+struct sml_group {
+	uint32_t sg_num;
+	const char *sg_name;
+};
+
+static int
+sml_group_cmp(const void *a, const void *b)
+{
+	const struct sml_group *x = a, *y = b;
+
+	return x->sg_num < y->sg_num ? -1 : x->sg_num > y->sg_num;
+}
+
+/*
+ * Compiles the regular expression re (n bytes) the way the value layer will
+ * (PCRE2, PCRE2_UTF) so that a syntax error is reported at parse time, at
+ * its place inside the double-quoted string at byte offset str_off. With
+ * names != NULL also stores the named groups, in the order they appear,
+ * into *names and *nnames (which the caller frees even on failure); none is an
+ * error. Returns 0 or -1.
+ */
+static int
+sml_check_regex(struct sml_parser *p, const char *re, size_t n,
+    size_t str_off, char ***names, size_t *nnames)
+{
+	PCRE2_UCHAR msg[128];
+	PCRE2_SPTR table;
+	PCRE2_SIZE eoff;
+	pcre2_code *code;
+	struct sml_group *g;
+	uint32_t count = 0, esize = 0;
+	int ecode, rc = 0;
+	char *s;
+
+	if ((code = pcre2_compile((PCRE2_SPTR)re, n, PCRE2_UTF, &ecode, &eoff,
+	    NULL)) == NULL) {
+		if (pcre2_get_error_message(ecode, msg, sizeof(msg)) < 0)
+			snprintf((char *)msg, sizeof(msg), "error %d", ecode);
+		return sml_fail(p, sml_unescaped_off(p, str_off, eoff),
+		    "invalid regular expression: %s", (char *)msg);
+	}
+	if (names == NULL)
+		goto done;
+	pcre2_pattern_info(code, PCRE2_INFO_NAMECOUNT, &count);
+	pcre2_pattern_info(code, PCRE2_INFO_NAMEENTRYSIZE, &esize);
+	pcre2_pattern_info(code, PCRE2_INFO_NAMETABLE, &table);
+	if (count == 0) {
+		rc = sml_fail(p, str_off, "rex needs at least one named group "
+		    "(?<name>...)");
+		goto done;
+	}
+	/* The table is sorted by name; the order of the groups is wanted. */
+	if ((g = calloc(count, sizeof(*g))) == NULL) {
+		rc = sml_fail_nomem(p);
+		goto done;
+	}
+	for (uint32_t i = 0; i < count; i++) {
+		PCRE2_SPTR e = table + (size_t)i * esize;
+
+		g[i].sg_num = (uint32_t)e[0] << 8 | e[1];
+		g[i].sg_name = (const char *)e + 2;
+	}
+	qsort(g, count, sizeof(*g), sml_group_cmp);
+	for (uint32_t i = 0; i < count && rc == 0; i++)
+		if ((s = strdup(g[i].sg_name)) == NULL)
+			rc = sml_fail_nomem(p);
+		else
+			rc = sml_push_str(p, names, nnames, s);
+	free(g);
+done:
+	pcre2_code_free(code);
+	return rc;
+}
+
+/* ---- Search conditions ---- */
+
+static struct cond *
+sml_cd_new(struct sml_parser *p, enum cond_kind k, size_t off)
+{
+	struct cond *c;
+
+	if ((c = calloc(1, sizeof(*c))) == NULL) {
+		sml_fail_nomem(p);
+		return NULL;
+	}
+	c->c_kind = k;
+	c->c_off = off;
+	return c;
+}
+
+/* Adds kid to c's kids; c owns it from then on, also on failure. */
+static int
+sml_cd_kid(struct sml_parser *p, struct cond *c, struct cond *kid)
+{
+	if (SML_ROOM(p, c->c_kids, c->c_nkids) == -1) {
+		sml_cond_free(kid);
+		return -1;
+	}
+	c->c_kids[c->c_nkids++] = kid;
+	return 0;
+}
+
+/* Returns 1 when the current token can start a search condition. */
+static int
+sml_at_term(const struct sml_parser *p)
+{
+	switch (p->sp_tok.lt_kind) {
+	case LEX_WORD:
+	case LEX_STRING:
+	case LEX_QNAME:
+	case LEX_LPAREN:
+	case LEX_NOT:
+		return 1;
+	default:
+		return 0;
+	}
+}
+
+/* Maps a comparison token to its operator. Returns 0, or -1 for none. */
+static int
+sml_cmp_op(enum lex_kind k, enum expr_op *op)
+{
+	switch (k) {
+	case LEX_EQ:
+	case LEX_EQEQ: *op = EXOP_EQ; return 0;
+	case LEX_NE: *op = EXOP_NE; return 0;
+	case LEX_LT: *op = EXOP_LT; return 0;
+	case LEX_GT: *op = EXOP_GT; return 0;
+	case LEX_LE: *op = EXOP_LE; return 0;
+	case LEX_GE: *op = EXOP_GE; return 0;
+	default: return -1;
+	}
+}
+
+/* Returns 1 when the token after the current one is a comparison or IN. */
+static int
+sml_peek_cmp(struct sml_parser *p)
+{
+	struct lex_token t;
+	enum expr_op op;
+
+	if (lex_peek(&p->sp_lx, &t) == -1)
+		return 0;
+	return t.lt_kind == LEX_IN || sml_cmp_op(t.lt_kind, &op) == 0;
+}
+
+/*
+ * Reads the IN list of c (the current token is IN): '(' values ')'.
+ * Returns 0 with the token after ')' current, or -1.
+ */
+static int
+sml_cd_in(struct sml_parser *p, struct cond *c)
+{
+	char *v;
+
+	if (sml_next_value(p) == -1)
+		return -1;
+	if (p->sp_tok.lt_kind != LEX_LPAREN)
+		return sml_fail_expected(p, "'('");
+	for (;;) {
+		if (sml_next_value(p) == -1)
+			return -1;
+		if (p->sp_tok.lt_kind != LEX_WORD &&
+		    p->sp_tok.lt_kind != LEX_STRING)
+			return sml_fail_expected(p, "a value");
+		if ((v = sml_copy(p)) == NULL ||
+		    sml_push_str(p, &c->c_values, &c->c_nvalues, v) == -1 ||
+		    sml_next_value(p) == -1)
+			return -1;
+		if (p->sp_tok.lt_kind == LEX_RPAREN)
+			return sml_next_value(p);
+		if (p->sp_tok.lt_kind != LEX_COMMA)
+			return sml_fail(p, p->sp_tok.lt_off, "expected ',' or ')'");
+	}
+}
+
+/*
+ * Parses field<op>value, field=* or field IN (...) at the current token (a
+ * word or quoted name followed by the operator). Returns the node or NULL.
+ */
+static struct cond *
+sml_cd_field(struct sml_parser *p)
+{
+	struct lex_token ft = p->sp_tok;
+	enum expr_op op = EXOP_EQ;
+	struct cond *c;
+	char *name;
+
+	if (p->sp_in_source && (lex_is_word(p->sp_text, &ft, "qsize") ||
+	    lex_is_word(p->sp_text, &ft, "earliest") ||
+	    lex_is_word(p->sp_text, &ft, "latest"))) {
+		char q[SML_QUOTE_BUF];
+
+		sml_fail(p, ft.lt_off, "parameter '%s' of source must come "
+		    "before the search condition", sml_quote(p, &ft, q));
+		return NULL;
+	}
+	if (sml_name(p, 0, &name) == -1)
+		return NULL;
+	if ((c = sml_cd_new(p, CD_CMP, ft.lt_off)) == NULL) {
+		free(name);
+		return NULL;
+	}
+	c->c_field = name;
+	c->c_op = EXOP_EQ;
+	if (sml_next_value(p) == -1)
+		goto fail;
+	if (p->sp_tok.lt_kind == LEX_IN) {
+		c->c_kind = CD_IN;
+		if (sml_cd_in(p, c) == -1)
+			goto fail;
+		return c;
+	}
+	(void)sml_cmp_op(p->sp_tok.lt_kind, &op);
+	c->c_op = op;
+	if (sml_next_value(p) == -1)
+		goto fail;
+	if (p->sp_tok.lt_kind != LEX_WORD && p->sp_tok.lt_kind != LEX_STRING) {
+		sml_fail_expected(p, "a value");
+		goto fail;
+	}
+	if (op == EXOP_EQ && lex_is_word(p->sp_text, &p->sp_tok, "*"))
+		c->c_kind = CD_EXISTS;
+	else {
+		c->c_quoted = p->sp_tok.lt_kind == LEX_STRING;
+		if ((c->c_value = sml_copy(p)) == NULL)
+			goto fail;
+	}
+	if (sml_next_value(p) == -1)
+		goto fail;
+	return c;
+fail:
+	sml_cond_free(c);
+	return NULL;
+}
+
+/*
+ * Parses a term: a comparison, a bare term or phrase, or a parenthesized
+ * condition. *h receives the height of the tree. Returns it or NULL.
+ */
+static struct cond *
+sml_cd_primary(struct sml_parser *p, int *h)
+{
+	struct lex_token t = p->sp_tok;
+	char a[SML_NAME_BUF];
+	struct cond *c;
+
+	*h = 1;
+	switch (t.lt_kind) {
+	case LEX_LPAREN:
+		if (sml_enter(p, t.lt_off, "search condition") == -1 ||
+		    sml_next_value(p) == -1)
+			return NULL;
+		if (!sml_at_term(p)) {
+			sml_fail_expected(p, "a search condition");
+			return NULL;
+		}
+		if ((c = sml_cd_list(p, 1, h)) == NULL)
+			return NULL;
+		if (p->sp_tok.lt_kind != LEX_RPAREN) {
+			sml_fail(p, p->sp_tok.lt_off, "expected ')'");
+			sml_cond_free(c);
+			return NULL;
+		}
+		p->sp_depth--;
+		if (sml_next_value(p) == -1) {
+			sml_cond_free(c);
+			return NULL;
+		}
+		return c;
+	case LEX_WORD:
+	case LEX_QNAME:
+		if (sml_peek_cmp(p))
+			return sml_cd_field(p);
+		if (t.lt_kind == LEX_QNAME) {
+			sml_fail(p, p->sp_tok.lt_off, "expected a comparison "
+			    "after %s", sml_tokname(p, &t, a));
+			return NULL;
+		}
+		/* FALLTHROUGH */
+	case LEX_STRING:
+		if ((c = sml_cd_new(p, CD_TERM, t.lt_off)) == NULL)
+			return NULL;
+		c->c_quoted = t.lt_kind == LEX_STRING;
+		if ((c->c_value = sml_copy(p)) == NULL ||
+		    sml_next_value(p) == -1) {
+			sml_cond_free(c);
+			return NULL;
+		}
+		return c;
+	default:
+		sml_fail_expected(p, "a search condition");
+		return NULL;
+	}
+}
+
+/* Parses [NOT]... term. */
+static struct cond *
+sml_cd_not(struct sml_parser *p, int *h)
+{
+	size_t at = p->sp_tok.lt_off;
+	struct cond *c, *kid;
+	int hk;
+
+	if (p->sp_tok.lt_kind != LEX_NOT)
+		return sml_cd_primary(p, h);
+	if (sml_enter(p, at, "search condition") == -1 ||
+	    sml_next_value(p) == -1)
+		return NULL;
+	if ((kid = sml_cd_not(p, &hk)) == NULL)
+		return NULL;
+	p->sp_depth--;
+	if (hk + 1 > SML_MAX_DEPTH) {
+		sml_cond_free(kid);
+		sml_fail(p, at, "search condition is nested too deeply");
+		return NULL;
+	}
+	if ((c = sml_cd_new(p, CD_NOT, at)) == NULL) {
+		sml_cond_free(kid);
+		return NULL;
+	}
+	if (sml_cd_kid(p, c, kid) == -1) {
+		sml_cond_free(c);
+		return NULL;
+	}
+	*h = hk + 1;
+	return c;
+}
+
+/*
+ * Parses an OR list of AND lists (is_or) or an AND list of NOT terms:
+ * "a b AND c" is one CD_AND of three kids; a single item is returned as is.
+ */
+static struct cond *
+sml_cd_list(struct sml_parser *p, int is_or, int *h)
+{
+	struct cond *c, *kid;
+	int hk, hmax;
+
+	kid = is_or ? sml_cd_list(p, 0, h) : sml_cd_not(p, h);
+	if (kid == NULL)
+		return NULL;
+	if (is_or ? p->sp_tok.lt_kind != LEX_OR :
+	    p->sp_tok.lt_kind != LEX_AND && !sml_at_term(p))
+		return kid;
+	if ((c = sml_cd_new(p, is_or ? CD_OR : CD_AND, kid->c_off)) == NULL) {
+		sml_cond_free(kid);
+		return NULL;
+	}
+	hmax = *h;
+	if (sml_cd_kid(p, c, kid) == -1)
+		goto fail;
+	for (;;) {
+		if (p->sp_tok.lt_kind == (is_or ? LEX_OR : LEX_AND)) {
+			if (sml_next_value(p) == -1)
+				goto fail;
+		} else if (is_or || !sml_at_term(p))
+			break;
+		if ((kid = is_or ? sml_cd_list(p, 0, &hk) :
+		    sml_cd_not(p, &hk)) == NULL || sml_cd_kid(p, c, kid) == -1)
+			goto fail;
+		if (hk > hmax)
+			hmax = hk;
+	}
+	if (hmax + 1 > SML_MAX_DEPTH) {
+		sml_fail(p, c->c_off, "search condition is nested too deeply");
+		goto fail;
+	}
+	*h = hmax + 1;
+	return c;
+fail:
+	sml_cond_free(c);
+	return NULL;
+}
+
+/*
+ * Parses the search condition starting at the current token (read as a
+ * value), up to the first token that cannot continue it. Returns it or NULL.
+ */
+static struct cond *
+sml_cond(struct sml_parser *p)
+{
+	int h;
+
+	if (!sml_at_term(p)) {
+		sml_fail_expected(p, "a search condition");
+		return NULL;
+	}
+	return sml_cd_list(p, 1, &h);
+}
+
+/*
+ * Parses all of p's text as a search condition into *out. Returns 0, or -1
+ * with the reason in p->sp_reason at p->sp_err_off.
+ */
+static int
+sml_cond_text(struct sml_parser *p, struct cond **out)
+{
+	char why[LEX_ERR_MAX];
+	size_t bad;
+	int h;
+
+	*out = NULL;
+	if (lex_check(p->sp_text, p->sp_len, &bad, why, sizeof(why)) == -1)
+		return sml_fail(p, bad, "%s", why);
+	lex_init(&p->sp_lx, p->sp_text, p->sp_len);
+	if (sml_next_value(p) == -1)
+		return -1;
+	if (p->sp_tok.lt_kind == LEX_EOF)
+		return sml_fail(p, 0, "empty search condition");
+	if (!sml_at_term(p))
+		return sml_fail(p, p->sp_tok.lt_off,
+		    "expected a search condition");
+	if ((*out = sml_cd_list(p, 1, &h)) == NULL)
+		return -1;
+	if (p->sp_tok.lt_kind != LEX_EOF) {
+		sml_cond_free(*out);
+		*out = NULL;
+		return sml_fail_unexpected(p);
+	}
+	return 0;
+}
+
+/* ---- Expressions ---- */
+
+static struct expr *
+sml_ex_new(struct sml_parser *p, enum expr_kind k, size_t off)
+{
+	struct expr *x;
+
+	if ((x = calloc(1, sizeof(*x))) == NULL) {
+		sml_fail_nomem(p);
+		return NULL;
+	}
+	x->x_kind = k;
+	x->x_off = off;
+	return x;
+}
+
+/* Adds arg to x's arguments; x owns it from then on, also on failure. */
+static int
+sml_ex_arg(struct sml_parser *p, struct expr *x, struct expr *arg)
+{
+	if (SML_ROOM(p, x->x_args, x->x_nargs) == -1) {
+		sml_expr_free(arg);
+		return -1;
+	}
+	x->x_args[x->x_nargs++] = arg;
+	return 0;
+}
+
+/*
+ * Returns a new unary (b == NULL) or binary node with operator op over a
+ * and b, which it owns in any case; ha/hb are their heights, *h receives
+ * the node's. at: the operator's offset, where a too deep tree is
+ * reported. A binary node's x_off is its left operand's. NULL on error.
+ */
+static struct expr *
+sml_ex_op(struct sml_parser *p, enum expr_op op, size_t at, struct expr *a,
+    int ha, struct expr *b, int hb, int *h)
+{
+	int hh = 1 + (ha > hb ? ha : hb);
+	struct expr *x;
+
+	if (hh > SML_MAX_DEPTH) {
+		sml_fail(p, at, "expression is nested too deeply");
+		goto fail;
+	}
+	if ((x = sml_ex_new(p, b != NULL ? EX_BINARY : EX_UNARY,
+	    b != NULL ? a->x_off : at)) == NULL)
+		goto fail;
+	x->x_op = op;
+	if (sml_ex_arg(p, x, a) == -1) {
+		sml_expr_free(b);
+		sml_expr_free(x);
+		return NULL;
+	}
+	if (b != NULL && sml_ex_arg(p, x, b) == -1) {
+		sml_expr_free(x);
+		return NULL;
+	}
+	*h = hh;
+	return x;
+fail:
+	sml_expr_free(a);
+	sml_expr_free(b);
+	return NULL;
+}
+
+/* Returns a literal node for v (reference stolen; NULL: out of memory). */
+static struct expr *
+sml_ex_lit(struct sml_parser *p, json_t *v, size_t off)
+{
+	struct expr *x;
+
+	if (v == NULL) {
+		sml_fail_nomem(p);
+		return NULL;
+	}
+	if ((x = sml_ex_new(p, EX_LIT, off)) == NULL) {
+		json_decref(v);
+		return NULL;
+	}
+	x->x_lit = v;
+	return x;
+}
+
+/* Parses the number or string at the current token as a literal. */
+static struct expr *
+sml_ex_literal(struct sml_parser *p)
+{
+	struct lex_token t = p->sp_tok;
+	struct expr *x;
+	json_t *v;
+	int range;
+	char *s;
+
+	if ((s = sml_copy(p)) == NULL)
+		return NULL;
+	if (t.lt_kind == LEX_STRING) {
+		if (!sml_utf8_ok(s)) {
+			free(s);
+			sml_fail(p, t.lt_off, "string is not valid UTF-8");
+			return NULL;
+		}
+		v = json_string(s);
+	} else if ((v = sml_json_number(s, &range)) == NULL && range) {
+		char q[SML_QUOTE_BUF];
+
+		free(s);
+		sml_fail(p, t.lt_off, "number out of range: %s",
+		    sml_quote(p, &t, q));
+		return NULL;
+	}
+	free(s);
+	if ((x = sml_ex_lit(p, v, t.lt_off)) == NULL)
+		return NULL;
+	if (sml_next(p) == -1) {
+		sml_expr_free(x);
+		return NULL;
+	}
+	return x;
+}
+
+/* Reports a wrong number n of arguments to fi, at the name's offset. */
+static int
+sml_fail_nargs(struct sml_parser *p, const struct sml_func_info *fi,
+    size_t n, size_t off)
+{
+	const char *name = fi->fi_name;
+
+	if (fi->fi_id == SML_FN_CASE && n > 2 && n % 2 == 1)
+		return sml_fail(p, off, "function 'case' takes pairs of "
+		    "arguments, not %zu", n);
+	if (fi->fi_min == fi->fi_max && fi->fi_min == 0)
+		return sml_fail(p, off, "function '%s' takes no arguments, "
+		    "not %zu", name, n);
+	if (fi->fi_min == fi->fi_max)
+		return sml_fail(p, off, "function '%s' takes %d argument%s, "
+		    "not %zu", name, fi->fi_min, fi->fi_min == 1 ? "" : "s", n);
+	if (fi->fi_max < 0)
+		return sml_fail(p, off, "function '%s' takes at least %d "
+		    "argument%s, not %zu", name, fi->fi_min,
+		    fi->fi_min == 1 ? "" : "s", n);
+	return sml_fail(p, off, "function '%s' takes %d to %d arguments, "
+	    "not %zu", name, fi->fi_min, fi->fi_max, n);
+}
+
+/* Returns 1 when x is a string literal. */
+static int
+sml_ex_is_string(const struct expr *x)
+{
+	return x->x_kind == EX_LIT && json_is_string(x->x_lit);
+}
+
+/*
+ * Checks what can be checked of a call before running it: the literal
+ * regular expressions of match() and replace(), and the literal condition
+ * of searchmatch(), which must be a string. Returns 0 or -1.
+ */
+static int
+sml_ex_check_call(struct sml_parser *p, const struct expr *x)
+{
+	struct sml_parser in;
+	struct sml_error e;
+	struct cond *c;
+	const struct expr *a;
+
+	switch (x->x_func) {
+	case SML_FN_MATCH:
+	case SML_FN_REPLACE:
+		a = x->x_args[1];
+		if (!sml_ex_is_string(a))
+			return 0;
+		return sml_check_regex(p, json_string_value(a->x_lit),
+		    json_string_length(a->x_lit), a->x_off, NULL, NULL);
+	case SML_FN_SEARCHMATCH:
+		a = x->x_args[0];
+		if (!sml_ex_is_string(a))
+			return sml_fail(p, a->x_off, "searchmatch needs a quoted "
+			    "search condition");
+		memset(&in, 0, sizeof(in));
+		in.sp_text = json_string_value(a->x_lit);
+		in.sp_len = json_string_length(a->x_lit);
+		in.sp_err = &e;
+		if (sml_cond_text(&in, &c) == 0) {
+			sml_cond_free(c);
+			return 0;
+		}
+		return sml_fail(p, sml_unescaped_off(p, a->x_off,
+		    in.sp_err_off), "searchmatch: %s", in.sp_reason);
+	default:
+		return 0;
+	}
+}
+
+/* Parses a call; the current token is the function's name, then '('. */
+static struct expr *
+sml_ex_call(struct sml_parser *p, int *h)
+{
+	struct lex_token name = p->sp_tok;
+	const struct sml_func_info *fi;
+	char q[SML_QUOTE_BUF], *s;
+	struct expr *x, *a;
+	int ha, hmax = 0;
+
+	if ((s = sml_copy(p)) == NULL)
+		return NULL;
+	fi = sml_func_lookup(s);
+	free(s);
+	if (fi == NULL) {
+		sml_fail(p, name.lt_off, "unknown function '%s'",
+		    sml_quote(p, &name, q));
+		return NULL;
+	}
+	if (sml_enter(p, name.lt_off, "expression") == -1 ||
+	    (x = sml_ex_new(p, EX_CALL, name.lt_off)) == NULL)
+		return NULL;
+	x->x_func = fi->fi_id;
+	if (sml_next(p) == -1 || sml_next(p) == -1)
+		goto fail;
+	while (p->sp_tok.lt_kind != LEX_RPAREN) {
+		if ((a = sml_ex_or(p, &ha)) == NULL || sml_ex_arg(p, x, a) == -1)
+			goto fail;
+		if (ha > hmax)
+			hmax = ha;
+		if (p->sp_tok.lt_kind == LEX_RPAREN)
+			break;
+		if (p->sp_tok.lt_kind != LEX_COMMA) {
+			sml_fail(p, p->sp_tok.lt_off, "expected ',' or ')'");
+			goto fail;
+		}
+		if (sml_next(p) == -1)
+			goto fail;
+		if (p->sp_tok.lt_kind == LEX_RPAREN) {
+			sml_fail_expected(p, "an expression");
+			goto fail;
+		}
+	}
+	if (x->x_nargs < (size_t)fi->fi_min || (fi->fi_max >= 0 &&
+	    x->x_nargs > (size_t)fi->fi_max) || (fi->fi_id == SML_FN_CASE &&
+	    x->x_nargs % 2 == 1)) {
+		sml_fail_nargs(p, fi, x->x_nargs, name.lt_off);
+		goto fail;
+	}
+	if (hmax + 1 > SML_MAX_DEPTH) {
+		sml_fail(p, name.lt_off, "expression is nested too deeply");
+		goto fail;
+	}
+	if (sml_ex_check_call(p, x) == -1)
+		goto fail;
+	p->sp_depth--;
+	if (sml_next(p) == -1)
+		goto fail;
+	*h = hmax + 1;
+	return x;
+fail:
+	sml_expr_free(x);
+	return NULL;
+}
+
+/*
+ * Parses an operand: a literal, a field, a call or a parenthesized
+ * expression. *h receives the height of its tree.
+ */
+static struct expr *
+sml_ex_primary(struct sml_parser *p, int *h)
+{
+	struct lex_token t = p->sp_tok;
+	char q[SML_QUOTE_BUF], *name;
+	struct expr *x;
+	json_t *v = NULL;
+
+	*h = 1;
+	switch (t.lt_kind) {
+	case LEX_NUMBER:
+	case LEX_STRING:
+		return sml_ex_literal(p);
+	case LEX_LPAREN:
+		if (sml_enter(p, t.lt_off, "expression") == -1 ||
+		    sml_next(p) == -1 || (x = sml_ex_or(p, h)) == NULL)
+			return NULL;
+		if (p->sp_tok.lt_kind != LEX_RPAREN) {
+			sml_fail(p, p->sp_tok.lt_off, "expected ')'");
+			sml_expr_free(x);
+			return NULL;
+		}
+		p->sp_depth--;
+		if (sml_next(p) == -1) {
+			sml_expr_free(x);
+			return NULL;
+		}
+		return x;
+	case LEX_WORD:
+		if (sml_peek_is(p, LEX_LPAREN))
+			return sml_ex_call(p, h);
+		if (sml_at_word_ci(p, "true"))
+			v = json_true();
+		else if (sml_at_word_ci(p, "false"))
+			v = json_false();
+		else if (sml_at_word_ci(p, "null"))
+			v = json_null();
+		if (v != NULL) {
+			if ((x = sml_ex_lit(p, v, t.lt_off)) != NULL &&
+			    sml_next(p) == -1) {
+				sml_expr_free(x);
+				return NULL;
+			}
+			return x;
+		}
+		if (memchr(p->sp_text + t.lt_off, '*', t.lt_len) != NULL) {
+			sml_fail(p, t.lt_off, "unexpected '*' in '%s' (write "
+			    "a * b to multiply)", sml_quote(p, &t, q));
+			return NULL;
+		}
+		/* FALLTHROUGH */
+	case LEX_QNAME:
+		if (sml_name(p, 0, &name) == -1)
+			return NULL;
+		if ((x = sml_ex_new(p, EX_FIELD, t.lt_off)) == NULL) {
+			free(name);
+			return NULL;
+		}
+		x->x_name = name;
+		if (sml_next(p) == -1) {
+			sml_expr_free(x);
+			return NULL;
+		}
+		return x;
+	default:
+		sml_fail_expected(p, "an expression");
+		return NULL;
+	}
+}
+
+/* Parses [-]... operand. */
+static struct expr *
+sml_ex_unary(struct sml_parser *p, int *h)
+{
+	size_t at = p->sp_tok.lt_off;
+	struct expr *a;
+	int ha;
+
+	if (p->sp_tok.lt_kind != LEX_MINUS)
+		return sml_ex_primary(p, h);
+	if (sml_enter(p, at, "expression") == -1 || sml_next(p) == -1 ||
+	    (a = sml_ex_unary(p, &ha)) == NULL)
+		return NULL;
+	p->sp_depth--;
+	return sml_ex_op(p, EXOP_NEG, at, a, ha, NULL, 0, h);
+}
+
+/* Parses unary (* / % unary)... */
+static struct expr *
+sml_ex_mul(struct sml_parser *p, int *h)
+{
+	struct expr *a, *b;
+	enum expr_op op;
+	size_t at;
+	int hb;
+
+	if ((a = sml_ex_unary(p, h)) == NULL)
+		return NULL;
+	for (;;) {
+		switch (p->sp_tok.lt_kind) {
+		case LEX_STAR: op = EXOP_MUL; break;
+		case LEX_SLASH: op = EXOP_DIV; break;
+		case LEX_PERCENT: op = EXOP_MOD; break;
+		default: return a;
+		}
+		at = p->sp_tok.lt_off;
+		if (sml_next(p) == -1 || (b = sml_ex_unary(p, &hb)) == NULL) {
+			sml_expr_free(a);
+			return NULL;
+		}
+		if ((a = sml_ex_op(p, op, at, a, *h, b, hb, h)) == NULL)
+			return NULL;
+	}
+}
+
+/* Parses mul (+ - . mul)... */
+static struct expr *
+sml_ex_add(struct sml_parser *p, int *h)
+{
+	struct expr *a, *b;
+	enum expr_op op;
+	size_t at;
+	int hb;
+
+	if ((a = sml_ex_mul(p, h)) == NULL)
+		return NULL;
+	for (;;) {
+		switch (p->sp_tok.lt_kind) {
+		case LEX_PLUS: op = EXOP_ADD; break;
+		case LEX_MINUS: op = EXOP_SUB; break;
+		case LEX_DOT: op = EXOP_CONCAT; break;
+		default: return a;
+		}
+		at = p->sp_tok.lt_off;
+		if (sml_next(p) == -1 || (b = sml_ex_mul(p, &hb)) == NULL) {
+			sml_expr_free(a);
+			return NULL;
+		}
+		if ((a = sml_ex_op(p, op, at, a, *h, b, hb, h)) == NULL)
+			return NULL;
+	}
+}
+
+/*
+ * Parses the list of "a IN (b, c)"; the current token is IN and a (of
+ * height *h) the left operand, which the result owns in any case.
+ */
+static struct expr *
+sml_ex_in(struct sml_parser *p, struct expr *a, int *h)
+{
+	size_t at = p->sp_tok.lt_off;
+	struct expr *x, *b;
+	int hb, hmax = *h;
+
+	if ((x = sml_ex_new(p, EX_IN, a->x_off)) == NULL) {
+		sml_expr_free(a);
+		return NULL;
+	}
+	if (sml_ex_arg(p, x, a) == -1 || sml_next(p) == -1)
+		goto fail;
+	if (p->sp_tok.lt_kind != LEX_LPAREN) {
+		sml_fail_expected(p, "'('");
+		goto fail;
+	}
+	if (sml_enter(p, p->sp_tok.lt_off, "expression") == -1)
+		goto fail;
+	for (;;) {
+		if (sml_next(p) == -1 || (b = sml_ex_or(p, &hb)) == NULL ||
+		    sml_ex_arg(p, x, b) == -1)
+			goto fail;
+		if (hb > hmax)
+			hmax = hb;
+		if (p->sp_tok.lt_kind == LEX_RPAREN)
+			break;
+		if (p->sp_tok.lt_kind != LEX_COMMA) {
+			sml_fail(p, p->sp_tok.lt_off, "expected ',' or ')'");
+			goto fail;
+		}
+	}
+	if (hmax + 1 > SML_MAX_DEPTH) {
+		sml_fail(p, at, "expression is nested too deeply");
+		goto fail;
+	}
+	p->sp_depth--;
+	if (sml_next(p) == -1)
+		goto fail;
+	*h = hmax + 1;
+	return x;
+fail:
+	sml_expr_free(x);
+	return NULL;
+}
+
+/* Parses add (= == != < > <= >= LIKE add | IN (...))... */
+static struct expr *
+sml_ex_cmp(struct sml_parser *p, int *h)
+{
+	struct expr *a, *b;
+	enum expr_op op;
+	size_t at;
+	int hb;
+
+	if ((a = sml_ex_add(p, h)) == NULL)
+		return NULL;
+	for (;;) {
+		if (p->sp_tok.lt_kind == LEX_IN) {
+			if ((a = sml_ex_in(p, a, h)) == NULL)
+				return NULL;
+			continue;
+		}
+		if (sml_at_word_ci(p, "like"))
+			op = EXOP_LIKE;
+		else if (sml_cmp_op(p->sp_tok.lt_kind, &op) == -1)
+			return a;
+		at = p->sp_tok.lt_off;
+		if (sml_next(p) == -1 || (b = sml_ex_add(p, &hb)) == NULL) {
+			sml_expr_free(a);
+			return NULL;
+		}
+		if ((a = sml_ex_op(p, op, at, a, *h, b, hb, h)) == NULL)
+			return NULL;
+	}
+}
+
+/* Parses [NOT]... cmp. */
+static struct expr *
+sml_ex_not(struct sml_parser *p, int *h)
+{
+	size_t at = p->sp_tok.lt_off;
+	struct expr *a;
+	int ha;
+
+	if (p->sp_tok.lt_kind != LEX_NOT)
+		return sml_ex_cmp(p, h);
+	if (sml_enter(p, at, "expression") == -1 || sml_next(p) == -1 ||
+	    (a = sml_ex_not(p, &ha)) == NULL)
+		return NULL;
+	p->sp_depth--;
+	return sml_ex_op(p, EXOP_NOT, at, a, ha, NULL, 0, h);
+}
+
+/* An operand of an AND or OR chain, with its height and operator. */
+struct sml_item {
+	struct expr *it_x;
+	int it_h;
+	size_t it_at;		/* offset of the operator before it */
+};
+
+/*
+ * Builds a balanced tree of operator op over items [lo, hi), in order,
+ * taking them (set to NULL as they are used). AND and OR are associative,
+ * so a long chain needs only logarithmic depth. NULL on error.
+ */
+static struct expr *
+sml_ex_balance(struct sml_parser *p, enum expr_op op, struct sml_item *it,
+    size_t lo, size_t hi, int *h)
+{
+	size_t mid = lo + (hi - lo + 1) / 2;
+	struct expr *a, *b;
+	int ha, hb;
+
+	if (hi - lo == 1) {
+		a = it[lo].it_x;
+		it[lo].it_x = NULL;
+		*h = it[lo].it_h;
+		return a;
+	}
+	if ((a = sml_ex_balance(p, op, it, lo, mid, &ha)) == NULL)
+		return NULL;
+	if ((b = sml_ex_balance(p, op, it, mid, hi, &hb)) == NULL) {
+		sml_expr_free(a);
+		return NULL;
+	}
+	return sml_ex_op(p, op, it[mid].it_at, a, ha, b, hb, h);
+}
+
+/* Parses sub (k sub)... into a balanced tree of op. */
+static struct expr *
+sml_ex_chain(struct sml_parser *p, enum lex_kind k, enum expr_op op,
+    struct expr *(*sub)(struct sml_parser *, int *), int *h)
+{
+	struct sml_item *it = NULL;
+	struct expr *x = NULL;
+	size_t n = 0, at = 0;
+	int hx = 0;
+
+	if ((x = sub(p, h)) == NULL || p->sp_tok.lt_kind != k)
+		return x;
+	for (;;) {
+		if (SML_ROOM(p, it, n) == -1) {
+			sml_expr_free(x);
+			x = NULL;
+			goto done;
+		}
+		it[n].it_x = x;
+		it[n].it_h = n == 0 ? *h : hx;
+		it[n++].it_at = at;
+		if (p->sp_tok.lt_kind != k)
+			break;
+		at = p->sp_tok.lt_off;
+		x = NULL;
+		if (sml_next(p) == -1 || (x = sub(p, &hx)) == NULL)
+			goto done;
+	}
+	x = sml_ex_balance(p, op, it, 0, n, h);
+done:
+	for (size_t i = 0; i < n; i++)
+		sml_expr_free(it[i].it_x);
+	free(it);
+	return x;
+}
+
+static struct expr *
+sml_ex_and(struct sml_parser *p, int *h)
+{
+	return sml_ex_chain(p, LEX_AND, EXOP_AND, sml_ex_not, h);
+}
+
+/* Parses a whole expression; *h receives the height of its tree. */
+static struct expr *
+sml_ex_or(struct sml_parser *p, int *h)
+{
+	return sml_ex_chain(p, LEX_OR, EXOP_OR, sml_ex_and, h);
+}
+
+/* Parses an expression at the current token. */
+static struct expr *
+sml_expr(struct sml_parser *p)
+{
+	int h;
+
+	return sml_ex_or(p, &h);
+}
+
+/* ---- Commands ---- */
+
+/* Returns 1 when the current token can be an index pattern. */
 static int
 sml_at_pattern(struct sml_parser *p)
 {
@@ -292,51 +1800,39 @@ sml_at_pattern(struct sml_parser *p)
 }
 
 /*
- * Parses the arguments of source; the current token is its name. Fills src
- * (which owns what it holds, even on failure). Returns 0 with the current
- * token at '|' or the end, or -1 with the error reported.
+ * source <pattern>[,<pattern>...] [qsize=n] [earliest=t] [latest=t]
+ * [<condition>]. Everything is read as values, so that the condition's
+ * terms may hold any character but the separators.
  */
 static int
-sml_parse_source(struct sml_parser *p, struct sml_source *src)
+sml_parse_source(struct sml_parser *p, struct sml_command *c)
 {
-	const char *after = "'source'";
-	char q[SML_QUOTE_BUF], *v, **np;
-	size_t cap = 0;
+	struct sml_source *src = &c->sc_u.source;
+	char q[SML_QUOTE_BUF], *v;
 
 	src->ss_qsize = -1;
-	if (sml_next(p) == -1)
+	if (sml_next_value(p) == -1)
 		return -1;
 	for (;;) {
 		if (!sml_at_pattern(p))
-			return sml_fail(p, p->sp_tok.lt_off,
-			    "expected an index pattern after %s", after);
-		if (src->ss_npatterns == cap) {
-			if ((cap = sml_grow_cap(cap, sizeof(*np))) == 0 ||
-			    (np = realloc(src->ss_patterns,
-			    cap * sizeof(*np))) == NULL)
-				return sml_fail_nomem(p);
-			src->ss_patterns = np;
-		}
-		if ((v = lex_text(p->sp_text, &p->sp_tok)) == NULL)
-			return sml_fail_nomem(p);
-		src->ss_patterns[src->ss_npatterns++] = v;
+			return sml_fail_expected(p, "an index pattern");
+		if ((v = sml_copy(p)) == NULL || sml_push_str(p,
+		    &src->ss_patterns, &src->ss_npatterns, v) == -1)
+			return -1;
 		if (*v == '\0')
 			return sml_fail(p, p->sp_tok.lt_off,
 			    "empty index pattern");
-		if (sml_next(p) == -1)
+		if (sml_next_value(p) == -1)
 			return -1;
 		if (p->sp_tok.lt_kind != LEX_COMMA)
 			break;
-		after = "','";
-		if (sml_next(p) == -1)
+		if (sml_next_value(p) == -1)
 			return -1;
 	}
-	while (!sml_at_end(p)) {
+	while (!sml_at_end(p) && sml_at_param(p)) {
 		struct lex_token key = p->sp_tok;
 
-		if (!sml_at_param(p))
-			goto condition;
-		if (lex_is_word(p->sp_text, &key, "qsize")) {
+		if (sml_at_key(p, "qsize")) {
 			if (src->ss_qsize != -1)
 				return sml_fail(p, key.lt_off,
 				    "duplicate parameter 'qsize' for source");
@@ -350,13 +1846,11 @@ sml_parse_source(struct sml_parser *p, struct sml_source *src)
 				    "%lld", (long long)p->sp_max_qsize);
 			}
 			free(v);
-			if (sml_next(p) == -1)
-				return -1;
-		} else if (lex_is_word(p->sp_text, &key, "earliest")) {
+		} else if (sml_at_key(p, "earliest")) {
 			if (sml_param_time(p, "earliest", &src->ss_earliest) ==
 			    -1)
 				return -1;
-		} else if (lex_is_word(p->sp_text, &key, "latest")) {
+		} else if (sml_at_key(p, "latest")) {
 			if (sml_param_time(p, "latest", &src->ss_latest) == -1)
 				return -1;
 		} else if (sml_param_shaped(p, &key))
@@ -364,22 +1858,27 @@ sml_parse_source(struct sml_parser *p, struct sml_source *src)
 			    "unknown parameter '%s' for source",
 			    sml_quote(p, &key, q));
 		else
-			goto condition;
+			break;
+		if (sml_next_value(p) == -1)
+			return -1;
 	}
-	return 0;
-condition:
-	return sml_fail(p, p->sp_tok.lt_off,
-	    "inline search conditions in source are not supported yet");
+	if (sml_at_end(p))
+		return 0;
+	if (!sml_at_term(p))
+		return sml_fail_unexpected(p);
+	p->sp_in_source = 1;
+	src->ss_cond = sml_cond(p);
+	p->sp_in_source = 0;
+	if (src->ss_cond == NULL)
+		return -1;
+	return sml_end(p);
 }
 
-/*
- * Parses the arguments of makeresults; the current token is its name.
- * Returns 0 with the current token at '|' or the end, or -1 with the error
- * reported.
- */
+/* makeresults [count=n] [shownumbers=bool] */
 static int
-sml_parse_makeresults(struct sml_parser *p, struct sml_makeresults *mr)
+sml_parse_makeresults(struct sml_parser *p, struct sml_command *c)
 {
+	struct sml_makeresults *mr = &c->sc_u.makeresults;
 	int seen_count = 0, seen_shownumbers = 0;
 	char q[SML_QUOTE_BUF], *v;
 
@@ -410,18 +1909,9 @@ sml_parse_makeresults(struct sml_parser *p, struct sml_makeresults *mr)
 			if (seen_shownumbers++)
 				return sml_fail(p, key.lt_off, "duplicate "
 				    "parameter 'shownumbers' for makeresults");
-			if ((v = sml_param_value(p, "shownumbers")) == NULL)
+			if (sml_param_bool(p, "shownumbers",
+			    &mr->sm_shownumbers) == -1)
 				return -1;
-			if (strcasecmp(v, "true") == 0)
-				mr->sm_shownumbers = 1;
-			else if (strcasecmp(v, "false") == 0)
-				mr->sm_shownumbers = 0;
-			else {
-				free(v);
-				return sml_fail(p, p->sp_tok.lt_off,
-				    "shownumbers must be true or false");
-			}
-			free(v);
 		} else
 			return sml_fail(p, key.lt_off,
 			    "unknown parameter '%s' for makeresults",
@@ -431,6 +1921,771 @@ sml_parse_makeresults(struct sml_parser *p, struct sml_makeresults *mr)
 	}
 	return 0;
 }
+
+/* search <condition> */
+static int
+sml_parse_search(struct sml_parser *p, struct sml_command *c)
+{
+	if (sml_next_value(p) == -1 ||
+	    (c->sc_u.search.sr_cond = sml_cond(p)) == NULL)
+		return -1;
+	return sml_end(p);
+}
+
+/* where <expression> */
+static int
+sml_parse_where(struct sml_parser *p, struct sml_command *c)
+{
+	if (sml_next(p) == -1 || (c->sc_u.where.wh_expr = sml_expr(p)) == NULL)
+		return -1;
+	return sml_end(p);
+}
+
+/* eval <field>=<expression>[, <field>=<expression>...] */
+static int
+sml_parse_eval(struct sml_parser *p, struct sml_command *c)
+{
+	struct sml_eval *ev = &c->sc_u.eval;
+	struct expr *x;
+	char *name;
+
+	if (sml_next(p) == -1)
+		return -1;
+	for (;;) {
+		if (sml_name(p, 0, &name) == -1)
+			return -1;
+		if (sml_next(p) == -1) {
+			free(name);
+			return -1;
+		}
+		if (p->sp_tok.lt_kind != LEX_EQ) {
+			free(name);
+			return sml_fail_expected(p, "'='");
+		}
+		if (sml_next(p) == -1 || (x = sml_expr(p)) == NULL) {
+			free(name);
+			return -1;
+		}
+		if (SML_ROOM(p, ev->ev_fields, ev->ev_n) == -1 ||
+		    SML_ROOM(p, ev->ev_exprs, ev->ev_n) == -1) {
+			free(name);
+			sml_expr_free(x);
+			return -1;
+		}
+		ev->ev_fields[ev->ev_n] = name;
+		ev->ev_exprs[ev->ev_n++] = x;
+		if (p->sp_tok.lt_kind != LEX_COMMA)
+			return sml_end(p);
+		if (sml_next(p) == -1)
+			return -1;
+	}
+}
+
+/* fields [+|-] f1, f2 ... and table f1, f2 ... */
+static int
+sml_parse_fields(struct sml_parser *p, struct sml_command *c)
+{
+	struct sml_fields *fl = &c->sc_u.fields;
+
+	if (sml_next(p) == -1)
+		return -1;
+	if (c->sc_kind == SML_CMD_FIELDS && (p->sp_tok.lt_kind == LEX_PLUS ||
+	    p->sp_tok.lt_kind == LEX_MINUS)) {
+		fl->fl_remove = p->sp_tok.lt_kind == LEX_MINUS;
+		if (sml_next(p) == -1)
+			return -1;
+	}
+	if (!sml_at_name(p, SML_NAME_WILD))
+		return sml_fail_expected(p, "a field name");
+	if (sml_names(p, SML_NAME_WILD, &fl->fl_names, &fl->fl_n) == -1)
+		return -1;
+	return sml_end(p);
+}
+
+/* Returns the number of '*' in s. */
+static size_t
+sml_stars(const char *s)
+{
+	size_t n = 0;
+
+	for (; *s != '\0'; s++)
+		n += *s == '*';
+	return n;
+}
+
+/* rename a AS b[, c AS d...] */
+static int
+sml_parse_rename(struct sml_parser *p, struct sml_command *c)
+{
+	struct sml_rename *rn = &c->sc_u.rename;
+	char *from = NULL, *to = NULL;
+
+	if (sml_next(p) == -1)
+		return -1;
+	for (;;) {
+		if (!sml_at_name(p, SML_NAME_WILD))
+			return sml_fail_expected(p, "a field name");
+		if (sml_name(p, SML_NAME_WILD, &from) == -1 ||
+		    sml_next(p) == -1)
+			goto fail;
+		if (p->sp_tok.lt_kind != LEX_AS) {
+			sml_fail_expected(p, "AS");
+			goto fail;
+		}
+		if (sml_next(p) == -1 ||
+		    sml_name(p, SML_NAME_WILD, &to) == -1)
+			goto fail;
+		if (sml_stars(from) != sml_stars(to)) {
+			char q[SML_QUOTE_BUF];
+
+			sml_fail(p, p->sp_tok.lt_off, "'%s' must have as many "
+			    "'*' as '%s'", sml_quote(p, &p->sp_tok, q), from);
+			goto fail;
+		}
+		if (SML_ROOM(p, rn->rn_from, rn->rn_n) == -1 ||
+		    SML_ROOM(p, rn->rn_to, rn->rn_n) == -1)
+			goto fail;
+		rn->rn_from[rn->rn_n] = from;
+		rn->rn_to[rn->rn_n++] = to;
+		from = to = NULL;
+		if (sml_next(p) == -1)
+			return -1;
+		if (p->sp_tok.lt_kind == LEX_COMMA) {
+			if (sml_next(p) == -1)
+				return -1;
+		} else if (!sml_at_name(p, SML_NAME_WILD))
+			return sml_end(p);
+	}
+fail:
+	free(from);
+	free(to);
+	return -1;
+}
+
+/* Returns 1 when the current token can start a sort key. */
+static int
+sml_at_sort_key(struct sml_parser *p)
+{
+	return p->sp_tok.lt_kind == LEX_PLUS || p->sp_tok.lt_kind == LEX_MINUS ||
+	    sml_at_name(p, 0);
+}
+
+/* sort [limit=n] [+|-]f1[, [+|-]f2...] */
+static int
+sml_parse_sort(struct sml_parser *p, struct sml_command *c)
+{
+	struct sml_sort *so = &c->sc_u.sort;
+	unsigned seen = 0;
+	int desc;
+	char *name;
+
+	so->so_limit = -1;
+	if (sml_next(p) == -1)
+		return -1;
+	for (;;) {
+		if (sml_at_param(p)) {
+			if (!sml_at_key(p, "limit"))
+				return sml_param_unknown(p, "sort");
+			if (sml_param_once(p, &seen, SML_SEEN_A, "sort") == -1 ||
+			    sml_param_int(p, "limit", 1, "a positive integer",
+			    &so->so_limit) == -1 || sml_next(p) == -1)
+				return -1;
+			continue;
+		}
+		if (!sml_at_sort_key(p))
+			break;
+		desc = p->sp_tok.lt_kind == LEX_MINUS;
+		if ((p->sp_tok.lt_kind == LEX_PLUS ||
+		    p->sp_tok.lt_kind == LEX_MINUS) && sml_next(p) == -1)
+			return -1;
+		if (sml_name(p, 0, &name) == -1)
+			return -1;
+		if (SML_ROOM(p, so->so_keys, so->so_n) == -1) {
+			free(name);
+			return -1;
+		}
+		so->so_keys[so->so_n].sk_field = name;
+		so->so_keys[so->so_n++].sk_desc = desc;
+		if (sml_next(p) == -1)
+			return -1;
+		if (p->sp_tok.lt_kind == LEX_COMMA) {
+			if (sml_next(p) == -1)
+				return -1;
+			if (!sml_at_sort_key(p))
+				return sml_fail_expected(p, "a field name");
+		}
+	}
+	if (so->so_n == 0)
+		return sml_fail_expected(p, "a field name");
+	return sml_end(p);
+}
+
+/* head [n] and tail [n] */
+static int
+sml_parse_head(struct sml_parser *p, struct sml_command *c)
+{
+	char a[SML_NAME_BUF], *v;
+	int rc;
+
+	c->sc_u.head.hd_n = 10;
+	if (sml_next_value(p) == -1)
+		return -1;
+	if (sml_at_end(p))
+		return 0;
+	if (p->sp_tok.lt_kind == LEX_WORD) {
+		if ((v = sml_copy(p)) == NULL)
+			return -1;
+		rc = sml_int(v, 0, INT64_MAX, &c->sc_u.head.hd_n);
+		free(v);
+	} else
+		rc = -1;
+	if (rc == -1)
+		return sml_fail(p, p->sp_tok.lt_off, "%s needs a non-negative "
+		    "integer, not %s", c->sc_name,
+		    sml_tokname(p, &p->sp_tok, a));
+	if (sml_next(p) == -1)
+		return -1;
+	return sml_end(p);
+}
+
+/*
+ * Reads the optional count at the current token (a number) of dedup, top
+ * and rare into *out: an integer >= min. Returns 0 (1 in *seen when there
+ * was one) or -1.
+ */
+static int
+sml_count_arg(struct sml_parser *p, const char *cmd, int64_t min,
+    int64_t *out, int *seen)
+{
+	char q[SML_QUOTE_BUF], *v;
+	int rc;
+
+	*seen = 0;
+	if (p->sp_tok.lt_kind != LEX_NUMBER)
+		return 0;
+	if ((v = sml_copy(p)) == NULL)
+		return -1;
+	rc = sml_int(v, min, INT64_MAX, out);
+	free(v);
+	if (rc == -1)
+		return sml_fail(p, p->sp_tok.lt_off, "%s needs a %s integer, "
+		    "not '%s'", cmd, min > 0 ? "positive" : "non-negative",
+		    sml_quote(p, &p->sp_tok, q));
+	*seen = 1;
+	return sml_next(p);
+}
+
+/* dedup [n] f1[, f2...] [keepempty=bool] */
+static int
+sml_parse_dedup(struct sml_parser *p, struct sml_command *c)
+{
+	struct sml_dedup *dd = &c->sc_u.dedup;
+	unsigned seen = 0;
+	int given;
+
+	dd->dd_n = 1;
+	if (sml_next(p) == -1 ||
+	    sml_count_arg(p, "dedup", 1, &dd->dd_n, &given) == -1)
+		return -1;
+	for (;;) {
+		if (sml_at_param(p)) {
+			if (!sml_at_key(p, "keepempty"))
+				return sml_param_unknown(p, "dedup");
+			if (sml_param_once(p, &seen, SML_SEEN_A, "dedup") ==
+			    -1 || sml_param_bool(p, "keepempty",
+			    &dd->dd_keepempty) == -1 || sml_next(p) == -1)
+				return -1;
+		} else if (sml_at_name(p, 0)) {
+			if (sml_names(p, 0, &dd->dd_fields,
+			    &dd->dd_nfields) == -1)
+				return -1;
+		} else
+			break;
+	}
+	if (dd->dd_nfields == 0)
+		return sml_fail_expected(p, "a field name");
+	return sml_end(p);
+}
+
+/*
+ * Parses one aggregation, fn[(field)] [AS name], at the current token (a
+ * word) into a, which owns what it holds even on failure.
+ */
+static int
+sml_agg(struct sml_parser *p, struct agg *a)
+{
+	struct lex_token fn = p->sp_tok;
+	char q[SML_QUOTE_BUF], *name, *as;
+	size_t len;
+	int rc;
+
+	a->a_off = fn.lt_off;
+	if ((name = sml_copy(p)) == NULL)
+		return -1;
+	if ((rc = sml_agg_lookup(name, &a->a_fn, &a->a_perc)) != 0) {
+		free(name);
+		if (rc == -2)
+			return sml_fail(p, fn.lt_off, "expected a percentile "
+			    "from 0 to 100 in '%s', like perc95",
+			    sml_quote(p, &fn, q));
+		return sml_fail(p, fn.lt_off, "unknown stats function '%s'",
+		    sml_quote(p, &fn, q));
+	}
+	if (sml_next(p) == -1)
+		goto fail;
+	if (p->sp_tok.lt_kind == LEX_LPAREN) {
+		if (sml_next(p) == -1 || sml_name(p, 0, &a->a_field) == -1 ||
+		    sml_next(p) == -1)
+			goto fail;
+		if (p->sp_tok.lt_kind != LEX_RPAREN) {
+			sml_fail(p, p->sp_tok.lt_off, "expected ')'");
+			goto fail;
+		}
+		if (sml_next(p) == -1)
+			goto fail;
+	} else if (a->a_fn != AGG_COUNT) {
+		sml_fail(p, fn.lt_off, "function '%s' needs a field",
+		    sml_quote(p, &fn, q));
+		goto fail;
+	}
+	if (a->a_field == NULL)
+		a->a_as = name;
+	else {
+		len = strlen(name) + strlen(a->a_field) + 3;
+		if ((a->a_as = malloc(len)) == NULL) {
+			sml_fail_nomem(p);
+			goto fail;
+		}
+		snprintf(a->a_as, len, "%s(%s)", name, a->a_field);
+		free(name);
+	}
+	name = NULL;
+	if (p->sp_tok.lt_kind == LEX_AS) {
+		if (sml_next(p) == -1 || sml_name(p, 0, &as) == -1)
+			return -1;
+		free(a->a_as);
+		a->a_as = as;
+		if (sml_next(p) == -1)
+			return -1;
+	}
+	return 0;
+fail:
+	free(name);
+	return -1;
+}
+
+/* Returns 1 when the current token can start an aggregation. */
+static int
+sml_at_agg(struct sml_parser *p)
+{
+	return p->sp_tok.lt_kind == LEX_WORD && !sml_at_param(p);
+}
+
+/*
+ * Parses a list of aggregations, separated by ',' or white space, at the
+ * current token into *arr and *n. Returns 0 or -1.
+ */
+static int
+sml_aggs(struct sml_parser *p, struct agg **arr, size_t *n)
+{
+	if (!sml_at_agg(p))
+		return sml_fail_expected(p, "a stats function");
+	for (;;) {
+		if (SML_ROOM(p, *arr, *n) == -1)
+			return -1;
+		memset(&(*arr)[*n], 0, sizeof(**arr));
+		if (sml_agg(p, &(*arr)[(*n)++]) == -1)
+			return -1;
+		if (p->sp_tok.lt_kind == LEX_COMMA) {
+			if (sml_next(p) == -1)
+				return -1;
+			if (!sml_at_agg(p))
+				return sml_fail_expected(p, "a stats function");
+		} else if (!sml_at_agg(p))
+			return 0;
+	}
+}
+
+/*
+ * Reads reset_before=(<expr>) or reset_after=(...) (the current token is
+ * the key) into *dst. Returns 0 with the token after ')' current, or -1.
+ */
+static int
+sml_param_reset(struct sml_parser *p, const char *key, struct expr **dst)
+{
+	int h;
+
+	if (sml_next(p) == -1 || sml_next(p) == -1)
+		return -1;
+	if (p->sp_tok.lt_kind != LEX_LPAREN)
+		return sml_fail(p, p->sp_tok.lt_off, "expected '(' after "
+		    "'%s='", key);
+	/* Only the parenthesized expression: what follows is no part of it. */
+	if ((*dst = sml_ex_primary(p, &h)) == NULL)
+		return -1;
+	return 0;
+}
+
+/* The parameters of streamstats (the current token is a key). */
+static int
+sml_stats_param(struct sml_parser *p, struct sml_command *c, unsigned *seen)
+{
+	struct sml_stats *st = &c->sc_u.stats;
+
+	if (c->sc_kind != SML_CMD_STREAMSTATS)
+		return sml_param_unknown(p, c->sc_name);
+	if (sml_at_key(p, "window")) {
+		if (sml_param_once(p, seen, SML_SEEN_A, c->sc_name) == -1 ||
+		    sml_param_int(p, "window", 0, "a non-negative integer",
+		    &st->st_window) == -1)
+			return -1;
+	} else if (sml_at_key(p, "reset_on_change")) {
+		if (sml_param_once(p, seen, SML_SEEN_B, c->sc_name) == -1 ||
+		    sml_param_bool(p, "reset_on_change",
+		    &st->st_reset_on_change) == -1)
+			return -1;
+	} else if (sml_at_key(p, "reset_before")) {
+		return sml_param_once(p, seen, SML_SEEN_C, c->sc_name) == -1 ||
+		    sml_param_reset(p, "reset_before",
+		    &st->st_reset_before) == -1 ? -1 : 0;
+	} else if (sml_at_key(p, "reset_after")) {
+		return sml_param_once(p, seen, SML_SEEN_D, c->sc_name) == -1 ||
+		    sml_param_reset(p, "reset_after",
+		    &st->st_reset_after) == -1 ? -1 : 0;
+	} else
+		return sml_param_unknown(p, c->sc_name);
+	return sml_next(p);
+}
+
+/*
+ * stats, aggs, eventstats: <agg>[, <agg>...] [BY f1, f2...];
+ * streamstats also takes its parameters, before or after the aggs.
+ */
+static int
+sml_parse_stats(struct sml_parser *p, struct sml_command *c)
+{
+	struct sml_stats *st = &c->sc_u.stats;
+	unsigned seen = 0;
+
+	if (sml_next(p) == -1)
+		return -1;
+	while (sml_at_param(p))
+		if (sml_stats_param(p, c, &seen) == -1)
+			return -1;
+	if (sml_aggs(p, &st->st_aggs, &st->st_naggs) == -1)
+		return -1;
+	for (;;) {
+		if (p->sp_tok.lt_kind == LEX_BY) {
+			if (sml_by(p, &seen, &st->st_by, &st->st_nby) == -1)
+				return -1;
+		} else if (sml_at_param(p)) {
+			if (sml_stats_param(p, c, &seen) == -1)
+				return -1;
+		} else
+			return sml_end(p);
+	}
+}
+
+/* top and rare: [n] f1[, f2...] [BY g...] [showperc=bool] [limit=n] */
+static int
+sml_parse_top(struct sml_parser *p, struct sml_command *c)
+{
+	struct sml_top *tp = &c->sc_u.top;
+	unsigned seen = 0;
+	int given;
+
+	tp->tp_n = 10;
+	tp->tp_showperc = 1;
+	if (sml_next(p) == -1 ||
+	    sml_count_arg(p, c->sc_name, 0, &tp->tp_n, &given) == -1)
+		return -1;
+	if (given)
+		seen |= SML_SEEN_A;
+	for (;;) {
+		if (sml_at_param(p)) {
+			if (sml_at_key(p, "limit")) {
+				if (sml_param_once(p, &seen, SML_SEEN_A,
+				    c->sc_name) == -1 || sml_param_int(p,
+				    "limit", 0, "a non-negative integer",
+				    &tp->tp_n) == -1)
+					return -1;
+			} else if (sml_at_key(p, "showperc")) {
+				if (sml_param_once(p, &seen, SML_SEEN_B,
+				    c->sc_name) == -1 || sml_param_bool(p,
+				    "showperc", &tp->tp_showperc) == -1)
+					return -1;
+			} else
+				return sml_param_unknown(p, c->sc_name);
+			if (sml_next(p) == -1)
+				return -1;
+		} else if (sml_at_name(p, 0) && !(seen & SML_SEEN_BY)) {
+			if (sml_names(p, 0, &tp->tp_fields,
+			    &tp->tp_nfields) == -1)
+				return -1;
+		} else if (p->sp_tok.lt_kind == LEX_BY) {
+			if (tp->tp_nfields == 0)
+				return sml_fail_expected(p, "a field name");
+			if (sml_by(p, &seen, &tp->tp_by, &tp->tp_nby) == -1)
+				return -1;
+		} else
+			break;
+	}
+	if (tp->tp_nfields == 0)
+		return sml_fail_expected(p, "a field name");
+	return sml_end(p);
+}
+
+/* timechart [span=<n><unit>] <agg>[, ...] [BY f] */
+static int
+sml_parse_timechart(struct sml_parser *p, struct sml_command *c)
+{
+	struct sml_timechart *tc = &c->sc_u.timechart;
+	unsigned seen = 0;
+
+	if (sml_next(p) == -1)
+		return -1;
+	for (;;) {
+		if (sml_at_param(p)) {
+			if (!sml_at_key(p, "span"))
+				return sml_param_unknown(p, "timechart");
+			if (sml_param_once(p, &seen, SML_SEEN_A, "timechart") ==
+			    -1 || sml_param_span(p, &tc->tc_span_ms,
+			    &tc->tc_span_months, NULL) == -1 ||
+			    sml_next(p) == -1)
+				return -1;
+		} else if (p->sp_tok.lt_kind == LEX_BY) {
+			if (tc->tc_naggs == 0)
+				return sml_fail_expected(p, "a stats function");
+			if (seen & SML_SEEN_BY)
+				return sml_fail(p, p->sp_tok.lt_off,
+				    "duplicate BY clause");
+			seen |= SML_SEEN_BY;
+			if (sml_next(p) == -1 ||
+			    sml_name(p, 0, &tc->tc_by) == -1 ||
+			    sml_next(p) == -1)
+				return -1;
+			if (p->sp_tok.lt_kind == LEX_COMMA ||
+			    sml_at_name(p, 0))
+				return sml_fail(p, p->sp_tok.lt_off,
+				    "timechart takes a single BY field");
+		} else if (tc->tc_naggs == 0 && sml_at_agg(p)) {
+			if (sml_aggs(p, &tc->tc_aggs, &tc->tc_naggs) == -1)
+				return -1;
+		} else
+			break;
+	}
+	if (tc->tc_naggs == 0)
+		return sml_fail_expected(p, "a stats function");
+	return sml_end(p);
+}
+
+/* bin [span=<n><unit>|<number>] <field> [AS <name>] */
+static int
+sml_parse_bin(struct sml_parser *p, struct sml_command *c)
+{
+	struct sml_bin *bn = &c->sc_u.bin;
+	unsigned seen = 0;
+
+	if (sml_next(p) == -1)
+		return -1;
+	for (;;) {
+		if (sml_at_param(p)) {
+			if (!sml_at_key(p, "span"))
+				return sml_param_unknown(p, "bin");
+			if (sml_param_once(p, &seen, SML_SEEN_A, "bin") == -1 ||
+			    sml_param_span(p, &bn->bn_span_ms,
+			    &bn->bn_span_months, &bn->bn_span_num) == -1 ||
+			    sml_next(p) == -1)
+				return -1;
+		} else if (bn->bn_field == NULL && sml_at_name(p, 0)) {
+			if (sml_name(p, 0, &bn->bn_field) == -1 ||
+			    sml_next(p) == -1)
+				return -1;
+			if (p->sp_tok.lt_kind != LEX_AS)
+				continue;
+			if (sml_next(p) == -1 ||
+			    sml_name(p, 0, &bn->bn_as) == -1 ||
+			    sml_next(p) == -1)
+				return -1;
+		} else
+			break;
+	}
+	if (bn->bn_field == NULL)
+		return sml_fail_expected(p, "a field name");
+	return sml_end(p);
+}
+
+/* rex [field=<f>] "<regex>" */
+static int
+sml_parse_rex(struct sml_parser *p, struct sml_command *c)
+{
+	struct sml_rex *rx = &c->sc_u.rex;
+	unsigned seen = 0;
+	size_t off;
+
+	if (sml_next(p) == -1)
+		return -1;
+	for (;;) {
+		if (sml_at_param(p)) {
+			if (!sml_at_key(p, "field"))
+				return sml_param_unknown(p, "rex");
+			if (sml_param_once(p, &seen, SML_SEEN_A, "rex") == -1 ||
+			    sml_next(p) == -1 || sml_next_value(p) == -1)
+				return -1;
+			if (p->sp_tok.lt_kind != LEX_WORD &&
+			    p->sp_tok.lt_kind != LEX_QNAME)
+				return sml_fail_expected(p, "a field name");
+			if (sml_name(p, 0, &rx->rx_field) == -1 ||
+			    sml_next(p) == -1)
+				return -1;
+		} else if (p->sp_tok.lt_kind == LEX_STRING &&
+		    rx->rx_regex == NULL) {
+			off = p->sp_tok.lt_off;
+			if ((rx->rx_regex = sml_copy(p)) == NULL ||
+			    sml_check_regex(p, rx->rx_regex,
+			    strlen(rx->rx_regex), off, &rx->rx_names,
+			    &rx->rx_nnames) == -1 || sml_next(p) == -1)
+				return -1;
+		} else
+			break;
+	}
+	if (rx->rx_regex == NULL)
+		return sml_fail_expected(p, "a quoted regular expression");
+	return sml_end(p);
+}
+
+/* fillnull [value=<v>] [f1, f2...] */
+static int
+sml_parse_fillnull(struct sml_parser *p, struct sml_command *c)
+{
+	struct sml_fillnull *fn = &c->sc_u.fillnull;
+	unsigned seen = 0;
+	json_t *v;
+	char *s;
+	int range;
+
+	if ((fn->fn_value = json_integer(0)) == NULL)
+		return sml_fail_nomem(p);
+	if (sml_next(p) == -1)
+		return -1;
+	for (;;) {
+		if (sml_at_param(p)) {
+			if (!sml_at_key(p, "value"))
+				return sml_param_unknown(p, "fillnull");
+			if (sml_param_once(p, &seen, SML_SEEN_A, "fillnull") ==
+			    -1 || (s = sml_param_value(p, "value")) == NULL)
+				return -1;
+			if (!sml_utf8_ok(s)) {
+				free(s);
+				return sml_fail(p, p->sp_tok.lt_off,
+				    "value is not valid UTF-8");
+			}
+			v = NULL;
+			if (p->sp_tok.lt_kind == LEX_WORD)
+				v = sml_json_number(s, &range);
+			if (v == NULL)
+				v = json_string(s);
+			free(s);
+			if (v == NULL)
+				return sml_fail_nomem(p);
+			json_decref(fn->fn_value);
+			fn->fn_value = v;
+			if (sml_next(p) == -1)
+				return -1;
+		} else if (sml_at_name(p, 0)) {
+			if (sml_names(p, 0, &fn->fn_fields, &fn->fn_n) == -1)
+				return -1;
+		} else
+			break;
+	}
+	return sml_end(p);
+}
+
+/* replace "<old>" WITH "<new>"[, ...] [IN f1, f2...] */
+static int
+sml_parse_replace(struct sml_parser *p, struct sml_command *c)
+{
+	struct sml_replace *rp = &c->sc_u.replace;
+	char *old = NULL, *new = NULL;
+
+	if (sml_next_value(p) == -1)
+		return -1;
+	for (;;) {
+		if (p->sp_tok.lt_kind != LEX_STRING &&
+		    p->sp_tok.lt_kind != LEX_WORD)
+			return sml_fail_expected(p, "a value");
+		if ((old = sml_copy(p)) == NULL || sml_next_value(p) == -1)
+			goto fail;
+		if (!sml_at_word_ci(p, "with")) {
+			sml_fail_expected(p, "WITH");
+			goto fail;
+		}
+		if (sml_next_value(p) == -1)
+			goto fail;
+		if (p->sp_tok.lt_kind != LEX_STRING &&
+		    p->sp_tok.lt_kind != LEX_WORD) {
+			sml_fail_expected(p, "a value");
+			goto fail;
+		}
+		if ((new = sml_copy(p)) == NULL ||
+		    SML_ROOM(p, rp->rp_old, rp->rp_n) == -1 ||
+		    SML_ROOM(p, rp->rp_new, rp->rp_n) == -1)
+			goto fail;
+		rp->rp_old[rp->rp_n] = old;
+		rp->rp_new[rp->rp_n++] = new;
+		old = new = NULL;
+		if (sml_next_value(p) == -1)
+			return -1;
+		if (p->sp_tok.lt_kind != LEX_COMMA)
+			break;
+		if (sml_next_value(p) == -1)
+			return -1;
+	}
+	if (p->sp_tok.lt_kind == LEX_IN) {
+		if (sml_next(p) == -1)
+			return -1;
+		if (!sml_at_name(p, 0))
+			return sml_fail_expected(p, "a field name");
+		if (sml_names(p, 0, &rp->rp_fields, &rp->rp_nfields) == -1)
+			return -1;
+	}
+	return sml_end(p);
+fail:
+	free(old);
+	free(new);
+	return -1;
+}
+
+/* The commands: name, kind, parser. */
+static const struct sml_cmd_def {
+	const char *cd_name;
+	enum sml_cmd_kind cd_kind;
+	int (*cd_parse)(struct sml_parser *, struct sml_command *);
+} sml_cmd_defs[] = {
+	{ "source", SML_CMD_SOURCE, sml_parse_source },
+	{ "makeresults", SML_CMD_MAKERESULTS, sml_parse_makeresults },
+	{ "search", SML_CMD_SEARCH, sml_parse_search },
+	{ "where", SML_CMD_WHERE, sml_parse_where },
+	{ "eval", SML_CMD_EVAL, sml_parse_eval },
+	{ "fields", SML_CMD_FIELDS, sml_parse_fields },
+	{ "table", SML_CMD_TABLE, sml_parse_fields },
+	{ "rename", SML_CMD_RENAME, sml_parse_rename },
+	{ "sort", SML_CMD_SORT, sml_parse_sort },
+	{ "head", SML_CMD_HEAD, sml_parse_head },
+	{ "tail", SML_CMD_TAIL, sml_parse_head },
+	{ "dedup", SML_CMD_DEDUP, sml_parse_dedup },
+	{ "stats", SML_CMD_STATS, sml_parse_stats },
+	{ "aggs", SML_CMD_STATS, sml_parse_stats },
+	{ "eventstats", SML_CMD_EVENTSTATS, sml_parse_stats },
+	{ "streamstats", SML_CMD_STREAMSTATS, sml_parse_stats },
+	{ "top", SML_CMD_TOP, sml_parse_top },
+	{ "rare", SML_CMD_RARE, sml_parse_top },
+	{ "timechart", SML_CMD_TIMECHART, sml_parse_timechart },
+	{ "bin", SML_CMD_BIN, sml_parse_bin },
+	{ "rex", SML_CMD_REX, sml_parse_rex },
+	{ "fillnull", SML_CMD_FILLNULL, sml_parse_fillnull },
+	{ "replace", SML_CMD_REPLACE, sml_parse_replace },
+};
 
 /*
  * Appends a zeroed command of kind k to the query. Returns it (owned by the
@@ -463,41 +2718,38 @@ sml_add_command(struct sml_parser *p, enum sml_cmd_kind k, const char *name)
 
 /*
  * Parses one command; the current token is its name (a word) and nth its
- * place in the pipeline (0 for the first). Returns 0 with the current token at '|' or the end,
- * or -1 with the error reported.
+ * place in the pipeline (0 for the first). Returns 0 with the current token
+ * at '|' or the end, or -1 with the error reported.
  */
 static int
 sml_parse_command(struct sml_parser *p, size_t nth)
 {
 	struct lex_token name = p->sp_tok;
+	const struct sml_cmd_def *d = NULL;
 	struct sml_command *c;
 	char q[SML_QUOTE_BUF];
-	int rc;
+	int first, rc;
 
-	if (lex_is_word(p->sp_text, &name, "source") ||
-	    lex_is_word(p->sp_text, &name, "makeresults")) {
-		int is_source = p->sp_text[name.lt_off] == 's';
-		const char *cname = is_source ? "source" : "makeresults";
-
-		if (nth > 0)
-			return sml_fail(p, name.lt_off,
-			    "'%s' must be the first command", cname);
-		if ((c = sml_add_command(p, is_source ? SML_CMD_SOURCE :
-		    SML_CMD_MAKERESULTS, cname)) == NULL)
-			return -1;
-		rc = is_source ? sml_parse_source(p, &c->sc_u.source) :
-		    sml_parse_makeresults(p, &c->sc_u.makeresults);
-		c->sc_len = p->sp_end - c->sc_off;
-		return rc;
-	}
-	for (size_t i = 0; i < sizeof(sml_unsupported) /
-	    sizeof(sml_unsupported[0]); i++)
-		if (lex_is_word(p->sp_text, &name, sml_unsupported[i]))
-			return sml_fail(p, name.lt_off,
-			    "command '%s' is not supported yet",
-			    sml_unsupported[i]);
-	return sml_fail(p, name.lt_off, "unknown command '%s'",
-	    sml_quote(p, &name, q));
+	for (size_t i = 0; i < sizeof(sml_cmd_defs) / sizeof(sml_cmd_defs[0]);
+	    i++)
+		if (lex_is_word(p->sp_text, &name, sml_cmd_defs[i].cd_name))
+			d = &sml_cmd_defs[i];
+	if (d == NULL)
+		return sml_fail(p, name.lt_off, "unknown command '%s'",
+		    sml_quote(p, &name, q));
+	first = d->cd_kind == SML_CMD_SOURCE ||
+	    d->cd_kind == SML_CMD_MAKERESULTS;
+	if (nth > 0 && first)
+		return sml_fail(p, name.lt_off,
+		    "'%s' must be the first command", d->cd_name);
+	if (nth == 0 && !first)
+		return sml_fail(p, name.lt_off, "expected 'source' or "
+		    "'makeresults' before '%s'", d->cd_name);
+	if ((c = sml_add_command(p, d->cd_kind, d->cd_name)) == NULL)
+		return -1;
+	rc = d->cd_parse(p, c);
+	c->sc_len = p->sp_end - c->sc_off;
+	return rc;
 }
 
 /* Parses the pipeline of p's text into p->sp_q. Returns 0 or -1. */
@@ -530,6 +2782,19 @@ sml_parse_pipeline(struct sml_parser *p)
 	return 0;
 }
 
+/* Sets up p over len bytes of text, reporting into err. */
+static void
+sml_parser_init(struct sml_parser *p, const char *text, size_t len,
+    struct sml_error *err)
+{
+	memset(err, 0, sizeof(*err));
+	memset(p, 0, sizeof(*p));
+	p->sp_text = text != NULL ? text : "";
+	p->sp_len = text != NULL ? len : 0;
+	p->sp_err = err;
+	p->sp_max_qsize = SML_DEFAULT_MAX_QSIZE;
+}
+
 int
 sml_parse(const char *text, size_t len, const struct sml_limits *lim,
     struct sml_query **out, struct sml_error *err)
@@ -540,29 +2805,22 @@ sml_parse(const char *text, size_t len, const struct sml_limits *lim,
 
 	if (err == NULL)
 		err = &spare;
-	memset(err, 0, sizeof(*err));
 	*out = NULL;
-	if (text == NULL)
-		len = 0;
-	memset(&p, 0, sizeof(p));
-	p.sp_text = text != NULL ? text : "";
-	p.sp_len = len;
-	p.sp_err = err;
-	p.sp_max_qsize = SML_DEFAULT_MAX_QSIZE;
+	sml_parser_init(&p, text, len, err);
 	if (lim != NULL) {
 		max_bytes = lim->sl_max_query_bytes;
 		p.sp_max_qsize = lim->sl_max_qsize;
 	}
-	if (len > max_bytes)
+	if (p.sp_len > max_bytes)
 		return sml_fail(&p, 0, "query is longer than %zu bytes",
 		    max_bytes);
 	if ((p.sp_q = calloc(1, sizeof(*p.sp_q))) == NULL ||
-	    (p.sp_q->sq_text = malloc(len + 1)) == NULL) {
+	    (p.sp_q->sq_text = malloc(p.sp_len + 1)) == NULL) {
 		sml_query_free(p.sp_q);
 		return sml_fail_nomem(&p);
 	}
-	memcpy(p.sp_q->sq_text, p.sp_text, len);
-	p.sp_q->sq_text[len] = '\0';
+	memcpy(p.sp_q->sq_text, p.sp_text, p.sp_len);
+	p.sp_q->sq_text[p.sp_len] = '\0';
 	if (sml_parse_pipeline(&p) == -1) {
 		sml_query_free(p.sp_q);
 		return -1;
@@ -571,22 +2829,118 @@ sml_parse(const char *text, size_t len, const struct sml_limits *lim,
 	return 0;
 }
 
+int
+sml_parse_cond(const char *text, size_t len, struct cond **out,
+    struct sml_error *err)
+{
+	struct sml_error spare;
+	struct sml_parser p;
+
+	if (err == NULL)
+		err = &spare;
+	sml_parser_init(&p, text, len, err);
+	if (p.sp_len > SML_DEFAULT_MAX_QUERY_BYTES) {
+		*out = NULL;
+		return sml_fail(&p, 0, "search condition is longer than %d "
+		    "bytes", SML_DEFAULT_MAX_QUERY_BYTES);
+	}
+	return sml_cond_text(&p, out);
+}
+
+/* Frees what command c owns (not c itself). */
+static void
+sml_command_clear(struct sml_command *c)
+{
+	struct sml_source *src = &c->sc_u.source;
+
+	switch (c->sc_kind) {
+	case SML_CMD_SOURCE:
+		sml_strs_free(src->ss_patterns, src->ss_npatterns);
+		free(src->ss_earliest);
+		free(src->ss_latest);
+		sml_cond_free(src->ss_cond);
+		break;
+	case SML_CMD_MAKERESULTS:
+	case SML_CMD_HEAD:
+	case SML_CMD_TAIL:
+		break;
+	case SML_CMD_SEARCH:
+		sml_cond_free(c->sc_u.search.sr_cond);
+		break;
+	case SML_CMD_WHERE:
+		sml_expr_free(c->sc_u.where.wh_expr);
+		break;
+	case SML_CMD_EVAL:
+		for (size_t i = 0; i < c->sc_u.eval.ev_n; i++)
+			sml_expr_free(c->sc_u.eval.ev_exprs[i]);
+		free(c->sc_u.eval.ev_exprs);
+		sml_strs_free(c->sc_u.eval.ev_fields, c->sc_u.eval.ev_n);
+		break;
+	case SML_CMD_FIELDS:
+	case SML_CMD_TABLE:
+		sml_strs_free(c->sc_u.fields.fl_names, c->sc_u.fields.fl_n);
+		break;
+	case SML_CMD_RENAME:
+		sml_strs_free(c->sc_u.rename.rn_from, c->sc_u.rename.rn_n);
+		sml_strs_free(c->sc_u.rename.rn_to, c->sc_u.rename.rn_n);
+		break;
+	case SML_CMD_SORT:
+		for (size_t i = 0; i < c->sc_u.sort.so_n; i++)
+			free(c->sc_u.sort.so_keys[i].sk_field);
+		free(c->sc_u.sort.so_keys);
+		break;
+	case SML_CMD_DEDUP:
+		sml_strs_free(c->sc_u.dedup.dd_fields,
+		    c->sc_u.dedup.dd_nfields);
+		break;
+	case SML_CMD_STATS:
+	case SML_CMD_EVENTSTATS:
+	case SML_CMD_STREAMSTATS:
+		sml_aggs_free(c->sc_u.stats.st_aggs, c->sc_u.stats.st_naggs);
+		sml_strs_free(c->sc_u.stats.st_by, c->sc_u.stats.st_nby);
+		sml_expr_free(c->sc_u.stats.st_reset_before);
+		sml_expr_free(c->sc_u.stats.st_reset_after);
+		break;
+	case SML_CMD_TOP:
+	case SML_CMD_RARE:
+		sml_strs_free(c->sc_u.top.tp_fields, c->sc_u.top.tp_nfields);
+		sml_strs_free(c->sc_u.top.tp_by, c->sc_u.top.tp_nby);
+		break;
+	case SML_CMD_TIMECHART:
+		sml_aggs_free(c->sc_u.timechart.tc_aggs,
+		    c->sc_u.timechart.tc_naggs);
+		free(c->sc_u.timechart.tc_by);
+		break;
+	case SML_CMD_BIN:
+		free(c->sc_u.bin.bn_field);
+		free(c->sc_u.bin.bn_as);
+		break;
+	case SML_CMD_REX:
+		free(c->sc_u.rex.rx_field);
+		free(c->sc_u.rex.rx_regex);
+		sml_strs_free(c->sc_u.rex.rx_names, c->sc_u.rex.rx_nnames);
+		break;
+	case SML_CMD_FILLNULL:
+		if (c->sc_u.fillnull.fn_value != NULL)
+			json_decref(c->sc_u.fillnull.fn_value);
+		sml_strs_free(c->sc_u.fillnull.fn_fields, c->sc_u.fillnull.fn_n);
+		break;
+	case SML_CMD_REPLACE:
+		sml_strs_free(c->sc_u.replace.rp_old, c->sc_u.replace.rp_n);
+		sml_strs_free(c->sc_u.replace.rp_new, c->sc_u.replace.rp_n);
+		sml_strs_free(c->sc_u.replace.rp_fields,
+		    c->sc_u.replace.rp_nfields);
+		break;
+	}
+}
+
 void
 sml_query_free(struct sml_query *q)
 {
 	if (q == NULL)
 		return;
-	for (size_t i = 0; i < q->sq_ncmds; i++) {
-		struct sml_command *c = &q->sq_cmds[i];
-
-		if (c->sc_kind != SML_CMD_SOURCE)
-			continue;
-		for (size_t j = 0; j < c->sc_u.source.ss_npatterns; j++)
-			free(c->sc_u.source.ss_patterns[j]);
-		free(c->sc_u.source.ss_patterns);
-		free(c->sc_u.source.ss_earliest);
-		free(c->sc_u.source.ss_latest);
-	}
+	for (size_t i = 0; i < q->sq_ncmds; i++)
+		sml_command_clear(&q->sq_cmds[i]);
 	free(q->sq_cmds);
 	free(q->sq_text);
 	free(q);

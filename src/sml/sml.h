@@ -118,6 +118,15 @@ int sml_parse(const char *text, size_t len, const struct sml_limits *lim,
     struct sml_query **out, struct sml_error *err);
 void sml_query_free(struct sml_query *);
 
+/*
+ * Parses len bytes of text as a search condition, the syntax of `search`
+ * (for searchmatch(), whose literal argument sml_parse() has already
+ * checked). Returns 0 and the condition in *out, which the caller frees
+ * with sml_cond_free(), or -1 and fills err, its place counted in text.
+ */
+int sml_parse_cond(const char *text, size_t len, struct cond **out,
+    struct sml_error *err);
+
 /* Task log levels used by sml_ctx.log. */
 enum sml_log_level { SML_LOG_DEBUG, SML_LOG_INFO, SML_LOG_WARN, SML_LOG_ERROR };
 
