@@ -36,6 +36,7 @@ cli_query(const struct config *cfg, int argc, char **argv)
 	struct sml_query *q = NULL;
 	struct sml_error perr;
 	struct sml_limits lim;
+	struct sml_run_limits rlim;
 	struct sml_ctx ctx;
 	struct evstore *ev = NULL;
 	char err[512], path[4200];
@@ -71,8 +72,7 @@ cli_query(const struct config *cfg, int argc, char **argv)
 		    to, err);
 		return 2;
 	}
-	lim.sl_max_qsize = cfg->limits_max_qsize;
-	lim.sl_max_query_bytes = (size_t)cfg->limits_max_query_bytes;
+	sml_limits_from_config(cfg, &lim, &rlim);
 	if (sml_parse(text, strlen(text), &lim, &q, &perr) == -1) {
 		fprintf(stderr, "asyncreq: %s (position %zu)\n", perr.se_msg,
 		    perr.se_position);
@@ -91,6 +91,7 @@ cli_query(const struct config *cfg, int argc, char **argv)
 	ctx.sx_range_start = start;
 	ctx.sx_range_end = end;
 	ctx.sx_dt_field = cfg->dt_field_name;
+	ctx.sx_limits = &rlim;
 	ctx.sx_emit = query_emit;
 	ctx.sx_log = query_log;
 	res = sml_run(q, &ctx, &scanned, err, sizeof(err));

@@ -309,8 +309,7 @@ executor_main(const struct config *cfg, const struct task *t)
 	if ((x.x_fields = fieldset_new(FIELDS_MAX)) == NULL)
 		exec_end(&x, TASK_FAILED, "out of memory", "ERROR",
 		    "out of memory");
-	plim.sl_max_qsize = cfg->limits_max_qsize;
-	plim.sl_max_query_bytes = (size_t)cfg->limits_max_query_bytes;
+	sml_limits_from_config(cfg, &plim, &lim);
 	if (sml_parse(t->t_query, strlen(t->t_query), &plim, &q, &perr) == -1) {
 		snprintf(msg, sizeof(msg), "query error: %s", perr.se_msg);
 		exec_end(&x, TASK_FAILED, msg, "ERROR", msg);
@@ -344,11 +343,6 @@ executor_main(const struct config *cfg, const struct task *t)
 	memset(&cost, 0, sizeof(cost));
 	if (t->t_cost != COST_OFF)
 		ctx.sx_cost = &cost;
-	lim.rl_sort_limit = cfg->sort_limit;
-	lim.rl_list_limit = cfg->list_limit;
-	lim.rl_max_groups = cfg->limits_max_groups;
-	lim.rl_max_memory = cfg->limits_max_memory_bytes;
-	lim.rl_timeline_buckets = cfg->stats_timeline_max_buckets;
 	ctx.sx_limits = &lim;
 	res = sml_run(q, &ctx, &scanned, err, sizeof(err));
 	x.x_scanned = scanned;

@@ -459,19 +459,6 @@ agg_keep_event(struct event *e, int64_t *cost)
 	return k;
 }
 
-int
-agg_eval_fail(struct run *r)
-{
-	struct eval_ctx *ec = run_eval_ctx(r);
-	char msg[512];
-
-	/* The eval context may write into the run's own error buffer:
-	 * copy the reason out before run_fail writes it back. */
-	snprintf(msg, sizeof(msg), "%s", ec->ec_err != NULL &&
-	    ec->ec_err[0] != '\0' ? ec->ec_err : "out of memory");
-	return run_fail(r, "%s", msg);
-}
-
 /* ---- Aggregation state ---- */
 
 /* Accounts delta bytes for st. Returns 0 or -1 (the run failed). */

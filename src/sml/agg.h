@@ -109,13 +109,6 @@ long agg_combos(struct event *e, char *const *fields, size_t n,
  */
 struct event *agg_keep_event(struct event *e, int64_t *cost);
 
-/*
- * Fails the run with the reason an expression or condition left in the
- * run's eval context (expr_eval, expr_true, cond_match returned an error).
- * Returns -1.
- */
-int agg_eval_fail(struct run *r);
-
 /* ---- Aggregation state ---- */
 
 /*

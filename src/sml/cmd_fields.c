@@ -179,7 +179,7 @@ eval_push(struct stage *s, struct event *e)
 
 	for (size_t i = 0; i < ev->ev_n; i++) {
 		if ((v = expr_eval(ev->ev_exprs[i], e, ec)) == NULL)
-			return agg_eval_fail(s->sg_run);
+			return run_eval_fail(s->sg_run);
 		/* null removes the field (event_set). */
 		if (event_set(e, ev->ev_fields[i], v) == -1)
 			return run_fail(s->sg_run, "out of memory");

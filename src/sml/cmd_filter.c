@@ -19,7 +19,7 @@ search_push(struct stage *s, struct event *e)
 	    !cond_maybe(c, e->ev_raw, e->ev_rawlen))
 		return 0;
 	if ((rc = cond_match(c, e, run_eval_ctx(s->sg_run))) < 0)
-		return agg_eval_fail(s->sg_run);
+		return run_eval_fail(s->sg_run);
 	return rc ? stage_emit(s, e) : 0;
 }
 
@@ -41,7 +41,7 @@ where_push(struct stage *s, struct event *e)
 	    run_eval_ctx(s->sg_run));
 
 	if (rc < 0)
-		return agg_eval_fail(s->sg_run);
+		return run_eval_fail(s->sg_run);
 	return rc ? stage_emit(s, e) : 0;
 }
 

@@ -586,7 +586,7 @@ streamstats_push(struct stage *s, struct event *e)
 
 	if (st->st_reset_before != NULL) {
 		if ((rc = expr_true(st->st_reset_before, e, ec)) < 0)
-			return agg_eval_fail(s->sg_run);
+			return run_eval_fail(s->sg_run);
 		if (rc)
 			streamstats_reset(s, ss);
 	}
@@ -618,7 +618,7 @@ streamstats_push(struct stage *s, struct event *e)
 	}
 	if (st->st_reset_after != NULL &&
 	    (after = expr_true(st->st_reset_after, e, ec)) < 0)
-		return agg_eval_fail(s->sg_run);
+		return run_eval_fail(s->sg_run);
 	rc = stage_emit(s, e);
 	if (after)
 		streamstats_reset(s, ss);

@@ -232,6 +232,11 @@ int cmd_timechart_init(struct stage *, const struct sml_command *);
 /* Records an error for the run (printf-style). Returns -1. */
 int run_fail(struct run *r, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));
+/*
+ * Records the error an expression or condition left in the run's eval
+ * context (or "out of memory" when it left none). Returns -1.
+ */
+int run_eval_fail(struct run *r);
 /* Writes a task log line (printf-style). */
 void run_log(struct run *r, enum sml_log_level lvl, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));

@@ -16,7 +16,7 @@
 #define POLL_MS 50		/* ... and every this many milliseconds */
 
 static const struct sml_run_limits run_default_limits = {
-	10000, 100, 100000, 512u << 20, 200
+	10000, 100, 100000, 512u << 20, 200, SML_DEFAULT_MAX_QSIZE
 };
 
 /* State of one run, shared by the commands of the pipeline. */
@@ -83,6 +83,18 @@ run_fail(struct run *r, const char *fmt, ...)
 	va_end(ap);
 	r->r_failed = 1;
 	return -1;
+}
+
+int
+run_eval_fail(struct run *r)
+{
+	char msg[512];
+
+	/* The eval context writes into the run's own error buffer: copy the
+	 * reason out before run_fail writes it back. */
+	snprintf(msg, sizeof(msg), "%s", r->r_eval.ec_err != NULL &&
+	    r->r_eval.ec_err[0] != '\0' ? r->r_eval.ec_err : "out of memory");
+	return run_fail(r, "%s", msg);
 }
 
 void
@@ -306,7 +318,10 @@ exec_source(struct run *r, const struct sml_source *src)
 	if (source_time(r, "earliest", src->ss_earliest, &start) == -1 ||
 	    source_time(r, "latest", src->ss_latest, &end) == -1)
 		return SML_RUN_ERROR;
-	qsize = src->ss_qsize > 0 ? (uint64_t)src->ss_qsize : UINT64_MAX;
+	/* No qsize: the configured limits.max_qsize is the cap. */
+	qsize = src->ss_qsize > 0 ? (uint64_t)src->ss_qsize :
+	    r->r_limits->rl_max_qsize > 0 ? (uint64_t)r->r_limits->rl_max_qsize :
+	    UINT64_MAX;
 	for (size_t i = 0; i < src->ss_npatterns; i++) {
 		size_t before = il.il_n;
 		int n;
@@ -414,7 +429,7 @@ exec_source(struct run *r, const struct sml_source *src)
 			event_clear(&ev);
 			emitted--;
 			if (rc < 0) {
-				run_fail(r, "%s", r->r_eval.ec_err);
+				run_eval_fail(r);
 				goto out;
 			}
 			if (run_poll(r, 0)) {

@@ -1679,15 +1679,16 @@ func_eval(struct expr *x, struct event *e, struct eval_ctx *ctx)
 		r = json_boolean(json_is_string(a));
 		break;
 	case SML_FN_TYPEOF:
+		/* SPL's names; null and missing are "Invalid". */
 		switch (a ? json_typeof(a) : JSON_NULL) {
-		case JSON_STRING: r = json_string("string"); break;
+		case JSON_STRING: r = json_string("String"); break;
 		case JSON_INTEGER:
-		case JSON_REAL: r = json_string("number"); break;
+		case JSON_REAL: r = json_string("Number"); break;
 		case JSON_TRUE:
-		case JSON_FALSE: r = json_string("boolean"); break;
-		case JSON_ARRAY: r = json_string("array"); break;
-		case JSON_OBJECT: r = json_string("object"); break;
-		default: r = json_string("null"); break;
+		case JSON_FALSE: r = json_string("Boolean"); break;
+		case JSON_ARRAY: r = json_string("Multivalue"); break;
+		case JSON_OBJECT: r = json_string("Object"); break;
+		default: r = json_string("Invalid"); break;
 		}
 		break;
 	case SML_FN_LEN:

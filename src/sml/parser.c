@@ -14,8 +14,7 @@
 #include "sml/lexer.h"
 #include "sml/sml.h"
 
-/* Bounds used when the caller passes no limits (the configuration defaults). */
-#define SML_DEFAULT_MAX_QSIZE		10000000
+/* Bound used when the caller passes no limits (the configuration default). */
 #define SML_DEFAULT_MAX_QUERY_BYTES	65536
 /* Largest makeresults count. */
 #define SML_MAX_COUNT			1000000000
@@ -329,22 +328,6 @@ sml_strs_free(char **v, size_t n)
 	for (size_t i = 0; i < n; i++)
 		free(v[i]);
 	free(v);
-}
-
-/*
- * Returns 1 when the word t looks like a parameter name (lower-case letters
- * and '_' only), so that "source idx foo=1" names an unknown parameter while
- * "source idx EventID=1" is a search condition.
- */
-static int
-sml_param_shaped(const struct sml_parser *p, const struct lex_token *t)
-{
-	const char *s = p->sp_text + t->lt_off;
-
-	for (size_t i = 0; i < t->lt_len; i++)
-		if (!((s[i] >= 'a' && s[i] <= 'z') || s[i] == '_'))
-			return 0;
-	return t->lt_len > 0;
 }
 
 /*
@@ -1808,7 +1791,7 @@ static int
 sml_parse_source(struct sml_parser *p, struct sml_command *c)
 {
 	struct sml_source *src = &c->sc_u.source;
-	char q[SML_QUOTE_BUF], *v;
+	char *v;
 
 	src->ss_qsize = -1;
 	if (sml_next_value(p) == -1)
@@ -1853,12 +1836,8 @@ sml_parse_source(struct sml_parser *p, struct sml_command *c)
 		} else if (sml_at_key(p, "latest")) {
 			if (sml_param_time(p, "latest", &src->ss_latest) == -1)
 				return -1;
-		} else if (sml_param_shaped(p, &key))
-			return sml_fail(p, key.lt_off,
-			    "unknown parameter '%s' for source",
-			    sml_quote(p, &key, q));
-		else
-			break;
+		} else
+			break;	/* field=value: the inline condition */
 		if (sml_next_value(p) == -1)
 			return -1;
 	}

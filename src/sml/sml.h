@@ -17,6 +17,9 @@ struct sml_error {
 	size_t se_position;	/* 0-based character offset */
 };
 
+/* limits.max_qsize when the caller passes no limits (the default). */
+#define SML_DEFAULT_MAX_QSIZE	10000000
+
 /* Bounds the parser enforces (values come from the configuration). */
 struct sml_limits {
 	int64_t sl_max_qsize;		/* limits.max_qsize */
@@ -33,7 +36,16 @@ struct sml_run_limits {
 	int64_t rl_max_groups;		/* limits.max_groups */
 	uint64_t rl_max_memory;		/* limits.max_memory_bytes */
 	int64_t rl_timeline_buckets;	/* stats.timeline_max_buckets */
+	int64_t rl_max_qsize;		/* limits.max_qsize: source's cap */
 };
+
+struct config;
+/*
+ * Fills the parser's and the executor's bounds from the configuration (the
+ * runner's executor and `asyncreq query` use the same). Either may be NULL.
+ */
+void sml_limits_from_config(const struct config *cfg, struct sml_limits *pl,
+    struct sml_run_limits *rl);
 
 enum sml_cmd_kind {
 	SML_CMD_SOURCE,

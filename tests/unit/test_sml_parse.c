@@ -833,8 +833,6 @@ test_errors_source(void)
 	ERR("source a (b", "unclosed '(' at line 1, column 10", 1, 10, 9);
 	ERR("source a <b", "unexpected '<' after 'a' at line 1, column 10", 1,
 	    10, 9);
-	ERR("source idx foo=1", "unknown parameter 'foo' for source at line 1, "
-	    "column 12", 1, 12, 11);
 	ERR("source idx qsize=0", "qsize must be an integer between 1 and "
 	    "10000000 at line 1, column 18", 1, 18, 17);
 	ERR("source idx qsize=10000001", "qsize must be an integer between 1 "
@@ -990,6 +988,9 @@ test_conditions(void)
 		    "  after parameters");
 	if (parse_last("source idx", 1, &b))
 		is_str(b.sb_buf, "source idx <null>", "  no condition");
+	/* A lower-case field is a condition, not an unknown parameter. */
+	if (parse_last("source idx user=bob", 1, &b))
+		is_str(b.sb_buf, "source idx user=bob", "  lower-case field");
 	if (parse_last("source idx 'user'=bob", 1, &b))
 		is_str(b.sb_buf, "source idx user=bob", "  quoted field");
 	if (parse_last("source idx user IN (a,b)", 1, &b))

@@ -585,12 +585,12 @@ test_functions(void)
 	EX(C(SML_FN_ISSTR, 1, F("Image")), "true", "isstr string");
 	EX(C(SML_FN_ISSTR, 1, F("r")), "false", "isstr number");
 	EX(C(SML_FN_ISSTR, 1, F("n")), "true", "isstr numeric string");
-	EX(C(SML_FN_TYPEOF, 1, F("n")), "\"string\"", "typeof string");
-	EX(C(SML_FN_TYPEOF, 1, F("r")), "\"number\"", "typeof number");
-	EX(C(SML_FN_TYPEOF, 1, F("t")), "\"boolean\"", "typeof boolean");
-	EX(C(SML_FN_TYPEOF, 1, F("nope")), "\"null\"", "typeof missing");
-	EX(C(SML_FN_TYPEOF, 1, F("Tags")), "\"array\"", "typeof array");
-	EX(C(SML_FN_TYPEOF, 1, F("process")), "\"object\"", "typeof object");
+	EX(C(SML_FN_TYPEOF, 1, F("n")), "\"String\"", "typeof string");
+	EX(C(SML_FN_TYPEOF, 1, F("r")), "\"Number\"", "typeof number");
+	EX(C(SML_FN_TYPEOF, 1, F("t")), "\"Boolean\"", "typeof boolean");
+	EX(C(SML_FN_TYPEOF, 1, F("nope")), "\"Invalid\"", "typeof missing");
+	EX(C(SML_FN_TYPEOF, 1, F("Tags")), "\"Multivalue\"", "typeof array");
+	EX(C(SML_FN_TYPEOF, 1, F("process")), "\"Object\"", "typeof object");
 	EX(C(SML_FN_LEN, 1, F("name")), "13", "len counts characters");
 	EX(C(SML_FN_LEN, 1, LI(12345)), "5", "len of a number");
 	EX(C(SML_FN_LEN, 1, F("nope")), "null", "len null");
