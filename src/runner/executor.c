@@ -235,6 +235,15 @@ exec_write_stats(struct exec *x, struct sml_cost *cost)
 			    (unsigned long long)cost->co_indices[i].ic_scanned);
 			store_log_append(x->x_store, t->t_id, "DEBUG", line);
 		}
+	if (t->t_cost == COST_DEBUG) {
+		char line[200];
+
+		snprintf(line, sizeof(line), "cost: results %llu pages, %llu "
+		    "bytes; queued %lld ms", (unsigned long long)now.t_pages,
+		    (unsigned long long)now.t_result_bytes,
+		    (long long)(now.t_started - now.t_created));
+		store_log_append(x->x_store, t->t_id, "DEBUG", line);
+	}
 	{
 		char line[128];
 
