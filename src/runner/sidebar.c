@@ -12,6 +12,8 @@
 #define SIDEBAR_TOP_MIN 1000	/* heavy-hitter slots per field, at least */
 #define HLL_P 14		/* 2^14 registers: ~0.8 % standard error */
 #define HLL_M (1u << HLL_P)
+#define SB_NUM_MAX 41		/* a number's canonical text, with its NUL */
+#define SB_MAX_DEPTH 32		/* deeper objects are reported as values */
 
 enum { T_NUMBER = 1, T_STRING = 2, T_BOOLEAN = 4, T_OBJECT = 8, T_ARRAY = 16 };
 
@@ -41,7 +43,8 @@ struct sb_field {
 	/* numbers */
 	uint64_t f_nnum;
 	double f_sum, f_min, f_max;
-	json_t *f_min_v, *f_max_v;
+	char f_min_t[SB_NUM_MAX], f_max_t[SB_NUM_MAX];	/* their JSON text */
+	uint64_t f_name_hash;
 };
 
 struct sidebar {
@@ -52,6 +55,20 @@ struct sidebar {
 	size_t sb_exact;
 	size_t sb_top_cap;	/* slots per field: exact up to this many */
 	size_t sb_bytes;	/* memory held, approximately */
+	int32_t *sb_index;	/* name hash -> field, open addressing, -1 */
+	size_t sb_index_cap;
+	struct buf sb_names;	/* the current result's leaves (sidebar_add) */
+	struct buf sb_text;	/* a value's canonical text */
+	struct sb_leaf *sb_leaves;
+	size_t sb_nleaves, sb_leaves_cap;
+};
+
+/* One leaf value of the result being added: its dotted name (in sb_names)
+ * and its JSON text in the result. */
+struct sb_leaf {
+	size_t lf_name, lf_name_len;
+	const char *lf_v;
+	size_t lf_vlen;
 };
 
 /* 64-bit FNV-1a followed by a mixer (splitmix64's finaliser). */
@@ -97,8 +114,6 @@ sb_field_free(struct sb_field *f)
 	free(f->f_slots);
 	free(f->f_heap);
 	free(f->f_index);
-	json_decref(f->f_min_v);
-	json_decref(f->f_max_v);
 }
 
 void
@@ -109,6 +124,10 @@ sidebar_free(struct sidebar *sb)
 	for (size_t i = 0; i < sb->sb_n; i++)
 		sb_field_free(&sb->sb_fields[i]);
 	free(sb->sb_fields);
+	free(sb->sb_index);
+	buf_free(&sb->sb_names);
+	buf_free(&sb->sb_text);
+	free(sb->sb_leaves);
 	free(sb);
 }
 
@@ -118,17 +137,49 @@ sidebar_memory(const struct sidebar *sb)
 	return sb->sb_bytes;
 }
 
-/* Returns the field named name, creating it; NULL when full or no memory. */
-static struct sb_field *
-sb_field(struct sidebar *sb, const char *name)
+/* Rebuilds the name index for cap slots (a power of two). Returns 0 or -1. */
+static int
+sb_index_build(struct sidebar *sb, size_t cap)
 {
-	struct sb_field *f;
+	int32_t *ix = malloc(cap * sizeof(*ix));
 
-	/* Fields are few (at most SIDEBAR_MAX_FIELDS): a linear scan, most
-	 * recently added first, is cheap next to parsing the event. */
-	for (size_t i = sb->sb_n; i-- > 0;)
-		if (strcmp(sb->sb_fields[i].f_name, name) == 0)
-			return &sb->sb_fields[i];
+	if (ix == NULL)
+		return -1;
+	memset(ix, 0xff, cap * sizeof(*ix));
+	for (size_t k = 0; k < sb->sb_n; k++) {
+		size_t i = sb->sb_fields[k].f_name_hash & (cap - 1);
+
+		while (ix[i] >= 0)
+			i = (i + 1) & (cap - 1);
+		ix[i] = (int32_t)k;
+	}
+	free(sb->sb_index);
+	sb->sb_bytes += (cap - sb->sb_index_cap) * sizeof(*ix);
+	sb->sb_index = ix;
+	sb->sb_index_cap = cap;
+	return 0;
+}
+
+/*
+ * Returns the field named name (len bytes), creating it; NULL when there
+ * are SIDEBAR_MAX_FIELDS already or no memory.
+ */
+static struct sb_field *
+sb_field(struct sidebar *sb, const char *name, size_t len)
+{
+	uint64_t h = sb_hash(name, len);
+	struct sb_field *f;
+	size_t i = 0;
+
+	if (sb->sb_index_cap > 0)
+		for (i = h & (sb->sb_index_cap - 1); sb->sb_index[i] >= 0;
+		    i = (i + 1) & (sb->sb_index_cap - 1)) {
+			f = &sb->sb_fields[sb->sb_index[i]];
+			if (f->f_name_hash == h &&
+			    strncmp(f->f_name, name, len) == 0 &&
+			    f->f_name[len] == '\0')
+				return f;
+		}
 	if (sb->sb_n >= SIDEBAR_MAX_FIELDS)
 		return NULL;
 	if (sb->sb_n == sb->sb_cap) {
@@ -140,10 +191,24 @@ sb_field(struct sidebar *sb, const char *name)
 	}
 	f = &sb->sb_fields[sb->sb_n];
 	memset(f, 0, sizeof(*f));
-	if ((f->f_name = strdup(name)) == NULL)
+	if ((f->f_name = strndup(name, len)) == NULL)
 		return NULL;
+	f->f_name_hash = h;
 	sb->sb_n++;
-	sb->sb_bytes += sizeof(*f) + strlen(name);
+	sb->sb_bytes += sizeof(*f) + len;
+	/* The index stays at most half full. */
+	if (sb->sb_n * 2 > sb->sb_index_cap) {
+		if (sb_index_build(sb, sb->sb_index_cap ?
+		    sb->sb_index_cap * 2 : 64) == -1) {
+			sb->sb_n--;
+			free(f->f_name);
+			return NULL;
+		}
+	} else {
+		while (sb->sb_index[i] >= 0)
+			i = (i + 1) & (sb->sb_index_cap - 1);
+		sb->sb_index[i] = (int32_t)(sb->sb_n - 1);
+	}
 	return f;
 }
 
@@ -391,91 +456,446 @@ sb_top(struct sidebar *sb, struct sb_field *f, const char *text, uint64_t h)
 	return 0;
 }
 
-/* Records one leaf value v of field name. */
-static int
-sb_value(struct sidebar *sb, const char *name, json_t *v)
+/*
+ * Writes the shortest text that reads back as d into out (SB_NUM_MAX
+ * bytes), with ".0" when it looks integral: a JSON float.
+ */
+static void
+fmt_double(char *out, double d)
 {
-	struct sb_field *f;
-	char *text;
-	uint64_t h;
-	int rc;
+	snprintf(out, SB_NUM_MAX, "%.17g", d);
+	for (int prec = 1; prec < 17; prec++) {
+		char shorter[SB_NUM_MAX];
 
-	if (json_is_null(v))
-		return 0;
-	if ((f = sb_field(sb, name)) == NULL)
+		snprintf(shorter, sizeof(shorter), "%.*g", prec, d);
+		if (strtod(shorter, NULL) == d && (strchr(shorter, 'e') == NULL ||
+		    strchr(out, 'e') != NULL)) {
+			memcpy(out, shorter, SB_NUM_MAX);
+			break;
+		}
+	}
+	if (strpbrk(out, ".eEn") == NULL)
+		strcat(out, ".0");
+}
+
+/* ---- Reading a result's JSON text without building a tree ----
+ *
+ * The scanner checks the JSON syntax it walks; a result it cannot read is
+ * left out of the sidebar (results are the pipeline's own JSON, so this
+ * does not happen in practice). */
+
+static const char *
+js_ws(const char *p, const char *e)
+{
+	while (p < e && (*p == ' ' || *p == '\t' || *p == '\n' || *p == '\r'))
+		p++;
+	return p;
+}
+
+/* p at '"': returns the end of the string, or NULL. *plain is 1 when its
+ * text holds no escape and no DEL (it is then its own canonical form). */
+static const char *
+js_string(const char *p, const char *e, int *plain)
+{
+	*plain = 1;
+	for (p++; p < e; p++) {
+		unsigned char c = (unsigned char)*p;
+
+		if (c == '"')
+			return p + 1;
+		if (c < 0x20)
+			return NULL;
+		if (c == 0x7f)
+			*plain = 0;
+		if (c == '\\') {
+			*plain = 0;
+			if (++p >= e)
+				return NULL;
+		}
+	}
+	return NULL;
+}
+
+/* Returns the end of the number at p, or NULL. *integral: no '.', 'e'. */
+static const char *
+js_number(const char *p, const char *e, int *integral)
+{
+	const char *s = p;
+
+	*integral = 1;
+	if (p < e && *p == '-')
+		p++;
+	if (p >= e || *p < '0' || *p > '9')
+		return NULL;
+	while (p < e && ((*p >= '0' && *p <= '9') || *p == '.' || *p == 'e' ||
+	    *p == 'E' || *p == '+' || *p == '-')) {
+		if (*p == '.' || *p == 'e' || *p == 'E')
+			*integral = 0;
+		p++;
+	}
+	return p > s ? p : NULL;
+}
+
+/* Returns the end of any JSON value at p (arrays and objects skipped
+ * whole), or NULL. */
+static const char *
+js_value(const char *p, const char *e, int depth)
+{
+	int x;
+
+	if (p >= e || depth > 512)
+		return NULL;
+	switch (*p) {
+	case '"':
+		return js_string(p, e, &x);
+	case '[': case '{': {
+		char close = *p == '[' ? ']' : '}';
+
+		p = js_ws(p + 1, e);
+		if (p < e && *p == close)
+			return p + 1;
+		for (;;) {
+			if (close == '}') {
+				if (p >= e || *p != '"' ||
+				    (p = js_string(p, e, &x)) == NULL)
+					return NULL;
+				p = js_ws(p, e);
+				if (p >= e || *p != ':')
+					return NULL;
+				p = js_ws(p + 1, e);
+			}
+			if ((p = js_value(p, e, depth + 1)) == NULL)
+				return NULL;
+			p = js_ws(p, e);
+			if (p < e && *p == ',') {
+				p = js_ws(p + 1, e);
+				continue;
+			}
+			return p < e && *p == close ? p + 1 : NULL;
+		}
+	}
+	case 't':
+		return e - p >= 4 && memcmp(p, "true", 4) == 0 ? p + 4 : NULL;
+	case 'f':
+		return e - p >= 5 && memcmp(p, "false", 5) == 0 ? p + 5 : NULL;
+	case 'n':
+		return e - p >= 4 && memcmp(p, "null", 4) == 0 ? p + 4 : NULL;
+	default:
+		return js_number(p, e, &x);
+	}
+}
+
+/* Appends the UTF-8 form of code point cp. */
+static int
+put_utf8(struct buf *b, unsigned long cp)
+{
+	char u[4];
+	size_t n;
+
+	if (cp < 0x80) {
+		u[0] = (char)cp;
+		n = 1;
+	} else if (cp < 0x800) {
+		u[0] = (char)(0xc0 | (cp >> 6));
+		u[1] = (char)(0x80 | (cp & 0x3f));
+		n = 2;
+	} else if (cp < 0x10000) {
+		u[0] = (char)(0xe0 | (cp >> 12));
+		u[1] = (char)(0x80 | ((cp >> 6) & 0x3f));
+		u[2] = (char)(0x80 | (cp & 0x3f));
+		n = 3;
+	} else {
+		u[0] = (char)(0xf0 | (cp >> 18));
+		u[1] = (char)(0x80 | ((cp >> 12) & 0x3f));
+		u[2] = (char)(0x80 | ((cp >> 6) & 0x3f));
+		u[3] = (char)(0x80 | (cp & 0x3f));
+		n = 4;
+	}
+	return buf_append(b, u, n);
+}
+
+/* Reads 4 hex digits at p. Returns the value, or -1. */
+static long
+hex4(const char *p, const char *e)
+{
+	long v = 0;
+
+	if (e - p < 4)
+		return -1;
+	for (int i = 0; i < 4; i++) {
+		int c = (unsigned char)p[i];
+
+		v <<= 4;
+		if (c >= '0' && c <= '9')
+			v |= c - '0';
+		else if (c >= 'a' && c <= 'f')
+			v |= c - 'a' + 10;
+		else if (c >= 'A' && c <= 'F')
+			v |= c - 'A' + 10;
+		else
+			return -1;
+	}
+	return v;
+}
+
+/* Appends the decoded text of the string s..e (inside the quotes) to b.
+ * Returns 0, or -1 (a bad escape, or no memory). */
+static int
+js_decode(struct buf *b, const char *s, const char *e)
+{
+	const char *run = s;
+
+	while (s < e) {
+		long cp, lo;
+
+		if (*s != '\\') {
+			s++;
+			continue;
+		}
+		if (buf_append(b, run, (size_t)(s - run)) == -1 || ++s >= e)
+			return -1;
+		switch (*s++) {
+		case '"': cp = '"'; break;
+		case '\\': cp = '\\'; break;
+		case '/': cp = '/'; break;
+		case 'b': cp = '\b'; break;
+		case 'f': cp = '\f'; break;
+		case 'n': cp = '\n'; break;
+		case 'r': cp = '\r'; break;
+		case 't': cp = '\t'; break;
+		case 'u':
+			if ((cp = hex4(s, e)) < 0)
+				return -1;
+			s += 4;
+			if (cp >= 0xdc00 && cp <= 0xdfff)
+				return -1;
+			if (cp >= 0xd800 && cp <= 0xdbff) {
+				if (e - s < 6 || s[0] != '\\' || s[1] != 'u' ||
+				    (lo = hex4(s + 2, e)) < 0xdc00 || lo > 0xdfff)
+					return -1;
+				cp = 0x10000 + ((cp - 0xd800) << 10) +
+				    (lo - 0xdc00);
+				s += 6;
+			}
+			if (cp == 0)
+				return -1;	/* as Jansson: no NUL in text */
+			break;
+		default:
+			return -1;
+		}
+		if (put_utf8(b, (unsigned long)cp) == -1)
+			return -1;
+		run = s;
+	}
+	return buf_append(b, run, (size_t)(s - run));
+}
+
+/*
+ * Walks the members of the object at p (just after its '{'), appending
+ * each leaf to sb_leaves with its dotted name (prefix: the name of the
+ * object, plen bytes of sb_names). Returns the end of the object, or NULL.
+ */
+static const char *
+sb_scan_object(struct sidebar *sb, const char *p, const char *e,
+    size_t prefix, size_t plen, int depth)
+{
+	struct buf *names = &sb->sb_names;
+	int plain;
+
+	p = js_ws(p, e);
+	if (p < e && *p == '}')
+		return p + 1;
+	for (;;) {
+		const char *k = p, *v, *ve;
+		size_t name = names->b_len, nlen;
+
+		if (p >= e || *p != '"' || (p = js_string(p, e, &plain)) == NULL)
+			return NULL;
+		/* The prefix is copied from the buffer itself: make room
+		 * first, so that it does not move under the copy. */
+		if (plen > 0 && (buf_reserve(names, plen + 1) == -1 ||
+		    buf_append(names, names->b_data + prefix, plen) == -1 ||
+		    buf_putc(names, '.') == -1))
+			return NULL;
+		if (plain ? buf_append(names, k + 1, (size_t)(p - k - 2)) :
+		    js_decode(names, k + 1, p - 1))
+			return NULL;
+		nlen = names->b_len - name;
+		p = js_ws(p, e);
+		if (p >= e || *p != ':')
+			return NULL;
+		v = js_ws(p + 1, e);
+		if (v < e && *v == '{' && depth < SB_MAX_DEPTH &&
+		    *js_ws(v + 1, e) != '}') {
+			if ((ve = sb_scan_object(sb, v + 1, e, name, nlen,
+			    depth + 1)) == NULL)
+				return NULL;
+		} else {
+			if ((ve = js_value(v, e, depth)) == NULL)
+				return NULL;
+			if (sb->sb_nleaves == sb->sb_leaves_cap) {
+				size_t cap = sb->sb_leaves_cap ?
+				    sb->sb_leaves_cap * 2 : 64;
+				struct sb_leaf *l = realloc(sb->sb_leaves,
+				    cap * sizeof(*l));
+
+				if (l == NULL)
+					return NULL;
+				sb->sb_leaves = l;
+				sb->sb_leaves_cap = cap;
+			}
+			sb->sb_leaves[sb->sb_nleaves++] = (struct sb_leaf){
+				name, nlen, v, (size_t)(ve - v) };
+		}
+		p = js_ws(ve, e);
+		if (p < e && *p == ',') {
+			p = js_ws(p + 1, e);
+			continue;
+		}
+		return p < e && *p == '}' ? p + 1 : NULL;
+	}
+}
+
+/*
+ * Sets sb_text to the canonical JSON text of the value v (vlen bytes), so
+ * that equal values count as one: strings re-escaped when they hold
+ * escapes, numbers as integers or shortest floats, arrays and objects
+ * compact. Sets *type and, for a number, *d. Returns 0; 1 for a value
+ * not counted (null, or one JSON readers refuse: a number out of range, a
+ * "\u0000" or lone surrogate escape, an array holding such); -1 out of
+ * memory.
+ */
+static int
+sb_canon(struct sidebar *sb, const char *v, size_t vlen, unsigned *type,
+    double *d)
+{
+	struct buf *t = &sb->sb_text;
+	const char *e = v + vlen;
+	int plain, integral;
+
+	t->b_len = 0;
+	switch (*v) {
+	case '"':
+		*type = T_STRING;
+		if (js_string(v, e, &plain) != e)
+			return 1;
+		if (plain)
+			return buf_append(t, v, vlen);
+		{
+			struct buf dec = BUF_INIT;
+			int rc = js_decode(&dec, v + 1, e - 1) == -1 ? 1 :
+			    buf_json_str(t, dec.b_data ? dec.b_data : "",
+			    dec.b_len);
+
+			buf_free(&dec);
+			return rc;
+		}
+	case 't': case 'f':
+		*type = T_BOOLEAN;
+		return buf_append(t, v, vlen);
+	case 'n':
+		return 1;
+	case '[': case '{': {
+		json_t *j = json_loadb(v, vlen, JSON_DECODE_ANY, NULL);
+		char *dump = j ? json_dumps(j, JSON_COMPACT | JSON_ENCODE_ANY) :
+		    NULL;
+		int rc = j == NULL ? 1 : dump ? buf_puts(t, dump) : -1;
+
+		*type = *v == '[' ? T_ARRAY : T_OBJECT;
+		free(dump);
+		json_decref(j);
+		return rc;
+	}
+	default: {
+		char num[SB_NUM_MAX];
+
+		*type = T_NUMBER;
+		if (js_number(v, e, &integral) != e)
+			return 1;
+		if (buf_append(t, v, vlen) == -1)
+			return -1;
+		*d = strtod(t->b_data, NULL);
+		if (!isfinite(*d))
+			return 1;
+		if (integral && vlen < 20) {
+			/* An int64: its own canonical form ("-0" is 0). */
+			if (strcmp(t->b_data, "-0") == 0) {
+				t->b_len = 0;
+				*d = 0;
+				return buf_puts(t, "0");
+			}
+			return 0;
+		}
+		fmt_double(num, *d);
+		t->b_len = 0;
+		return buf_puts(t, num);
+	}
+	}
+}
+
+/* Records one leaf value (canonical text in sb_text) of field name. */
+static int
+sb_value(struct sidebar *sb, const char *name, size_t nlen, unsigned type,
+    double d)
+{
+	const char *text = sb->sb_text.b_data;
+	struct sb_field *f;
+	uint64_t h;
+
+	if ((f = sb_field(sb, name, nlen)) == NULL)
 		return sb->sb_n >= SIDEBAR_MAX_FIELDS ? 0 : -1;
 	f->f_count++;
-	switch (json_typeof(v)) {
-	case JSON_INTEGER:
-	case JSON_REAL: {
-		double d = json_number_value(v);
+	f->f_types |= type;
+	if (type == T_NUMBER) {
+		size_t n = sb->sb_text.b_len < SB_NUM_MAX - 1 ?
+		    sb->sb_text.b_len : SB_NUM_MAX - 1;
 
-		f->f_types |= T_NUMBER;
 		if (f->f_nnum == 0 || d < f->f_min) {
 			f->f_min = d;
-			json_decref(f->f_min_v);
-			f->f_min_v = json_incref(v);
+			memcpy(f->f_min_t, text, n);
+			f->f_min_t[n] = '\0';
 		}
 		if (f->f_nnum == 0 || d > f->f_max) {
 			f->f_max = d;
-			json_decref(f->f_max_v);
-			f->f_max_v = json_incref(v);
+			memcpy(f->f_max_t, text, n);
+			f->f_max_t[n] = '\0';
 		}
 		f->f_sum += d;
 		f->f_nnum++;
-		break;
 	}
-	case JSON_STRING: f->f_types |= T_STRING; break;
-	case JSON_TRUE: case JSON_FALSE: f->f_types |= T_BOOLEAN; break;
-	case JSON_ARRAY: f->f_types |= T_ARRAY; break;
-	default: f->f_types |= T_OBJECT; break;
-	}
-	if ((text = json_dumps(v, JSON_COMPACT | JSON_ENCODE_ANY)) == NULL)
-		return -1;
-	h = sb_hash(text, strlen(text));
-	rc = sb_distinct(sb, f, h) == 0 && sb_top(sb, f, text, h) == 0 ? 0 : -1;
-	free(text);
-	return rc;
-}
-
-/* Walks object o, reporting leaves under dotted names. */
-static int
-sb_walk(struct sidebar *sb, struct buf *name, json_t *o, int depth)
-{
-	const char *key;
-	json_t *v;
-	size_t keep = name->b_len;
-
-	json_object_foreach(o, key, v) {
-		name->b_len = keep;
-		if ((keep && buf_putc(name, '.') == -1) || buf_puts(name, key) == -1)
-			return -1;
-		if (json_is_object(v) && json_object_size(v) > 0 && depth < 32) {
-			if (sb_walk(sb, name, v, depth + 1) == -1)
-				return -1;
-		} else if (sb_value(sb, name->b_data, v) == -1)
-			return -1;
-	}
-	name->b_len = keep;
-	if (name->b_data)
-		name->b_data[keep] = '\0';
-	return 0;
+	h = sb_hash(text, sb->sb_text.b_len);
+	return sb_distinct(sb, f, h) == 0 && sb_top(sb, f, text, h) == 0 ?
+	    0 : -1;
 }
 
 int
 sidebar_add(struct sidebar *sb, const char *json, size_t len)
 {
-	struct buf name = BUF_INIT;
-	json_t *o = json_loadb(json, len, 0, NULL);
-	int rc;
+	const char *e = json + len, *p = js_ws(json, e);
 
-	if (o == NULL)
-		return 0;	/* results are JSON objects; nothing to count */
+	sb->sb_names.b_len = 0;
+	sb->sb_nleaves = 0;
+	/* First read the whole result: one that does not scan counts not. */
+	if (p >= e || *p != '{' ||
+	    (p = sb_scan_object(sb, p + 1, e, 0, 0, 0)) == NULL ||
+	    js_ws(p, e) != e)
+		return 0;
 	sb->sb_total++;
-	rc = json_is_object(o) ? sb_walk(sb, &name, o, 0) : 0;
-	json_decref(o);
-	buf_free(&name);
-	return rc;
+	for (size_t i = 0; i < sb->sb_nleaves; i++) {
+		const struct sb_leaf *l = &sb->sb_leaves[i];
+		unsigned type = 0;
+		double d = 0;
+		int rc = sb_canon(sb, l->lf_v, l->lf_vlen, &type, &d);
+
+		if (rc == 1)
+			continue;	/* null, or not a readable value */
+		if (rc == -1)
+			return -1;
+		if (sb_value(sb, sb->sb_names.b_data + l->lf_name,
+		    l->lf_name_len, type, d) == -1)
+			return -1;
+	}
+	return 0;
 }
 
 static int
@@ -522,27 +942,13 @@ type_name(unsigned t)
 	}
 }
 
-/* Appends d as a JSON float: shortest exact form, with ".0" when
- * integral (percent and avg are floats). */
+/* Appends d as a JSON float (percent and avg are floats). */
 static int
 put_float(struct buf *b, double d)
 {
-	char num[40];
+	char num[SB_NUM_MAX];
 
-	snprintf(num, sizeof(num), "%.17g", d);
-	/* Prefer the shortest text that reads back as the same double. */
-	for (int prec = 1; prec < 17; prec++) {
-		char shorter[40];
-
-		snprintf(shorter, sizeof(shorter), "%.*g", prec, d);
-		if (strtod(shorter, NULL) == d && (strchr(shorter, 'e') == NULL ||
-		    strchr(num, 'e') != NULL)) {
-			memcpy(num, shorter, sizeof(num));
-			break;
-		}
-	}
-	if (strpbrk(num, ".eEn") == NULL)
-		strcat(num, ".0");
+	fmt_double(num, d);
 	return buf_puts(b, num);
 }
 
@@ -554,6 +960,9 @@ sidebar_json(struct sidebar *sb, size_t *len)
 	int fail = 0;
 
 	qsort(sb->sb_fields, sb->sb_n, sizeof(*sb->sb_fields), field_cmp);
+	/* The fields moved: index them again for any later sidebar_add. */
+	if (sb->sb_index_cap > 0 && sb_index_build(sb, sb->sb_index_cap) == -1)
+		return NULL;
 	fail |= buf_printf(&b, "{\"totalEvents\":%llu,\"fields\":[",
 	    (unsigned long long)sb->sb_total);
 	for (size_t i = 0; i < sb->sb_n && !fail; i++) {
@@ -589,15 +998,8 @@ sidebar_json(struct sidebar *sb, size_t *len)
 		}
 		fail |= buf_putc(&b, ']');
 		if (f->f_types == T_NUMBER && f->f_nnum > 0) {
-			char *mn = json_dumps(f->f_min_v, JSON_ENCODE_ANY);
-			char *mx = json_dumps(f->f_max_v, JSON_ENCODE_ANY);
-
-			fail |= !mn || !mx;
-			if (!fail)
-				fail |= buf_printf(&b, ",\"min\":%s,\"max\":%s,"
-				    "\"avg\":", mn, mx);
-			free(mn);
-			free(mx);
+			fail |= buf_printf(&b, ",\"min\":%s,\"max\":%s,"
+			    "\"avg\":", f->f_min_t, f->f_max_t);
 			if (!fail)
 				fail |= put_float(&b, f->f_sum /
 				    (double)f->f_nnum);

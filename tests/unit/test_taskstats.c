@@ -97,6 +97,39 @@ main(void)
 	free(doc);
 	sidebar_free(sb);
 
+	/* Read from the text: equal values written differently count as one
+	 * (escapes, "1.50" and "1.5", spacing in arrays); escaped keys;
+	 * objects deeper than 32 levels are values; results that are not
+	 * JSON objects, and values JSON readers refuse, are not counted. */
+	sb = sidebar_new(10, 10000);
+	add(sb, "{\"s\":\"\\u00e9t\\u00e9\",\"n\":1.50,\"a\":[1, 2],"
+	    "\"k\\u0031\":{ \"x\" : -0 },\"q\":\"say \\\"hi\\\"\"}");
+	add(sb, " {\"s\":\"\xc3\xa9t\xc3\xa9\",\"n\":1.5,\"a\":[1,2],"
+	    "\"k1\":{\"x\":0},\"q\":\"say \\u0022hi\\\"\"} ");
+	add(sb, "{\"n\":1e999,\"s\":\"\\u0000\",\"a\":[99999999999999999999]}");
+	add(sb, "[1,2]");
+	add(sb, "{\"broken\":");
+	add(sb, "{\"x\":1} trailing");
+	doc = sidebar_json(sb, &len);
+	is_str(doc, "{\"totalEvents\":3,\"fields\":["
+	    "{\"name\":\"a\",\"type\":\"array\",\"count\":2,\"distinct\":1,"
+	    "\"top\":[{\"value\":[1,2],\"count\":2,\"percent\":100.0}]},"
+	    "{\"name\":\"k1.x\",\"type\":\"number\",\"count\":2,"
+	    "\"distinct\":1,\"top\":[{\"value\":0,\"count\":2,"
+	    "\"percent\":100.0}],\"min\":0,\"max\":0,\"avg\":0.0},"
+	    "{\"name\":\"n\",\"type\":\"number\",\"count\":2,\"distinct\":1,"
+	    "\"top\":[{\"value\":1.5,\"count\":2,\"percent\":100.0}],"
+	    "\"min\":1.5,\"max\":1.5,\"avg\":1.5},"
+	    "{\"name\":\"q\",\"type\":\"string\",\"count\":2,\"distinct\":1,"
+	    "\"top\":[{\"value\":\"say \\\"hi\\\"\",\"count\":2,"
+	    "\"percent\":100.0}]},"
+	    "{\"name\":\"s\",\"type\":\"string\",\"count\":2,\"distinct\":1,"
+	    "\"top\":[{\"value\":\"\xc3\xa9t\xc3\xa9\",\"count\":2,"
+	    "\"percent\":100.0}]}]}",
+	    "sidebar read from the text: one value however it is written");
+	free(doc);
+	sidebar_free(sb);
+
 	/* A million distinct values: bounded memory, estimate within 2 %. */
 	sb = sidebar_new(10, 10000);
 	for (int i = 0; i < 1000000; i++) {
