@@ -93,11 +93,28 @@ timespan_auto(int64_t start, int64_t end, int64_t max_buckets,
 	size_t n = sizeof(timespan_steps) / sizeof(timespan_steps[0]);
 	int64_t c = 0;
 
+	int64_t years;
+
 	for (size_t i = 0; i < n; i++) {
 		*out = timespan_steps[i];
 		c = timespan_count(out, start, end);
 		if (c <= max_buckets)
 			return c;
+	}
+	/* Longer than max_buckets years: buckets of several years, aligned
+	 * to multiples of them since 1970. */
+	if (max_buckets < 1)
+		max_buckets = 1;
+	for (years = c / max_buckets; years < INT32_MAX / 12; years++) {
+		if (years < 2)
+			continue;
+		out->ts_ms = 0;
+		out->ts_months = (int)(years * 12);
+		snprintf(out->ts_label, sizeof(out->ts_label), "%lldy",
+		    (long long)years);
+		c = timespan_count(out, start, end);
+		if (c <= max_buckets)
+			break;
 	}
 	return c;
 }

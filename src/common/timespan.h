@@ -13,8 +13,9 @@ struct timespan {
 
 /*
  * Picks the smallest of 1s 5s 10s 30s 1m 5m 10m 30m 1h 3h 12h 1d 1w 1M 1y
- * that cuts [start, end) into at most max_buckets aligned buckets (1y when
- * none does). Returns the number of buckets.
+ * that cuts [start, end) into at most max_buckets aligned buckets; when
+ * none does, the fewest whole years ("2y", "10y", ...) that do. Returns the
+ * number of buckets.
  */
 int64_t timespan_auto(int64_t start, int64_t end, int64_t max_buckets,
     struct timespan *out);

@@ -60,6 +60,8 @@ exec_flush(struct exec *x)
 {
 	struct buf page = BUF_INIT;
 	uint32_t count = x->x_count;
+	char *names = NULL;
+	size_t nlen = 0;
 	int rc;
 
 	if (count > 0 && (buf_append(&page, &count, 4) == -1 ||
@@ -69,10 +71,19 @@ exec_flush(struct exec *x)
 		x->x_nomem = 1;
 		return -1;
 	}
+	/* The column list of exports, known before the first row: written
+	 * with the page that brings new columns, in its transaction. */
+	if (fieldset_dirty(x->x_fields) &&
+	    (names = fieldset_encode(x->x_fields, &nlen)) == NULL) {
+		buf_free(&page);
+		x->x_nomem = 1;
+		return -1;
+	}
 	rc = store_page_append(x->x_store, x->x_task->t_id,
 	    x->x_task->t_token, page.b_data, page.b_len, count, x->x_scanned,
-	    x->x_progress, &x->x_cancel);
+	    x->x_progress, names, nlen, &x->x_cancel);
 	buf_free(&page);
+	free(names);
 	x->x_last_write = x->x_last_check = time_mono_ms();
 	if (rc == AR_ELOST) {
 		x->x_lost = 1;
@@ -87,24 +98,6 @@ exec_flush(struct exec *x)
 	buf_reset(&x->x_text);
 	buf_reset(&x->x_offs);
 	x->x_count = 0;
-	/* The column list of exports, known before the first row. */
-	if (fieldset_dirty(x->x_fields)) {
-		size_t len;
-		char *names = fieldset_encode(x->x_fields, &len);
-
-		if (names == NULL) {
-			x->x_nomem = 1;
-			return -1;
-		}
-		rc = store_stats_put(x->x_store, x->x_task->t_id,
-		    x->x_task->t_token, "fields", names, len);
-		free(names);
-		if (rc == AR_ELOST || rc == AR_EFULL) {
-			x->x_lost = rc == AR_ELOST;
-			x->x_full = rc == AR_EFULL;
-			return -1;
-		}
-	}
 	return 0;
 }
 

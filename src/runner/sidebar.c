@@ -69,16 +69,29 @@ struct sb_leaf {
 	size_t lf_name, lf_name_len;
 	const char *lf_v;
 	size_t lf_vlen;
+	int lf_plain;		/* a string in its canonical form (js_string) */
 };
 
-/* 64-bit FNV-1a followed by a mixer (splitmix64's finaliser). */
+/*
+ * 64-bit hash of s (n bytes), never 0: eight bytes at a time, each word
+ * mixed in with a multiply, then splitmix64's finaliser (HyperLogLog uses
+ * the top bits).
+ */
 static uint64_t
 sb_hash(const char *s, size_t n)
 {
-	uint64_t h = 1469598103934665603ULL;
+	uint64_t h = 0x9e3779b97f4a7c15ULL ^ n, w;
 
-	for (size_t i = 0; i < n; i++)
-		h = (h ^ (unsigned char)s[i]) * 1099511628211ULL;
+	for (; n >= 8; s += 8, n -= 8) {
+		memcpy(&w, s, 8);
+		h = (h ^ w) * 0xff51afd7ed558ccdULL;
+		h ^= h >> 32;
+	}
+	if (n > 0) {
+		w = 0;
+		memcpy(&w, s, n);
+		h = (h ^ w) * 0xff51afd7ed558ccdULL;
+	}
 	h ^= h >> 30;
 	h *= 0xbf58476d1ce4e5b9ULL;
 	h ^= h >> 27;
@@ -492,13 +505,35 @@ js_ws(const char *p, const char *e)
 	return p;
 }
 
-/* p at '"': returns the end of the string, or NULL. *plain is 1 when its
- * text holds no escape and no DEL (it is then its own canonical form). */
+/*
+ * p at '"': returns the end of the string, or NULL. *plain is 1 when the
+ * text is already as buf_json_str writes it (its canonical form): no DEL,
+ * and no escapes but \\ \" \n \r \t.
+ */
 static const char *
 js_string(const char *p, const char *e, int *plain)
 {
+	const uint64_t ones = 0x0101010101010101ULL, highs = ones * 0x80;
+
 	*plain = 1;
 	for (p++; p < e; p++) {
+		/* Skip eight bytes at a time while none of them is '"',
+		 * '\\', a control character or DEL. */
+		while (e - p >= 8) {
+			uint64_t w, q, b, c, d;
+
+			memcpy(&w, p, 8);
+			q = w ^ (ones * '"');
+			b = w ^ (ones * '\\');
+			d = w ^ (ones * 0x7f);
+			c = ((q - ones) & ~q) | ((b - ones) & ~b) |
+			    ((d - ones) & ~d) | (w - ones * 0x20);
+			if ((c & ~w & highs) != 0)
+				break;
+			p += 8;
+		}
+		if (p >= e)
+			break;
 		unsigned char c = (unsigned char)*p;
 
 		if (c == '"')
@@ -508,12 +543,49 @@ js_string(const char *p, const char *e, int *plain)
 		if (c == 0x7f)
 			*plain = 0;
 		if (c == '\\') {
-			*plain = 0;
 			if (++p >= e)
 				return NULL;
+			if (*p != '\\' && *p != '"' && *p != 'n' && *p != 'r' &&
+			    *p != 't')
+				*plain = 0;
 		}
 	}
 	return NULL;
+}
+
+/*
+ * Returns 1 when the real number text v (n bytes, digits '.' digits) is
+ * what fmt_double writes for its value: no exponent, no needless zeros, at
+ * most 15 significant digits (DBL_DIG: such a decimal is the shortest that
+ * reads back as its double) and at least 1e-4 (fmt_double has no exponent
+ * there).
+ */
+static int
+real_is_canonical(const char *v, size_t n)
+{
+	const char *p = v, *e = v + n, *dot;
+	int sig = 0, lead = 1;
+
+	if (p < e && *p == '-')
+		p++;
+	if ((dot = memchr(p, '.', (size_t)(e - p))) == NULL || dot == p ||
+	    dot + 1 == e || e[-1] == '0' || (*p == '0' && dot != p + 1))
+		return 0;
+	for (const char *q = p; q < e; q++) {
+		if (q == dot)
+			continue;
+		if (*q < '0' || *q > '9')
+			return 0;
+		if (lead && *q == '0') {
+			/* zeros before the first significant digit */
+			if (q > dot + 3)
+				return 0;
+			continue;
+		}
+		lead = 0;
+		sig++;
+	}
+	return sig > 0 && sig <= 15;
 }
 
 /* Returns the end of the number at p, or NULL. *integral: no '.', 'e'. */
@@ -731,7 +803,9 @@ sb_scan_object(struct sidebar *sb, const char *p, const char *e,
 			    depth + 1)) == NULL)
 				return NULL;
 		} else {
-			if ((ve = js_value(v, e, depth)) == NULL)
+			plain = 0;
+			if ((ve = v < e && *v == '"' ? js_string(v, e, &plain) :
+			    js_value(v, e, depth)) == NULL)
 				return NULL;
 			if (sb->sb_nleaves == sb->sb_leaves_cap) {
 				size_t cap = sb->sb_leaves_cap ?
@@ -745,7 +819,7 @@ sb_scan_object(struct sidebar *sb, const char *p, const char *e,
 				sb->sb_leaves_cap = cap;
 			}
 			sb->sb_leaves[sb->sb_nleaves++] = (struct sb_leaf){
-				name, nlen, v, (size_t)(ve - v) };
+				name, nlen, v, (size_t)(ve - v), plain };
 		}
 		p = js_ws(ve, e);
 		if (p < e && *p == ',') {
@@ -757,7 +831,7 @@ sb_scan_object(struct sidebar *sb, const char *p, const char *e,
 }
 
 /*
- * Sets sb_text to the canonical JSON text of the value v (vlen bytes), so
+ * Sets sb_text to the canonical JSON text of leaf l's value, so
  * that equal values count as one: strings re-escaped when they hold
  * escapes, numbers as integers or shortest floats, arrays and objects
  * compact. Sets *type and, for a number, *d. Returns 0; 1 for a value
@@ -766,20 +840,20 @@ sb_scan_object(struct sidebar *sb, const char *p, const char *e,
  * memory.
  */
 static int
-sb_canon(struct sidebar *sb, const char *v, size_t vlen, unsigned *type,
+sb_canon(struct sidebar *sb, const struct sb_leaf *l, unsigned *type,
     double *d)
 {
+	const char *v = l->lf_v;
+	size_t vlen = l->lf_vlen;
 	struct buf *t = &sb->sb_text;
 	const char *e = v + vlen;
-	int plain, integral;
+	int integral;
 
 	t->b_len = 0;
 	switch (*v) {
 	case '"':
 		*type = T_STRING;
-		if (js_string(v, e, &plain) != e)
-			return 1;
-		if (plain)
+		if (l->lf_plain)
 			return buf_append(t, v, vlen);
 		{
 			struct buf dec = BUF_INIT;
@@ -814,18 +888,28 @@ sb_canon(struct sidebar *sb, const char *v, size_t vlen, unsigned *type,
 			return 1;
 		if (buf_append(t, v, vlen) == -1)
 			return -1;
-		*d = strtod(t->b_data, NULL);
+		if (integral && vlen <= 16) {
+			/* Exact in a double: read it here, strtod is slow. */
+			int64_t i = 0;
+
+			for (const char *q = v + (*v == '-'); q < e; q++)
+				i = i * 10 + (*q - '0');
+			*d = (double)(*v == '-' ? -i : i);
+		} else
+			*d = strtod(t->b_data, NULL);
 		if (!isfinite(*d))
 			return 1;
-		if (integral && vlen < 20) {
-			/* An int64: its own canonical form ("-0" is 0). */
-			if (strcmp(t->b_data, "-0") == 0) {
-				t->b_len = 0;
-				*d = 0;
-				return buf_puts(t, "0");
-			}
+		if (integral && (v[*v == '-'] != '0' || vlen == 1)) {
+			/* An integer's digits are its canonical form. */
 			return 0;
 		}
+		if (integral) {		/* "-0" */
+			t->b_len = 0;
+			*d = 0;
+			return buf_puts(t, "0");
+		}
+		if (!integral && real_is_canonical(v, vlen))
+			return 0;
 		fmt_double(num, *d);
 		t->b_len = 0;
 		return buf_puts(t, num);
@@ -885,7 +969,7 @@ sidebar_add(struct sidebar *sb, const char *json, size_t len)
 		const struct sb_leaf *l = &sb->sb_leaves[i];
 		unsigned type = 0;
 		double d = 0;
-		int rc = sb_canon(sb, l->lf_v, l->lf_vlen, &type, &d);
+		int rc = sb_canon(sb, l, &type, &d);
 
 		if (rc == 1)
 			continue;	/* null, or not a readable value */

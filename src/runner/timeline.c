@@ -30,8 +30,6 @@ timeline_new(int64_t start, int64_t end, int64_t max_buckets,
 	tl->tl_range_start = start;
 	tl->tl_range_end = end;
 	tl->tl_n = timespan_auto(start, end, max_buckets, &tl->tl_span);
-	if (tl->tl_n > max_buckets * 2 + 2)
-		tl->tl_n = max_buckets * 2 + 2;	/* a range beyond years */
 	tl->tl_counts = calloc((size_t)tl->tl_n + 1, sizeof(*tl->tl_counts));
 	tl->tl_starts = calloc((size_t)tl->tl_n + 1, sizeof(*tl->tl_starts));
 	tl->tl_field = strdup(dt_field);

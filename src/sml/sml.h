@@ -90,7 +90,7 @@ struct sml_makeresults {
 
 struct sml_command {
 	enum sml_cmd_kind sc_kind;
-	const char *sc_name;	/* static: "source", "makeresults" */
+	const char *sc_name;	/* static: the command name ("stats", "aggs") */
 	size_t sc_off;		/* byte offset of the command in the query */
 	size_t sc_len;		/* byte length of its text, trimmed */
 	union {
@@ -123,8 +123,8 @@ struct sml_query {
 /*
  * Parses len bytes of text. Returns 0 and a query in *out that the caller
  * frees with sml_query_free(), or -1 and fills err. A query of only white
- * space/comments is an error ("empty query"). Commands of spec/sml.md that
- * this version does not run yet are rejected naming the command.
+ * space/comments is an error ("empty query"), and so is an unknown command
+ * name, or a first command other than source or makeresults.
  */
 int sml_parse(const char *text, size_t len, const struct sml_limits *lim,
     struct sml_query **out, struct sml_error *err);

@@ -131,14 +131,17 @@ int store_task_set_exec(struct store *, const char *id, uint64_t token,
 
 /*
  * Executor: appends one page of results (count events, the JSON texts laid
- * out as described in tasks.c) and updates the counters, in one transaction.
+ * out as described in tasks.c) and updates the counters, in one transaction;
+ * with fields (not NULL) also replaces the task's "fields" document (the
+ * column list of exports) in it, so the list always covers the pages.
  * Returns AR_OK, AR_ELOST (the task is no longer ours: deleted, failed by
  * the runner, or cancelled), AR_EFULL, or AR_EINTERNAL.
  * *cancel is set when a break was asked for.
  */
 int store_page_append(struct store *, const char *id, uint64_t token,
     const char *data, size_t len, uint32_t count, uint64_t scanned,
-    double progress, int *cancel);
+    double progress, const char *fields, size_t fields_len,
+    int *cancel);
 
 /* Executor: updates progress counters only; same returns as above. */
 int store_task_progress(struct store *, const char *id, uint64_t token,

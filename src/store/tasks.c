@@ -845,19 +845,23 @@ store_task_set_exec(struct store *st, const char *id, uint64_t token,
 	return txn_end(txn, rc);
 }
 
+static size_t stats_key(unsigned char *out, size_t cap, const char *id,
+    const char *kind);
+
 int
 store_page_append(struct store *st, const char *id, uint64_t token,
     const char *data, size_t len, uint32_t count, uint64_t scanned,
-    double progress, int *cancel)
+    double progress, const char *fields, size_t fields_len, int *cancel)
 {
-	unsigned char key[TASK_ID_LEN + 8];
+	unsigned char key[TASK_ID_LEN + 8], skey[TASK_ID_LEN + 32];
 	MDB_txn *txn;
 	MDB_val k, v;
 	struct task t;
 	int rc, ar;
 
 	*cancel = 0;
-	if (count > 0 && (ar = space_check(st, len, 0)) != AR_OK)
+	if ((count > 0 || fields != NULL) &&
+	    (ar = space_check(st, len + fields_len, 0)) != AR_OK)
 		return ar;
 	if ((rc = txn_begin(st, 0, &txn)) != 0)
 		return mdb_to_ar(rc);
@@ -879,6 +883,18 @@ store_page_append(struct store *st, const char *id, uint64_t token,
 		t.t_result_bytes += len;
 		t.t_pages++;
 	}
+	if (fields != NULL) {
+		if ((k.mv_size = stats_key(skey, sizeof(skey), id,
+		    "fields")) == 0) {
+			rc = MDB_BAD_VALSIZE;
+			goto out;
+		}
+		k.mv_data = skey;
+		v.mv_size = fields_len;
+		v.mv_data = (void *)fields;
+		if ((rc = mdb_put(txn, st->st_dbi[DB_STATS], &k, &v, 0)) != 0)
+			goto out;
+	}
 	t.t_scanned = scanned;
 	if (progress > t.t_progress && progress < 1.0)
 		t.t_progress = progress;
@@ -893,7 +909,7 @@ store_task_progress(struct store *st, const char *id, uint64_t token,
     uint64_t scanned, double progress, int *cancel)
 {
 	return store_page_append(st, id, token, NULL, 0, 0, scanned, progress,
-	    cancel);
+	    NULL, 0, cancel);
 }
 
 static int

@@ -139,12 +139,22 @@ main(void)
 	/* Pages and reads. */
 	make_page(&page, 0, 3);
 	is_int(store_page_append(st, a.t_id, 77, page.b_data, page.b_len, 3,
-	    10, 0.3, &cancel), AR_OK, "append page 1");
+	    10, 0.3, NULL, 0, &cancel), AR_OK, "append page 1");
 	make_page(&page, 3, 2);
 	is_int(store_page_append(st, a.t_id, 77, page.b_data, page.b_len, 2,
-	    20, 0.5, &cancel), AR_OK, "append page 2");
+	    20, 0.5, "[\"a\"]", 5, &cancel), AR_OK, "append page 2 with fields");
+	{
+		char *doc = NULL;
+		size_t dlen = 0;
+
+		is_int(store_stats_get(st, a.t_id, "fields", &doc, &dlen), AR_OK,
+		    "fields document stored with the page");
+		ok(doc && dlen == 5 && memcmp(doc, "[\"a\"]", 5) == 0,
+		    "fields document as given");
+		free(doc);
+	}
 	is_int(store_page_append(st, a.t_id, 99, page.b_data, page.b_len, 2,
-	    20, 0.5, &cancel), AR_ELOST, "wrong token refused");
+	    20, 0.5, NULL, 0, &cancel), AR_ELOST, "wrong token refused");
 	buf_reset(&got);
 	store_results_read(st, a.t_id, 0, UINT64_MAX, &t, on_begin, on_event,
 	    NULL);
@@ -223,11 +233,11 @@ main(void)
 	make_page(&page, 0, 4000);
 	n = 0;
 	while (store_page_append(st, c.t_id, 6, page.b_data, page.b_len, 4000,
-	    0, 0, &cancel) == AR_OK && n < 1000)
+	    0, 0, NULL, 0, &cancel) == AR_OK && n < 1000)
 		n++;
 	ok(n > 0 && n < 1000, "pages until full (%d)", n);
 	is_int(store_page_append(st, c.t_id, 6, page.b_data, page.b_len, 4000,
-	    0, 0, &cancel), AR_EFULL, "page append: AR_EFULL");
+	    0, 0, NULL, 0, &cancel), AR_EFULL, "page append: AR_EFULL");
 	new_task(&b, "dave");
 	is_int(store_task_create(st, &b, err, sizeof(err)), AR_EFULL,
 	    "create refused when full");

@@ -182,6 +182,25 @@ main(void)
 	is_int(timespan_floor(&ts, iso("1969-12-31T23:00:00Z")),
 	    iso("1969-12-01T00:00:00Z"), "month before the epoch");
 
+	/* Longer than max_buckets years: several years a bucket. */
+	is_int(timespan_auto(0, iso("2026-06-01T00:00:00Z"), 2, &ts), 2,
+	    "1970..2026, 2 max: 2 buckets");
+	is_str(ts.ts_label, "29y", "1970..2026, 2 max: 29y");
+	is_int(timespan_auto(0, iso("2500-01-01T00:00:00Z"), 200, &ts), 177,
+	    "1970..2500, 200 max: 177 buckets");
+	is_str(ts.ts_label, "3y", "1970..2500, 200 max: 3y");
+	{
+		int64_t t[] = {iso("1980-05-01T00:00:00Z"),
+		    iso("2025-12-31T23:59:59Z")};
+
+		doc = timeline_of(0, iso("2026-06-01T00:00:00Z"), 2, t, 2);
+		is_str(doc, "{\"interval\":\"29y\",\"fields\":["
+		    "{\"@timestamp\":\"1970-01-01T00:00:00.000Z\",\"count\":1},"
+		    "{\"@timestamp\":\"1999-01-01T00:00:00.000Z\",\"count\":1}]}",
+		    "timeline over 56 years in 2 buckets keeps every event");
+		free(doc);
+	}
+
 	/* Timeline documents: zero-filled, keyed by the dt field. */
 	{
 		int64_t t[] = {iso("2026-11-28T10:00:00Z"),
