@@ -11,6 +11,7 @@
 #include "common/config.h"
 #include "common/log.h"
 #include "common/timeutil.h"
+#include "export/export.h"
 #include "export/fields.h"
 #include "runner/taskstats.h"
 #include "runner/runner.h"
@@ -27,6 +28,8 @@ struct exec {
 	struct buf x_offs;	/* their offsets, u32 each */
 	uint32_t x_count;
 	struct fieldset *x_fields;	/* columns of the results so far */
+	struct buf x_names;		/* dotted names while walking a result */
+	size_t x_leaf;			/* leaves of the result so far */
 	struct sidebar *x_sidebar;	/* calculateStats: field statistics */
 	struct timeline *x_timeline;	/* calculateStats: matches over time */
 	int64_t x_first_pending;	/* monotonic ms of the oldest unflushed */
@@ -101,6 +104,19 @@ exec_flush(struct exec *x)
 	return 0;
 }
 
+/* export_scan_event's callback: one leaf of a result, for the column list
+ * and the sidebar. */
+static int
+exec_leaf(void *arg, const struct export_leaf *l)
+{
+	struct exec *x = arg;
+
+	if (fieldset_add_name(x->x_fields, l->el_name, l->el_name_len) == -1 ||
+	    (x->x_sidebar && sidebar_leaf(x->x_sidebar, x->x_leaf++, l) == -1))
+		return -1;
+	return 0;
+}
+
 /* sml_ctx.sx_emit: adds a result to the page; flushes a full page. */
 static int
 exec_emit(void *arg, const char *json, size_t len)
@@ -108,10 +124,14 @@ exec_emit(void *arg, const char *json, size_t len)
 	struct exec *x = arg;
 	uint32_t off = (uint32_t)x->x_text.b_len;
 
+	/* One walk of the result's text feeds both its columns and its
+	 * statistics. */
+	x->x_leaf = 0;
+	if (x->x_sidebar)
+		sidebar_begin(x->x_sidebar);
 	if (buf_append(&x->x_offs, &off, 4) == -1 ||
 	    buf_append(&x->x_text, json, len) == -1 ||
-	    fieldset_add_event(x->x_fields, json, len) == -1 ||
-	    (x->x_sidebar && sidebar_add(x->x_sidebar, json, len) == -1)) {
+	    export_scan_event(json, len, &x->x_names, exec_leaf, x) != 0) {
 		x->x_nomem = 1;
 		return -1;
 	}
@@ -354,6 +374,7 @@ executor_main(const struct config *cfg, const struct task *t)
 		exec_write_stats(&x, &cost);
 	sml_cost_free(&cost);
 	sidebar_free(x.x_sidebar);
+	buf_free(&x.x_names);
 	timeline_free(x.x_timeline);
 	evstore_close(ev);
 	sml_query_free(q);

@@ -6,6 +6,7 @@
 #include <jansson.h>
 
 #include "common/buf.h"
+#include "export/export.h"
 #include "runner/taskstats.h"
 
 #define SIDEBAR_MAX_FIELDS 1000	/* further fields are not reported */
@@ -13,27 +14,31 @@
 #define HLL_P 14		/* 2^14 registers: ~0.8 % standard error */
 #define HLL_M (1u << HLL_P)
 #define SB_NUM_MAX 41		/* a number's canonical text, with its NUL */
-#define SB_MAX_DEPTH 32		/* deeper objects are reported as values */
 
 enum { T_NUMBER = 1, T_STRING = 2, T_BOOLEAN = 4, T_OBJECT = 8, T_ARRAY = 16 };
 
 /* One heavy-hitter slot: a value (its JSON text) and its count. */
 struct sb_slot {
-	char *sl_text;
+	char *sl_text;		/* NUL-terminated */
+	size_t sl_len;
 	uint64_t sl_hash;
 	uint64_t sl_count;
-	size_t sl_heap;		/* position in the min-heap */
+	size_t sl_heap;		/* position in the min-heap (once built) */
 };
 
 struct sb_field {
 	char *f_name;
 	unsigned f_types;
 	uint64_t f_count;
-	/* distinct: exact hash set, then HyperLogLog */
-	uint64_t *f_set;	/* open addressing, 0 = empty */
-	size_t f_set_n, f_set_cap;
+	/*
+	 * Values: one slot each, up to sb_top_cap slots. While there are at
+	 * most sb_exact values, every value has its slot, so the slots are
+	 * the exact distinct count and the exact top. Past sb_exact values a
+	 * HyperLogLog estimates distinct; past sb_top_cap the slots become a
+	 * Space-Saving table (the new value takes the least counted slot),
+	 * with a min-heap built then.
+	 */
 	uint8_t *f_hll;
-	/* top: Space-Saving over at most sb_top_cap slots */
 	struct sb_slot *f_slots;
 	size_t f_nslots;
 	size_t f_slots_cap;
@@ -45,6 +50,7 @@ struct sb_field {
 	double f_sum, f_min, f_max;
 	char f_min_t[SB_NUM_MAX], f_max_t[SB_NUM_MAX];	/* their JSON text */
 	uint64_t f_name_hash;
+	size_t f_name_len;
 };
 
 struct sidebar {
@@ -57,19 +63,11 @@ struct sidebar {
 	size_t sb_bytes;	/* memory held, approximately */
 	int32_t *sb_index;	/* name hash -> field, open addressing, -1 */
 	size_t sb_index_cap;
-	struct buf sb_names;	/* the current result's leaves (sidebar_add) */
+	uint32_t *sb_pos;	/* leaf number -> field, of the last result */
+	size_t sb_npos, sb_pos_cap;
+	struct buf sb_names;	/* sidebar_add's scratch for dotted names */
 	struct buf sb_text;	/* a value's canonical text */
-	struct sb_leaf *sb_leaves;
-	size_t sb_nleaves, sb_leaves_cap;
-};
-
-/* One leaf value of the result being added: its dotted name (in sb_names)
- * and its JSON text in the result. */
-struct sb_leaf {
-	size_t lf_name, lf_name_len;
-	const char *lf_v;
-	size_t lf_vlen;
-	int lf_plain;		/* a string in its canonical form (js_string) */
+	struct buf sb_dec;	/* a string's decoded text */
 };
 
 /*
@@ -120,7 +118,6 @@ static void
 sb_field_free(struct sb_field *f)
 {
 	free(f->f_name);
-	free(f->f_set);
 	free(f->f_hll);
 	for (size_t i = 0; i < f->f_nslots; i++)
 		free(f->f_slots[i].sl_text);
@@ -138,9 +135,10 @@ sidebar_free(struct sidebar *sb)
 		sb_field_free(&sb->sb_fields[i]);
 	free(sb->sb_fields);
 	free(sb->sb_index);
+	free(sb->sb_pos);
 	buf_free(&sb->sb_names);
 	buf_free(&sb->sb_text);
-	free(sb->sb_leaves);
+	buf_free(&sb->sb_dec);
 	free(sb);
 }
 
@@ -207,6 +205,7 @@ sb_field(struct sidebar *sb, const char *name, size_t len)
 	if ((f->f_name = strndup(name, len)) == NULL)
 		return NULL;
 	f->f_name_hash = h;
+	f->f_name_len = len;
 	sb->sb_n++;
 	sb->sb_bytes += sizeof(*f) + len;
 	/* The index stays at most half full. */
@@ -254,59 +253,6 @@ hll_estimate(const uint8_t *reg)
 	return est;
 }
 
-/* Counts h as a distinct value: exact set first, HyperLogLog past it. */
-static int
-sb_distinct(struct sidebar *sb, struct sb_field *f, uint64_t h)
-{
-	size_t i;
-
-	if (f->f_hll) {
-		hll_add(f->f_hll, h);
-		return 0;
-	}
-	if ((f->f_set_n + 1) * 2 > f->f_set_cap) {
-		size_t cap = f->f_set_cap ? f->f_set_cap * 2 : 16;
-		uint64_t *set;
-
-		if (f->f_set_n >= sb->sb_exact) {
-			/* Too many values to keep: switch to an estimate. */
-			if ((f->f_hll = calloc(HLL_M, 1)) == NULL)
-				return -1;
-			for (i = 0; i < f->f_set_cap; i++)
-				if (f->f_set[i])
-					hll_add(f->f_hll, f->f_set[i]);
-			hll_add(f->f_hll, h);
-			sb->sb_bytes += HLL_M;
-			sb->sb_bytes -= f->f_set_cap * 8;
-			free(f->f_set);
-			f->f_set = NULL;
-			f->f_set_cap = 0;
-			return 0;
-		}
-		if ((set = calloc(cap, 8)) == NULL)
-			return -1;
-		for (size_t k = 0; k < f->f_set_cap; k++) {
-			uint64_t v = f->f_set[k];
-			if (v == 0)
-				continue;
-			for (i = v & (cap - 1); set[i]; i = (i + 1) & (cap - 1))
-				;
-			set[i] = v;
-		}
-		sb->sb_bytes += (cap - f->f_set_cap) * 8;
-		free(f->f_set);
-		f->f_set = set;
-		f->f_set_cap = cap;
-	}
-	for (i = h & (f->f_set_cap - 1); f->f_set[i];
-	    i = (i + 1) & (f->f_set_cap - 1))
-		if (f->f_set[i] == h)
-			return 0;
-	f->f_set[i] = h;
-	f->f_set_n++;
-	return 0;
-}
-
 static void
 heap_swap(struct sb_field *f, size_t a, size_t b)
 {
@@ -338,26 +284,34 @@ heap_down(struct sb_field *f, size_t i)
 	}
 }
 
-static void
-heap_up(struct sb_field *f, size_t i)
+/* Builds the min-heap over the (full) slot table. Returns 0 or -1. */
+static int
+heap_build(struct sidebar *sb, struct sb_field *f)
 {
-	while (i > 0 && f->f_slots[f->f_heap[i]].sl_count <
-	    f->f_slots[f->f_heap[(i - 1) / 2]].sl_count) {
-		heap_swap(f, i, (i - 1) / 2);
-		i = (i - 1) / 2;
+	if ((f->f_heap = malloc(f->f_nslots * sizeof(*f->f_heap))) == NULL)
+		return -1;
+	sb->sb_bytes += f->f_nslots * sizeof(*f->f_heap);
+	for (size_t k = 0; k < f->f_nslots; k++) {
+		f->f_heap[k] = k;
+		f->f_slots[k].sl_heap = k;
 	}
+	for (size_t k = f->f_nslots / 2; k-- > 0;)
+		heap_down(f, k);
+	return 0;
 }
 
-/* Finds the index slot for hash h and text; returns its position. */
+/* Finds the index position of the value text (len bytes, hash h): its
+ * entry, or the empty entry where it goes. */
 static size_t
-index_find(struct sb_field *f, uint64_t h, const char *text)
+index_find(struct sb_field *f, uint64_t h, const char *text, size_t len)
 {
 	size_t i;
 
 	for (i = h & (f->f_index_cap - 1); f->f_index[i] >= 0;
 	    i = (i + 1) & (f->f_index_cap - 1)) {
 		struct sb_slot *s = &f->f_slots[f->f_index[i]];
-		if (s->sl_hash == h && strcmp(s->sl_text, text) == 0)
+		if (s->sl_hash == h && s->sl_len == len &&
+		    memcmp(s->sl_text, text, len) == 0)
 			break;
 	}
 	return i;
@@ -384,14 +338,14 @@ index_remove(struct sb_field *f, size_t i)
 
 /*
  * Grows the slot table (and its index, kept at most half full) so that one
- * more slot fits. Returns 0, or -1 out of memory.
+ * more slot fits; never past sb_top_cap, so never once the heap exists.
+ * Returns 0, or -1 out of memory.
  */
 static int
-sb_top_grow(struct sidebar *sb, struct sb_field *f)
+sb_slots_grow(struct sidebar *sb, struct sb_field *f)
 {
 	size_t cap = f->f_slots_cap ? f->f_slots_cap * 2 : 16, icap;
 	struct sb_slot *slots;
-	size_t *heap;
 	int32_t *index;
 
 	if (cap > sb->sb_top_cap)
@@ -399,9 +353,6 @@ sb_top_grow(struct sidebar *sb, struct sb_field *f)
 	if ((slots = realloc(f->f_slots, cap * sizeof(*slots))) == NULL)
 		return -1;
 	f->f_slots = slots;
-	if ((heap = realloc(f->f_heap, cap * sizeof(*heap))) == NULL)
-		return -1;
-	f->f_heap = heap;
 	for (icap = 16; icap < cap * 2; icap *= 2)
 		;
 	if (icap > f->f_index_cap) {
@@ -414,57 +365,84 @@ sb_top_grow(struct sidebar *sb, struct sb_field *f)
 		f->f_index_cap = icap;
 		for (size_t k = 0; k < f->f_nslots; k++)
 			f->f_index[index_find(f, f->f_slots[k].sl_hash,
-			    f->f_slots[k].sl_text)] = (int32_t)k;
+			    f->f_slots[k].sl_text, f->f_slots[k].sl_len)] =
+			    (int32_t)k;
 	}
-	sb->sb_bytes += (cap - f->f_slots_cap) * (sizeof(*slots) +
-	    sizeof(*heap));
+	sb->sb_bytes += (cap - f->f_slots_cap) * sizeof(*slots);
 	f->f_slots_cap = cap;
 	return 0;
 }
 
-/* Counts value text (JSON) in the field's heavy-hitter table. */
+/* Sets slot s's value to text (len bytes, hash h). Returns 0 or -1. */
 static int
-sb_top(struct sidebar *sb, struct sb_field *f, const char *text, uint64_t h)
+slot_set(struct sidebar *sb, struct sb_slot *s, const char *text,
+    size_t len, uint64_t h)
+{
+	if (s->sl_text == NULL || len > s->sl_len) {
+		char *t = realloc(s->sl_text, len + 1);
+
+		if (t == NULL)
+			return -1;
+		sb->sb_bytes += len - (s->sl_text ? s->sl_len : 0);
+		s->sl_text = t;
+	}
+	memcpy(s->sl_text, text, len);
+	s->sl_text[len] = '\0';
+	s->sl_len = len;
+	s->sl_hash = h;
+	return 0;
+}
+
+/* Counts the value text (canonical JSON, len bytes, hash h) of field f. */
+static int
+sb_count_value(struct sidebar *sb, struct sb_field *f, const char *text,
+    size_t len, uint64_t h)
 {
 	struct sb_slot *s;
 	size_t i;
 
+	if (f->f_hll)
+		hll_add(f->f_hll, h);
 	if (f->f_nslots == f->f_slots_cap && f->f_slots_cap < sb->sb_top_cap &&
-	    sb_top_grow(sb, f) == -1)
+	    sb_slots_grow(sb, f) == -1)
 		return -1;
-	i = index_find(f, h, text);
+	i = index_find(f, h, text, len);
 	if (f->f_index[i] >= 0) {
 		s = &f->f_slots[f->f_index[i]];
 		s->sl_count++;
-		heap_down(f, s->sl_heap);
+		if (f->f_heap)
+			heap_down(f, s->sl_heap);
 		return 0;
+	}
+	/* A new value. Past sb_exact of them: estimate from here on, the
+	 * slots holding every value seen so far. */
+	if (f->f_hll == NULL && f->f_nslots >= sb->sb_exact) {
+		if ((f->f_hll = calloc(HLL_M, 1)) == NULL)
+			return -1;
+		sb->sb_bytes += HLL_M;
+		for (size_t k = 0; k < f->f_nslots; k++)
+			hll_add(f->f_hll, f->f_slots[k].sl_hash);
+		hll_add(f->f_hll, h);
 	}
 	if (f->f_nslots < f->f_slots_cap) {
 		s = &f->f_slots[f->f_nslots];
-		if ((s->sl_text = strdup(text)) == NULL)
+		memset(s, 0, sizeof(*s));
+		if (slot_set(sb, s, text, len, h) == -1)
 			return -1;
-		sb->sb_bytes += strlen(text) + 1;
-		s->sl_hash = h;
 		s->sl_count = 1;
-		s->sl_heap = f->f_nslots;
-		f->f_heap[f->f_nslots] = f->f_nslots;
-		f->f_index[i] = (int32_t)f->f_nslots;
-		f->f_nslots++;
-		heap_up(f, s->sl_heap);
+		f->f_index[i] = (int32_t)f->f_nslots++;
 		return 0;
 	}
 	/* Space-Saving: the new value takes the place of the least counted
 	 * one and inherits its count. */
-	s = &f->f_slots[f->f_heap[0]];
-	index_remove(f, index_find(f, s->sl_hash, s->sl_text));
-	sb->sb_bytes -= strlen(s->sl_text) + 1;
-	free(s->sl_text);
-	if ((s->sl_text = strdup(text)) == NULL)
+	if (f->f_heap == NULL && heap_build(sb, f) == -1)
 		return -1;
-	sb->sb_bytes += strlen(text) + 1;
-	s->sl_hash = h;
+	s = &f->f_slots[f->f_heap[0]];
+	index_remove(f, index_find(f, s->sl_hash, s->sl_text, s->sl_len));
+	if (slot_set(sb, s, text, len, h) == -1)
+		return -1;
 	s->sl_count++;
-	f->f_index[index_find(f, h, text)] = (int32_t)f->f_heap[0];
+	f->f_index[index_find(f, h, text, len)] = (int32_t)f->f_heap[0];
 	heap_down(f, 0);
 	return 0;
 }
@@ -491,67 +469,7 @@ fmt_double(char *out, double d)
 		strcat(out, ".0");
 }
 
-/* ---- Reading a result's JSON text without building a tree ----
- *
- * The scanner checks the JSON syntax it walks; a result it cannot read is
- * left out of the sidebar (results are the pipeline's own JSON, so this
- * does not happen in practice). */
-
-static const char *
-js_ws(const char *p, const char *e)
-{
-	while (p < e && (*p == ' ' || *p == '\t' || *p == '\n' || *p == '\r'))
-		p++;
-	return p;
-}
-
-/*
- * p at '"': returns the end of the string, or NULL. *plain is 1 when the
- * text is already as buf_json_str writes it (its canonical form): no DEL,
- * and no escapes but \\ \" \n \r \t.
- */
-static const char *
-js_string(const char *p, const char *e, int *plain)
-{
-	const uint64_t ones = 0x0101010101010101ULL, highs = ones * 0x80;
-
-	*plain = 1;
-	for (p++; p < e; p++) {
-		/* Skip eight bytes at a time while none of them is '"',
-		 * '\\', a control character or DEL. */
-		while (e - p >= 8) {
-			uint64_t w, q, b, c, d;
-
-			memcpy(&w, p, 8);
-			q = w ^ (ones * '"');
-			b = w ^ (ones * '\\');
-			d = w ^ (ones * 0x7f);
-			c = ((q - ones) & ~q) | ((b - ones) & ~b) |
-			    ((d - ones) & ~d) | (w - ones * 0x20);
-			if ((c & ~w & highs) != 0)
-				break;
-			p += 8;
-		}
-		if (p >= e)
-			break;
-		unsigned char c = (unsigned char)*p;
-
-		if (c == '"')
-			return p + 1;
-		if (c < 0x20)
-			return NULL;
-		if (c == 0x7f)
-			*plain = 0;
-		if (c == '\\') {
-			if (++p >= e)
-				return NULL;
-			if (*p != '\\' && *p != '"' && *p != 'n' && *p != 'r' &&
-			    *p != 't')
-				*plain = 0;
-		}
-	}
-	return NULL;
-}
+/* ---- Leaves of a result, as export_scan_event() reports them ---- */
 
 /*
  * Returns 1 when the real number text v (n bytes, digits '.' digits) is
@@ -588,351 +506,184 @@ real_is_canonical(const char *v, size_t n)
 	return sig > 0 && sig <= 15;
 }
 
-/* Returns the end of the number at p, or NULL. *integral: no '.', 'e'. */
-static const char *
-js_number(const char *p, const char *e, int *integral)
-{
-	const char *s = p;
-
-	*integral = 1;
-	if (p < e && *p == '-')
-		p++;
-	if (p >= e || *p < '0' || *p > '9')
-		return NULL;
-	while (p < e && ((*p >= '0' && *p <= '9') || *p == '.' || *p == 'e' ||
-	    *p == 'E' || *p == '+' || *p == '-')) {
-		if (*p == '.' || *p == 'e' || *p == 'E')
-			*integral = 0;
-		p++;
-	}
-	return p > s ? p : NULL;
-}
-
-/* Returns the end of any JSON value at p (arrays and objects skipped
- * whole), or NULL. */
-static const char *
-js_value(const char *p, const char *e, int depth)
-{
-	int x;
-
-	if (p >= e || depth > 512)
-		return NULL;
-	switch (*p) {
-	case '"':
-		return js_string(p, e, &x);
-	case '[': case '{': {
-		char close = *p == '[' ? ']' : '}';
-
-		p = js_ws(p + 1, e);
-		if (p < e && *p == close)
-			return p + 1;
-		for (;;) {
-			if (close == '}') {
-				if (p >= e || *p != '"' ||
-				    (p = js_string(p, e, &x)) == NULL)
-					return NULL;
-				p = js_ws(p, e);
-				if (p >= e || *p != ':')
-					return NULL;
-				p = js_ws(p + 1, e);
-			}
-			if ((p = js_value(p, e, depth + 1)) == NULL)
-				return NULL;
-			p = js_ws(p, e);
-			if (p < e && *p == ',') {
-				p = js_ws(p + 1, e);
-				continue;
-			}
-			return p < e && *p == close ? p + 1 : NULL;
-		}
-	}
-	case 't':
-		return e - p >= 4 && memcmp(p, "true", 4) == 0 ? p + 4 : NULL;
-	case 'f':
-		return e - p >= 5 && memcmp(p, "false", 5) == 0 ? p + 5 : NULL;
-	case 'n':
-		return e - p >= 4 && memcmp(p, "null", 4) == 0 ? p + 4 : NULL;
-	default:
-		return js_number(p, e, &x);
-	}
-}
-
-/* Appends the UTF-8 form of code point cp. */
+/*
+ * Returns 1 when the string body s (n bytes, between the quotes) is as
+ * buf_json_str writes its text: no DEL, no escapes but \\ \" \n \r \t.
+ */
 static int
-put_utf8(struct buf *b, unsigned long cp)
+str_is_canonical(const char *s, size_t n, int escaped)
 {
-	char u[4];
-	size_t n;
+	const char *e = s + n;
 
-	if (cp < 0x80) {
-		u[0] = (char)cp;
-		n = 1;
-	} else if (cp < 0x800) {
-		u[0] = (char)(0xc0 | (cp >> 6));
-		u[1] = (char)(0x80 | (cp & 0x3f));
-		n = 2;
-	} else if (cp < 0x10000) {
-		u[0] = (char)(0xe0 | (cp >> 12));
-		u[1] = (char)(0x80 | ((cp >> 6) & 0x3f));
-		u[2] = (char)(0x80 | (cp & 0x3f));
-		n = 3;
-	} else {
-		u[0] = (char)(0xf0 | (cp >> 18));
-		u[1] = (char)(0x80 | ((cp >> 12) & 0x3f));
-		u[2] = (char)(0x80 | ((cp >> 6) & 0x3f));
-		u[3] = (char)(0x80 | (cp & 0x3f));
-		n = 4;
+	if (memchr(s, 0x7f, n) != NULL)
+		return 0;
+	if (!escaped)
+		return 1;
+	while ((s = memchr(s, '\\', (size_t)(e - s))) != NULL) {
+		if (++s >= e)
+			return 0;
+		if (*s != '\\' && *s != '"' && *s != 'n' && *s != 'r' &&
+		    *s != 't')
+			return 0;
+		s++;
 	}
-	return buf_append(b, u, n);
-}
-
-/* Reads 4 hex digits at p. Returns the value, or -1. */
-static long
-hex4(const char *p, const char *e)
-{
-	long v = 0;
-
-	if (e - p < 4)
-		return -1;
-	for (int i = 0; i < 4; i++) {
-		int c = (unsigned char)p[i];
-
-		v <<= 4;
-		if (c >= '0' && c <= '9')
-			v |= c - '0';
-		else if (c >= 'a' && c <= 'f')
-			v |= c - 'a' + 10;
-		else if (c >= 'A' && c <= 'F')
-			v |= c - 'A' + 10;
-		else
-			return -1;
-	}
-	return v;
-}
-
-/* Appends the decoded text of the string s..e (inside the quotes) to b.
- * Returns 0, or -1 (a bad escape, or no memory). */
-static int
-js_decode(struct buf *b, const char *s, const char *e)
-{
-	const char *run = s;
-
-	while (s < e) {
-		long cp, lo;
-
-		if (*s != '\\') {
-			s++;
-			continue;
-		}
-		if (buf_append(b, run, (size_t)(s - run)) == -1 || ++s >= e)
-			return -1;
-		switch (*s++) {
-		case '"': cp = '"'; break;
-		case '\\': cp = '\\'; break;
-		case '/': cp = '/'; break;
-		case 'b': cp = '\b'; break;
-		case 'f': cp = '\f'; break;
-		case 'n': cp = '\n'; break;
-		case 'r': cp = '\r'; break;
-		case 't': cp = '\t'; break;
-		case 'u':
-			if ((cp = hex4(s, e)) < 0)
-				return -1;
-			s += 4;
-			if (cp >= 0xdc00 && cp <= 0xdfff)
-				return -1;
-			if (cp >= 0xd800 && cp <= 0xdbff) {
-				if (e - s < 6 || s[0] != '\\' || s[1] != 'u' ||
-				    (lo = hex4(s + 2, e)) < 0xdc00 || lo > 0xdfff)
-					return -1;
-				cp = 0x10000 + ((cp - 0xd800) << 10) +
-				    (lo - 0xdc00);
-				s += 6;
-			}
-			if (cp == 0)
-				return -1;	/* as Jansson: no NUL in text */
-			break;
-		default:
-			return -1;
-		}
-		if (put_utf8(b, (unsigned long)cp) == -1)
-			return -1;
-		run = s;
-	}
-	return buf_append(b, run, (size_t)(s - run));
+	return 1;
 }
 
 /*
- * Walks the members of the object at p (just after its '{'), appending
- * each leaf to sb_leaves with its dotted name (prefix: the name of the
- * object, plen bytes of sb_names). Returns the end of the object, or NULL.
- */
-static const char *
-sb_scan_object(struct sidebar *sb, const char *p, const char *e,
-    size_t prefix, size_t plen, int depth)
-{
-	struct buf *names = &sb->sb_names;
-	int plain;
-
-	p = js_ws(p, e);
-	if (p < e && *p == '}')
-		return p + 1;
-	for (;;) {
-		const char *k = p, *v, *ve;
-		size_t name = names->b_len, nlen;
-
-		if (p >= e || *p != '"' || (p = js_string(p, e, &plain)) == NULL)
-			return NULL;
-		/* The prefix is copied from the buffer itself: make room
-		 * first, so that it does not move under the copy. */
-		if (plen > 0 && (buf_reserve(names, plen + 1) == -1 ||
-		    buf_append(names, names->b_data + prefix, plen) == -1 ||
-		    buf_putc(names, '.') == -1))
-			return NULL;
-		if (plain ? buf_append(names, k + 1, (size_t)(p - k - 2)) :
-		    js_decode(names, k + 1, p - 1))
-			return NULL;
-		nlen = names->b_len - name;
-		p = js_ws(p, e);
-		if (p >= e || *p != ':')
-			return NULL;
-		v = js_ws(p + 1, e);
-		if (v < e && *v == '{' && depth < SB_MAX_DEPTH &&
-		    *js_ws(v + 1, e) != '}') {
-			if ((ve = sb_scan_object(sb, v + 1, e, name, nlen,
-			    depth + 1)) == NULL)
-				return NULL;
-		} else {
-			plain = 0;
-			if ((ve = v < e && *v == '"' ? js_string(v, e, &plain) :
-			    js_value(v, e, depth)) == NULL)
-				return NULL;
-			if (sb->sb_nleaves == sb->sb_leaves_cap) {
-				size_t cap = sb->sb_leaves_cap ?
-				    sb->sb_leaves_cap * 2 : 64;
-				struct sb_leaf *l = realloc(sb->sb_leaves,
-				    cap * sizeof(*l));
-
-				if (l == NULL)
-					return NULL;
-				sb->sb_leaves = l;
-				sb->sb_leaves_cap = cap;
-			}
-			sb->sb_leaves[sb->sb_nleaves++] = (struct sb_leaf){
-				name, nlen, v, (size_t)(ve - v), plain };
-		}
-		p = js_ws(ve, e);
-		if (p < e && *p == ',') {
-			p = js_ws(p + 1, e);
-			continue;
-		}
-		return p < e && *p == '}' ? p + 1 : NULL;
-	}
-}
-
-/*
- * Sets sb_text to the canonical JSON text of leaf l's value, so
- * that equal values count as one: strings re-escaped when they hold
- * escapes, numbers as integers or shortest floats, arrays and objects
- * compact. Sets *type and, for a number, *d. Returns 0; 1 for a value
- * not counted (null, or one JSON readers refuse: a number out of range, a
- * "\u0000" or lone surrogate escape, an array holding such); -1 out of
- * memory.
+ * Sets *text and *len to the canonical JSON text of leaf l's value, so that
+ * equal values count as one: strings re-escaped when written otherwise,
+ * numbers as integers or shortest floats, arrays and objects compact. The
+ * text is the leaf's own when it already is canonical (the common case),
+ * else sb_text. Sets *type and, for a number, *d. Returns 0; 1 for a value
+ * not counted (null, or one JSON readers refuse: a number out of range, an
+ * array holding one); -1 out of memory.
  */
 static int
-sb_canon(struct sidebar *sb, const struct sb_leaf *l, unsigned *type,
-    double *d)
+sb_canon(struct sidebar *sb, const struct export_leaf *l, unsigned *type,
+    double *d, const char **text, size_t *len)
 {
-	const char *v = l->lf_v;
-	size_t vlen = l->lf_vlen;
 	struct buf *t = &sb->sb_text;
-	const char *e = v + vlen;
-	int integral;
+	const char *v = l->el_val;
+	size_t vlen = l->el_val_len;
+	int rc;
 
 	t->b_len = 0;
-	switch (*v) {
-	case '"':
-		*type = T_STRING;
-		if (l->lf_plain)
-			return buf_append(t, v, vlen);
-		{
-			struct buf dec = BUF_INIT;
-			int rc = js_decode(&dec, v + 1, e - 1) == -1 ? 1 :
-			    buf_json_str(t, dec.b_data ? dec.b_data : "",
-			    dec.b_len);
+	*text = v;
+	*len = vlen;
+	switch (l->el_type) {
+	case EXPORT_V_STRING: {
+		struct buf *dec = &sb->sb_dec;
 
-			buf_free(&dec);
-			return rc;
+		*type = T_STRING;
+		if (str_is_canonical(v, vlen, l->el_escaped)) {
+			*text = v - 1;	/* with its quotes */
+			*len = vlen + 2;
+			return 0;
 		}
-	case 't': case 'f':
+		dec->b_len = 0;
+		if (export_str_decode(dec, v, vlen, 0) == -1 ||
+		    buf_json_str(t, dec->b_data ? dec->b_data : "",
+		    dec->b_len) == -1)
+			return -1;
+		break;
+	}
+	case EXPORT_V_TRUE:
+	case EXPORT_V_FALSE:
 		*type = T_BOOLEAN;
-		return buf_append(t, v, vlen);
-	case 'n':
+		return 0;
+	case EXPORT_V_NULL:
 		return 1;
-	case '[': case '{': {
+	case EXPORT_V_ARRAY:
+	case EXPORT_V_OBJECT: {
 		json_t *j = json_loadb(v, vlen, JSON_DECODE_ANY, NULL);
 		char *dump = j ? json_dumps(j, JSON_COMPACT | JSON_ENCODE_ANY) :
 		    NULL;
-		int rc = j == NULL ? 1 : dump ? buf_puts(t, dump) : -1;
 
-		*type = *v == '[' ? T_ARRAY : T_OBJECT;
+		*type = l->el_type == EXPORT_V_ARRAY ? T_ARRAY : T_OBJECT;
+		rc = j == NULL ? 1 : dump ? buf_puts(t, dump) : -1;
 		free(dump);
 		json_decref(j);
-		return rc;
+		if (rc != 0)
+			return rc;
+		break;
 	}
+	case EXPORT_V_NUMBER:
 	default: {
 		char num[SB_NUM_MAX];
+		const char *q = v + (vlen > 0 && *v == '-');
+		int64_t i = 0;
+		int integral = 1;
 
 		*type = T_NUMBER;
-		if (js_number(v, e, &integral) != e)
-			return 1;
-		if (buf_append(t, v, vlen) == -1)
-			return -1;
+		for (const char *p = q; p < v + vlen; p++) {
+			if (*p < '0' || *p > '9') {
+				integral = 0;
+				break;
+			}
+			i = i * 10 + (*p - '0');
+		}
 		if (integral && vlen <= 16) {
-			/* Exact in a double: read it here, strtod is slow. */
-			int64_t i = 0;
-
-			for (const char *q = v + (*v == '-'); q < e; q++)
-				i = i * 10 + (*q - '0');
-			*d = (double)(*v == '-' ? -i : i);
-		} else
+			/* Exact in a double: strtod is slow. */
+			*d = (double)(q > v ? -i : i);
+		} else {
+			if (buf_append(t, v, vlen) == -1)
+				return -1;
 			*d = strtod(t->b_data, NULL);
+			t->b_len = 0;
+		}
 		if (!isfinite(*d))
 			return 1;
-		if (integral && (v[*v == '-'] != '0' || vlen == 1)) {
-			/* An integer's digits are its canonical form. */
-			return 0;
-		}
-		if (integral) {		/* "-0" */
-			t->b_len = 0;
-			*d = 0;
-			return buf_puts(t, "0");
-		}
+		if (integral && (*q != '0' || q + 1 == v + vlen) &&
+		    !(q > v && *q == '0'))
+			return 0;	/* an integer's digits: canonical */
 		if (!integral && real_is_canonical(v, vlen))
 			return 0;
 		fmt_double(num, *d);
-		t->b_len = 0;
-		return buf_puts(t, num);
+		if (integral)
+			snprintf(num, sizeof(num), "%.0f", *d);	/* "-0" */
+		if (buf_puts(t, num) == -1)
+			return -1;
+		break;
 	}
 	}
+	*text = t->b_data;
+	*len = t->b_len;
+	return 0;
 }
 
-/* Records one leaf value (canonical text in sb_text) of field name. */
-static int
-sb_value(struct sidebar *sb, const char *name, size_t nlen, unsigned type,
-    double d)
+/*
+ * Returns the field of leaf number i of the result (name, len bytes): the
+ * field leaf i had in the last result when the name is the same (results
+ * of one query mostly share their layout), else a lookup. NULL as
+ * sb_field().
+ */
+static struct sb_field *
+sb_leaf_field(struct sidebar *sb, size_t i, const char *name, size_t len)
 {
-	const char *text = sb->sb_text.b_data;
 	struct sb_field *f;
-	uint64_t h;
 
-	if ((f = sb_field(sb, name, nlen)) == NULL)
+	if (i < sb->sb_npos && sb->sb_pos[i] < sb->sb_n) {
+		f = &sb->sb_fields[sb->sb_pos[i]];
+		if (f->f_name_len == len && memcmp(f->f_name, name, len) == 0)
+			return f;
+	}
+	if ((f = sb_field(sb, name, len)) == NULL)
+		return NULL;
+	if (i >= sb->sb_pos_cap) {
+		size_t cap = sb->sb_pos_cap ? sb->sb_pos_cap * 2 : 64;
+		uint32_t *pos;
+
+		if (i >= SIDEBAR_MAX_FIELDS * 4 ||
+		    (pos = realloc(sb->sb_pos, cap * sizeof(*pos))) == NULL)
+			return f;	/* just no cache for it */
+		sb->sb_pos = pos;
+		sb->sb_pos_cap = cap;
+	}
+	while (sb->sb_npos <= i)
+		sb->sb_pos[sb->sb_npos++] = UINT32_MAX;
+	sb->sb_pos[i] = (uint32_t)(f - sb->sb_fields);
+	return f;
+}
+
+int
+sidebar_leaf(struct sidebar *sb, size_t i, const struct export_leaf *l)
+{
+	struct sb_field *f;
+	unsigned type = 0;
+	double d = 0;
+	const char *text;
+	size_t len;
+	int rc;
+
+	if ((rc = sb_canon(sb, l, &type, &d, &text, &len)) != 0)
+		return rc == 1 ? 0 : -1;	/* 1: null, or unreadable */
+	if ((f = sb_leaf_field(sb, i, l->el_name, l->el_name_len)) == NULL)
 		return sb->sb_n >= SIDEBAR_MAX_FIELDS ? 0 : -1;
 	f->f_count++;
 	f->f_types |= type;
 	if (type == T_NUMBER) {
-		size_t n = sb->sb_text.b_len < SB_NUM_MAX - 1 ?
-		    sb->sb_text.b_len : SB_NUM_MAX - 1;
+		size_t n = len < SB_NUM_MAX - 1 ? len : SB_NUM_MAX - 1;
 
 		if (f->f_nnum == 0 || d < f->f_min) {
 			f->f_min = d;
@@ -947,39 +698,48 @@ sb_value(struct sidebar *sb, const char *name, size_t nlen, unsigned type,
 		f->f_sum += d;
 		f->f_nnum++;
 	}
-	h = sb_hash(text, sb->sb_text.b_len);
-	return sb_distinct(sb, f, h) == 0 && sb_top(sb, f, text, h) == 0 ?
-	    0 : -1;
+	return sb_count_value(sb, f, text, len, sb_hash(text, len));
+}
+
+void
+sidebar_begin(struct sidebar *sb)
+{
+	sb->sb_total++;
+}
+
+struct sb_add {
+	struct sidebar *sa_sb;
+	size_t sa_i;
+};
+
+static int
+sb_add_leaf(void *arg, const struct export_leaf *l)
+{
+	struct sb_add *a = arg;
+
+	return sidebar_leaf(a->sa_sb, a->sa_i++, l) == -1 ? -1 : 0;
+}
+
+static int
+sb_no_leaf(void *arg, const struct export_leaf *l)
+{
+	(void)arg;
+	(void)l;
+	return 0;
 }
 
 int
 sidebar_add(struct sidebar *sb, const char *json, size_t len)
 {
-	const char *e = json + len, *p = js_ws(json, e);
+	struct sb_add a = { sb, 0 };
 
-	sb->sb_names.b_len = 0;
-	sb->sb_nleaves = 0;
-	/* First read the whole result: one that does not scan counts not. */
-	if (p >= e || *p != '{' ||
-	    (p = sb_scan_object(sb, p + 1, e, 0, 0, 0)) == NULL ||
-	    js_ws(p, e) != e)
+	/* A result that is not a JSON object is not counted: check it whole
+	 * first (the runner's results always are; this is for other callers). */
+	if (export_scan_event(json, len, &sb->sb_names, sb_no_leaf, NULL) != 0)
 		return 0;
-	sb->sb_total++;
-	for (size_t i = 0; i < sb->sb_nleaves; i++) {
-		const struct sb_leaf *l = &sb->sb_leaves[i];
-		unsigned type = 0;
-		double d = 0;
-		int rc = sb_canon(sb, l, &type, &d);
-
-		if (rc == 1)
-			continue;	/* null, or not a readable value */
-		if (rc == -1)
-			return -1;
-		if (sb_value(sb, sb->sb_names.b_data + l->lf_name,
-		    l->lf_name_len, type, d) == -1)
-			return -1;
-	}
-	return 0;
+	sidebar_begin(sb);
+	return export_scan_event(json, len, &sb->sb_names, sb_add_leaf, &a) ==
+	    -1 ? -1 : 0;
 }
 
 static int
@@ -1052,7 +812,7 @@ sidebar_json(struct sidebar *sb, size_t *len)
 	for (size_t i = 0; i < sb->sb_n && !fail; i++) {
 		struct sb_field *f = &sb->sb_fields[i];
 		uint64_t distinct = f->f_hll ? (uint64_t)llround(
-		    hll_estimate(f->f_hll)) : f->f_set_n;
+		    hll_estimate(f->f_hll)) : f->f_nslots;
 		size_t ntop = f->f_nslots < (size_t)sb->sb_top ? f->f_nslots :
 		    (size_t)sb->sb_top;
 

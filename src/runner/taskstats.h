@@ -18,8 +18,20 @@ struct task;
 struct sidebar;
 struct sidebar *sidebar_new(int64_t top_n, int64_t exact_distinct);
 void sidebar_free(struct sidebar *);
-/* Adds one result (JSON object text). Returns 0, or -1 out of memory. */
+/*
+ * Adds one result (JSON object text; one that is not an object is not
+ * counted). Returns 0, or -1 out of memory.
+ */
 int sidebar_add(struct sidebar *, const char *json, size_t len);
+/*
+ * The same in parts, for a caller that walks the result itself with
+ * export_scan_event() (the runner, which also collects the column list):
+ * sidebar_begin() once per result, then sidebar_leaf() for its leaves,
+ * numbered from 0. sidebar_leaf returns 0, or -1 out of memory.
+ */
+struct export_leaf;
+void sidebar_begin(struct sidebar *);
+int sidebar_leaf(struct sidebar *, size_t i, const struct export_leaf *);
 /* Returns the sidebar JSON (malloc'd, caller frees), or NULL. */
 char *sidebar_json(struct sidebar *, size_t *len);
 /* Returns the bytes the sidebar holds (for tests of its bound). */

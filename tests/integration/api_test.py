@@ -771,10 +771,10 @@ class Suite:
     def sec_query_errors(self):
         qp = "query_parsing_exception"
         cases = [
-            ("stats on line 2", "source a\n| stats count", "command 'stats' is not supported yet", (2, 3, 11)),
-            ("columns count characters", "/* \u00e9 */ source a | stats count",
-             "command 'stats' is not supported yet", (1, 20, 19)),
-            ("where", "makeresults | where x=1", "command 'where' is not supported yet", (1, 15, 14)),
+            ("unknown command on line 2", "source a\n| stat count", "unknown command 'stat'", (2, 3, 11)),
+            ("columns count characters", "/* \u00e9 */ source a | stat count",
+             "unknown command 'stat'", (1, 20, 19)),
+            ("unclosed parenthesis", "makeresults | where (x=1", "unclosed '('", (1, 21, 20)),
             ("unknown command", "frobnicate x", "frobnicate", (1, 1, 0)),
             ("source without pattern", "source", None, None),
             ("unterminated string", 'source "abc', None, None),

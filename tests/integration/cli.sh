@@ -164,9 +164,10 @@ ar_is "query makeresults count=3 shownumbers=true: numbers 1..3" \
     "$RC $("$AR_PYTHON" -c 'import json,sys; print([json.loads(l)["number"] for l in open(sys.argv[1]) if l.strip()])' "$T/query.out")" \
     "0 [1, 2, 3]"
 
-query --from $H0 --to $H1 "source idx-plain | stats count"
-ar_check "query with an unsupported command: fails, saying so" \
-    test "$RC" -ne 0 -a -n "$(grep -F "command 'stats' is not supported yet" "$T/query.err")"
+query --from $H0 --to $H1 "source idx-plain | stat count"
+ar_is "query with an unknown command: fails with its place" \
+    "$RC $(cat "$T/query.err")" \
+    "1 asyncreq: unknown command 'stat' at line 1, column 20 (position 19)"
 
 # ---------------------------------------------------------------- CLI = API
 ar_check "asyncreq-runner starts" ar_start_runner c

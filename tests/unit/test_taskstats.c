@@ -99,8 +99,8 @@ main(void)
 
 	/* Read from the text: equal values written differently count as one
 	 * (escapes, "1.50" and "1.5", spacing in arrays); escaped keys;
-	 * objects deeper than 32 levels are values; results that are not
-	 * JSON objects, and values JSON readers refuse, are not counted. */
+	 * results that are not JSON objects, and numbers out of range, are
+	 * not counted; a "\\u0000" is a string like any other. */
 	sb = sidebar_new(10, 10000);
 	add(sb, "{\"s\":\"\\u00e9t\\u00e9\",\"n\":1.50,\"a\":[1, 2],"
 	    "\"k\\u0031\":{ \"x\" : -0 },\"q\":\"say \\\"hi\\\"\"}");
@@ -123,9 +123,10 @@ main(void)
 	    "{\"name\":\"q\",\"type\":\"string\",\"count\":2,\"distinct\":1,"
 	    "\"top\":[{\"value\":\"say \\\"hi\\\"\",\"count\":2,"
 	    "\"percent\":100.0}]},"
-	    "{\"name\":\"s\",\"type\":\"string\",\"count\":2,\"distinct\":1,"
+	    "{\"name\":\"s\",\"type\":\"string\",\"count\":3,\"distinct\":2,"
 	    "\"top\":[{\"value\":\"\xc3\xa9t\xc3\xa9\",\"count\":2,"
-	    "\"percent\":100.0}]}]}",
+	    "\"percent\":66.66666666666667},{\"value\":\"\\u0000\",\"count\":1,"
+	    "\"percent\":33.333333333333336}]}]}",
 	    "sidebar read from the text: one value however it is written");
 	free(doc);
 	sidebar_free(sb);
