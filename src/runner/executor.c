@@ -29,6 +29,7 @@ struct exec {
 	uint32_t x_count;
 	struct fieldset *x_fields;	/* columns of the results so far */
 	struct buf x_names;		/* dotted names while walking a result */
+	struct sbworker *x_sbw;		/* feeds x_sidebar, when it started */
 	size_t x_leaf;			/* leaves of the result so far */
 	struct sidebar *x_sidebar;	/* calculateStats: field statistics */
 	struct timeline *x_timeline;	/* calculateStats: matches over time */
@@ -85,7 +86,15 @@ exec_flush(struct exec *x)
 	rc = store_page_append(x->x_store, x->x_task->t_id,
 	    x->x_task->t_token, page.b_data, page.b_len, count, x->x_scanned,
 	    x->x_progress, names, nlen, &x->x_cancel);
+	/* The stored page goes on to the sidebar worker, which frees it. */
+	if (rc == AR_OK && count > 0 && x->x_sbw != NULL) {
+		if (sbworker_push(x->x_sbw, page.b_data, page.b_len) == -1)
+			x->x_nomem = 1;
+		page = (struct buf)BUF_INIT;
+	}
 	buf_free(&page);
+	if (x->x_nomem)
+		return -1;
 	free(names);
 	x->x_last_write = x->x_last_check = time_mono_ms();
 	if (rc == AR_ELOST) {
@@ -112,7 +121,8 @@ exec_leaf(void *arg, const struct export_leaf *l)
 	struct exec *x = arg;
 
 	if (fieldset_add_name(x->x_fields, l->el_name, l->el_name_len) == -1 ||
-	    (x->x_sidebar && sidebar_leaf(x->x_sidebar, x->x_leaf++, l) == -1))
+	    (x->x_sidebar && x->x_sbw == NULL &&
+	    sidebar_leaf(x->x_sidebar, x->x_leaf++, l) == -1))
 		return -1;
 	return 0;
 }
@@ -127,7 +137,7 @@ exec_emit(void *arg, const char *json, size_t len)
 	/* One walk of the result's text feeds both its columns and its
 	 * statistics. */
 	x->x_leaf = 0;
-	if (x->x_sidebar)
+	if (x->x_sidebar && x->x_sbw == NULL)
 		sidebar_begin(x->x_sidebar);
 	if (buf_append(&x->x_offs, &off, 4) == -1 ||
 	    buf_append(&x->x_text, json, len) == -1 ||
@@ -360,6 +370,9 @@ executor_main(const struct config *cfg, const struct task *t)
 		if (x.x_sidebar == NULL || x.x_timeline == NULL)
 			exec_end(&x, TASK_FAILED, "out of memory", "ERROR",
 			    "out of memory");
+		/* Without a thread the sidebar is fed from exec_emit. */
+		x.x_sbw = sbworker_start(x.x_sidebar,
+		    16 * (size_t)cfg->runner_page_bytes);
 		ctx.sx_match = exec_match;
 	}
 	memset(&cost, 0, sizeof(cost));
@@ -370,6 +383,9 @@ executor_main(const struct config *cfg, const struct task *t)
 	x.x_scanned = scanned;
 	if (res != SML_RUN_ERROR && !x.x_lost && !x.x_full && !x.x_nomem)
 		exec_flush(&x);
+	if (sbworker_finish(x.x_sbw) == -1)
+		x.x_nomem = 1;
+	x.x_sbw = NULL;
 	if (!x.x_lost && !x.x_full)
 		exec_write_stats(&x, &cost);
 	sml_cost_free(&cost);

@@ -38,6 +38,25 @@ char *sidebar_json(struct sidebar *, size_t *len);
 size_t sidebar_memory(const struct sidebar *);
 
 /*
+ * Sidebar worker (sidebar_worker.c): feeds a sidebar from result pages on a
+ * thread of its own, so that its work overlaps the executor's storage
+ * waits. Until sbworker_finish() only the worker touches the sidebar.
+ */
+struct sbworker;
+/* Starts the thread; pages queue up to max_bytes (a push past that waits).
+ * Returns the worker, or NULL (no memory, or no thread). */
+struct sbworker *sbworker_start(struct sidebar *, size_t max_bytes);
+/*
+ * Hands over page (malloc'd, laid out as the executor writes it: count,
+ * offsets, texts; len bytes): the worker frees it. Returns 0, or -1 when
+ * the worker ran out of memory.
+ */
+int sbworker_push(struct sbworker *, char *page, size_t len);
+/* Waits until every page is counted, ends the thread and frees the worker.
+ * Returns 0, or -1 when the worker ran out of memory. */
+int sbworker_finish(struct sbworker *);
+
+/*
  * Timeline (timeline.c): counts of matched events per aligned bucket over
  * [start, end), interval chosen for at most max_buckets buckets.
  */

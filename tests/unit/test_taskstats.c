@@ -3,6 +3,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "common/buf.h"
 #include "common/timespan.h"
 #include "common/timeutil.h"
 #include "runner/taskstats.h"
@@ -130,6 +131,49 @@ main(void)
 	    "sidebar read from the text: one value however it is written");
 	free(doc);
 	sidebar_free(sb);
+
+	/* The worker thread gives the same sidebar as feeding it directly,
+	 * through a queue far smaller than the pages pushed. */
+	{
+		struct sidebar *direct = sidebar_new(10, 100);
+		struct sidebar *threaded = sidebar_new(10, 100);
+		struct sbworker *w = sbworker_start(threaded, 4096);
+		char *d1, *d2;
+		int pushed = 0;
+
+		for (int p = 0; p < 50; p++) {
+			struct buf page = BUF_INIT, text = BUF_INIT;
+			uint32_t count = 40, offs[40];
+
+			for (uint32_t i = 0; i < count; i++) {
+				char ev[160];
+				int n = snprintf(ev, sizeof(ev),
+				    "{\"p\":%d,\"i\":%u,\"u\":\"v%d\","
+				    "\"o\":{\"k\":%.1f}}", p, i, p * 40 + (int)i,
+				    (p % 7) / 2.0);
+
+				offs[i] = (uint32_t)text.b_len;
+				buf_append(&text, ev, (size_t)n);
+				add(direct, ev);
+			}
+			buf_append(&page, &count, 4);
+			buf_append(&page, offs, sizeof(offs));
+			buf_append(&page, text.b_data, text.b_len);
+			buf_free(&text);
+			pushed += sbworker_push(w, page.b_data, page.b_len) == 0;
+		}
+		is_int(pushed, 50, "worker: 50 pages pushed");
+		is_int(sbworker_finish(w), 0, "worker: finished");
+		d1 = sidebar_json(direct, &len);
+		d2 = sidebar_json(threaded, &len);
+		ok(d1 && d2 && strcmp(d1, d2) == 0 &&
+		    strstr(d1, "\"totalEvents\":2000,") != NULL,
+		    "worker: same sidebar as direct feeding (2000 results)");
+		free(d1);
+		free(d2);
+		sidebar_free(direct);
+		sidebar_free(threaded);
+	}
 
 	/* A million distinct values: bounded memory, estimate within 2 %. */
 	sb = sidebar_new(10, 10000);
