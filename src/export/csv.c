@@ -217,12 +217,7 @@ csv_row(struct export_writer *w, const char *json, size_t len)
 	put(b, "\r\n", 2);
 	b->b_data[b->b_len] = '\0';
 	w->ew_rows = row;
-	if (export_out_maybe_flush(&cw->cw_out) == -1) {
-		w->ew_gone = 1;
-		strcpy(w->ew_err, "the client went away");
-		return -1;
-	}
-	return 0;
+	return export_out_writer_flush(w, &cw->cw_out, 0);
 nomem:
 	strcpy(w->ew_err, "out of memory");
 	return -1;
@@ -233,12 +228,7 @@ csv_finish(struct export_writer *w)
 {
 	struct csv_writer *cw = (struct csv_writer *)w;
 
-	if (export_out_flush(&cw->cw_out) == -1) {
-		w->ew_gone = 1;
-		strcpy(w->ew_err, "the client went away");
-		return -1;
-	}
-	return 0;
+	return export_out_writer_flush(w, &cw->cw_out, 1);
 }
 
 static void

@@ -208,6 +208,13 @@ void export_out_init(struct export_out *, const struct export_sink *);
 int export_out_flush(struct export_out *);
 /* Flushes when EXPORT_CHUNK bytes or more are buffered. Same returns. */
 int export_out_maybe_flush(struct export_out *);
+/*
+ * For the writer w that owns o: flushes o, all of it when all is set, else
+ * as export_out_maybe_flush(). Returns 0, or -1 with ew_gone set and ew_err
+ * "the client went away" once the sink failed.
+ */
+int export_out_writer_flush(struct export_writer *w, struct export_out *o,
+    int all);
 void export_out_free(struct export_out *);
 
 /* ------------------------------------------------------- zip stream */

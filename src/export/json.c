@@ -34,6 +34,18 @@ export_out_maybe_flush(struct export_out *o)
 	return o->eo_buf.b_len >= EXPORT_CHUNK ? export_out_flush(o) : 0;
 }
 
+int
+export_out_writer_flush(struct export_writer *w, struct export_out *o,
+    int all)
+{
+	if ((all ? export_out_flush(o) : export_out_maybe_flush(o)) == -1) {
+		w->ew_gone = 1;
+		strcpy(w->ew_err, "the client went away");
+		return -1;
+	}
+	return 0;
+}
+
 void
 export_out_free(struct export_out *o)
 {
@@ -68,12 +80,7 @@ json_row(struct export_writer *w, const char *json, size_t len)
 				b->b_data[i] = ' ';
 	}
 	w->ew_rows++;
-	if (export_out_maybe_flush(&jw->jw_out) == -1) {
-		w->ew_gone = 1;
-		strcpy(w->ew_err, "the client went away");
-		return -1;
-	}
-	return 0;
+	return export_out_writer_flush(w, &jw->jw_out, 0);
 nomem:
 	strcpy(w->ew_err, "out of memory");
 	return -1;
@@ -88,12 +95,7 @@ json_finish(struct export_writer *w)
 		strcpy(w->ew_err, "out of memory");
 		return -1;
 	}
-	if (export_out_flush(&jw->jw_out) == -1) {
-		w->ew_gone = 1;
-		strcpy(w->ew_err, "the client went away");
-		return -1;
-	}
-	return 0;
+	return export_out_writer_flush(w, &jw->jw_out, 1);
 }
 
 static void

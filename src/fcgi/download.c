@@ -71,19 +71,6 @@ struct dl_ctx {
 	uintptr_t dc_hi;	/* contiguous in the store's map */
 };
 
-static const char *
-dl_json_type(const json_t *v)
-{
-	switch (json_typeof(v)) {
-	case JSON_OBJECT: return "an object";
-	case JSON_ARRAY: return "an array";
-	case JSON_STRING: return "a string";
-	case JSON_INTEGER: case JSON_REAL: return "a number";
-	case JSON_TRUE: case JSON_FALSE: return "a boolean";
-	default: return "null";
-	}
-}
-
 /* Sends the status line and headers of the file. */
 static void
 dl_headers(struct dl_out *o)
@@ -191,62 +178,18 @@ dl_parse(struct app *ap, struct req *r, struct dl_params *dp)
 	    "compress_results", "download_all_results",
 	    "download_results_size", NULL};
 	const struct config *cfg = ap->ap_cfg;
-	json_error_t jerr;
 	json_t *body, *v;
-	const char *key, *s;
+	const char *s;
 	char reason[512];
-	int rc, i;
+	int i;
 
 	memset(dp, 0, sizeof(*dp));
 	dp->dp_size = DL_DEFAULT_SIZE;
-	rc = req_read_body(r, cfg->http_max_body_bytes);
-	if (rc == AR_ETOOBIG) {
-		snprintf(reason, sizeof(reason), "request body is larger than "
-		    "http.max_body_bytes (%llu bytes)",
-		    (unsigned long long)cfg->http_max_body_bytes);
-		req_error(r, AR_ETOOBIG, reason, NULL);
+	if ((body = handler_body_object(ap, r, known)) == NULL)
 		return -1;
-	}
-	if (rc != AR_OK) {
-		req_error(r, AR_EINTERNAL, "cannot read the request body", NULL);
-		return -1;
-	}
-	body = json_loadb(r->rq_body, r->rq_body_len, JSON_REJECT_DUPLICATES,
-	    &jerr);
-	if (body == NULL) {
-		snprintf(reason, sizeof(reason), "request body is not valid "
-		    "JSON: %s at line %d, column %d", jerr.text, jerr.line,
-		    jerr.column);
-		req_error(r, AR_EPARSE, reason, NULL);
-		return -1;
-	}
-	if (!json_is_object(body)) {
-		snprintf(reason, sizeof(reason), "request body must be a JSON "
-		    "object, not %s", dl_json_type(body));
-		req_error(r, AR_EPARSE, reason, NULL);
-		goto fail;
-	}
-	json_object_foreach(body, key, v) {
-		for (i = 0; known[i] && strcmp(key, known[i]) != 0; i++)
-			;
-		if (known[i] == NULL) {
-			snprintf(reason, sizeof(reason), "unknown field "
-			    "'%.200s' in request body", key);
-			req_error(r, AR_EINVAL, reason, NULL);
-			goto fail;
-		}
-	}
 	/* file_name */
-	if ((v = json_object_get(body, "file_name")) == NULL) {
-		req_error(r, AR_EINVAL, "field 'file_name' is required", NULL);
+	if ((v = handler_body_string(r, body, "file_name")) == NULL)
 		goto fail;
-	}
-	if (!json_is_string(v)) {
-		snprintf(reason, sizeof(reason), "field 'file_name' must be a "
-		    "string, not %s", dl_json_type(v));
-		req_error(r, AR_EINVAL, reason, NULL);
-		goto fail;
-	}
 	dp->dp_name = export_file_name_clean(json_string_value(v),
 	    json_string_length(v), (size_t)cfg->export_max_file_name_bytes);
 	if (dp->dp_name == NULL) {
@@ -254,21 +197,13 @@ dl_parse(struct app *ap, struct req *r, struct dl_params *dp)
 		goto fail;
 	}
 	/* file_type */
-	if ((v = json_object_get(body, "file_type")) == NULL) {
-		req_error(r, AR_EINVAL, "field 'file_type' is required", NULL);
+	if ((v = handler_body_string(r, body, "file_type")) == NULL)
 		goto fail;
-	}
 	s = json_string_value(v);
-	for (i = 0; s && i < (int)(sizeof(dl_formats) / sizeof(dl_formats[0]));
+	for (i = 0; i < (int)(sizeof(dl_formats) / sizeof(dl_formats[0]));
 	    i++)
 		if (strcasecmp(s, dl_formats[i].df_ext) == 0)
 			break;
-	if (s == NULL) {
-		snprintf(reason, sizeof(reason), "field 'file_type' must be a "
-		    "string, not %s", dl_json_type(v));
-		req_error(r, AR_EINVAL, reason, NULL);
-		goto fail;
-	}
 	if (i == (int)(sizeof(dl_formats) / sizeof(dl_formats[0]))) {
 		snprintf(reason, sizeof(reason), "field 'file_type' must be "
 		    "one of \"json\", \"csv\", \"xlsx\", not '%.40s'", s);
@@ -277,33 +212,18 @@ dl_parse(struct app *ap, struct req *r, struct dl_params *dp)
 	}
 	dp->dp_format = (enum dl_format)i;
 	/* compress_results, download_all_results */
-	if ((v = json_object_get(body, "compress_results")) != NULL) {
-		if (!json_is_boolean(v)) {
-			snprintf(reason, sizeof(reason), "field "
-			    "'compress_results' must be a boolean, not %s",
-			    dl_json_type(v));
-			req_error(r, AR_EINVAL, reason, NULL);
-			goto fail;
-		}
-		dp->dp_compress = json_is_true(v);
-	}
-	if ((v = json_object_get(body, "download_all_results")) != NULL) {
-		if (!json_is_boolean(v)) {
-			snprintf(reason, sizeof(reason), "field "
-			    "'download_all_results' must be a boolean, not %s",
-			    dl_json_type(v));
-			req_error(r, AR_EINVAL, reason, NULL);
-			goto fail;
-		}
-		dp->dp_all = json_is_true(v);
-	}
+	if (handler_body_bool(r, body, "compress_results",
+	    &dp->dp_compress) == -1 ||
+	    handler_body_bool(r, body, "download_all_results",
+	    &dp->dp_all) == -1)
+		goto fail;
 	/* download_results_size */
 	if ((v = json_object_get(body, "download_results_size")) != NULL) {
 		if (!json_is_integer(v) || json_integer_value(v) < 1) {
 			snprintf(reason, sizeof(reason), "field "
 			    "'download_results_size' must be an integer >= 1, "
 			    "not %s", json_is_integer(v) ? "a smaller one" :
-			    dl_json_type(v));
+			    handler_json_type(v));
 			req_error(r, AR_EINVAL, reason, NULL);
 			goto fail;
 		}

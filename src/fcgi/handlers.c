@@ -242,9 +242,9 @@ handler_reply_store_error(struct req *r, int rc, const char *id)
 		req_error(r, AR_EINTERNAL, "internal error", NULL);
 }
 
-/* Returns the "type" name of a JSON value for error messages. */
-static const char *
-json_type_name(const json_t *v)
+/* Returns the "type" name of a JSON value for error messages (static). */
+const char *
+handler_json_type(const json_t *v)
 {
 	switch (json_typeof(v)) {
 	case JSON_OBJECT: return "an object";
@@ -254,6 +254,114 @@ json_type_name(const json_t *v)
 	case JSON_TRUE: case JSON_FALSE: return "a boolean";
 	default: return "null";
 	}
+}
+
+/*
+ * Reads the body of r as a JSON object whose members are all named in the
+ * NULL-terminated list known. Returns the object (a new reference: the
+ * caller decrefs it), or NULL after answering the error (413, 500, 400
+ * parse_exception, 400 illegal_argument_exception).
+ */
+json_t *
+handler_body_object(struct app *ap, struct req *r, const char *const *known)
+{
+	const struct config *cfg = ap->ap_cfg;
+	json_error_t jerr;
+	json_t *body, *v;
+	const char *key;
+	char reason[512];
+	int rc, i;
+
+	rc = req_read_body(r, cfg->http_max_body_bytes);
+	if (rc == AR_ETOOBIG) {
+		snprintf(reason, sizeof(reason), "request body is larger than "
+		    "http.max_body_bytes (%llu bytes)",
+		    (unsigned long long)cfg->http_max_body_bytes);
+		req_error(r, AR_ETOOBIG, reason, NULL);
+		return NULL;
+	}
+	if (rc != AR_OK) {
+		req_error(r, AR_EINTERNAL, "cannot read the request body", NULL);
+		return NULL;
+	}
+	body = json_loadb(r->rq_body, r->rq_body_len, JSON_REJECT_DUPLICATES,
+	    &jerr);
+	if (body == NULL) {
+		snprintf(reason, sizeof(reason), "request body is not valid "
+		    "JSON: %s at line %d, column %d", jerr.text, jerr.line,
+		    jerr.column);
+		req_error(r, AR_EPARSE, reason, NULL);
+		return NULL;
+	}
+	if (!json_is_object(body)) {
+		snprintf(reason, sizeof(reason), "request body must be a JSON "
+		    "object, not %s", handler_json_type(body));
+		req_error(r, AR_EPARSE, reason, NULL);
+		goto fail;
+	}
+	json_object_foreach(body, key, v) {
+		for (i = 0; known[i] && strcmp(key, known[i]) != 0; i++)
+			;
+		if (known[i] == NULL) {
+			snprintf(reason, sizeof(reason), "unknown field "
+			    "'%.200s' in request body", key);
+			req_error(r, AR_EINVAL, reason, NULL);
+			goto fail;
+		}
+	}
+	return body;
+fail:
+	json_decref(body);
+	return NULL;
+}
+
+/*
+ * Returns the member name of body, which must be there and be a string
+ * (borrowed from body), or NULL after answering 400
+ * illegal_argument_exception.
+ */
+json_t *
+handler_body_string(struct req *r, json_t *body, const char *name)
+{
+	char reason[256];
+	json_t *v;
+
+	if ((v = json_object_get(body, name)) == NULL) {
+		snprintf(reason, sizeof(reason), "field '%s' is required",
+		    name);
+		req_error(r, AR_EINVAL, reason, NULL);
+		return NULL;
+	}
+	if (!json_is_string(v)) {
+		snprintf(reason, sizeof(reason), "field '%s' must be a string, "
+		    "not %s", name, handler_json_type(v));
+		req_error(r, AR_EINVAL, reason, NULL);
+		return NULL;
+	}
+	return v;
+}
+
+/*
+ * Reads the optional boolean member name of body into *out (left as it is
+ * when absent). Returns 0, or -1 after answering 400
+ * illegal_argument_exception when it is not a boolean.
+ */
+int
+handler_body_bool(struct req *r, json_t *body, const char *name, int *out)
+{
+	char reason[256];
+	json_t *v;
+
+	if ((v = json_object_get(body, name)) == NULL)
+		return 0;
+	if (!json_is_boolean(v)) {
+		snprintf(reason, sizeof(reason), "field '%s' must be a "
+		    "boolean, not %s", name, handler_json_type(v));
+		req_error(r, AR_EINVAL, reason, NULL);
+		return -1;
+	}
+	*out = json_is_true(v);
+	return 0;
 }
 
 /*
@@ -277,7 +385,7 @@ body_date(json_t *v, const char *name, char **out, char *reason,
 		return *out ? 0 : -1;
 	}
 	snprintf(reason, rlen, "field '%s' must be a string or a number of "
-	    "epoch milliseconds, not %s", name, json_type_name(v));
+	    "epoch milliseconds, not %s", name, handler_json_type(v));
 	return -1;
 }
 
@@ -293,61 +401,16 @@ handle_create(struct app *ap, struct req *r)
 	struct sml_error perr;
 	struct sml_limits lim;
 	struct buf b = BUF_INIT;
-	json_error_t jerr;
-	json_t *body = NULL, *v;
-	const char *key;
+	json_t *body, *v;
 	char reason[768], why[256], extra[128], a[32], z[32];
-	int rc, i;
+	int rc;
 
 	memset(&t, 0, sizeof(t));
-	rc = req_read_body(r, cfg->http_max_body_bytes);
-	if (rc == AR_ETOOBIG) {
-		snprintf(reason, sizeof(reason), "request body is larger than "
-		    "http.max_body_bytes (%llu bytes)",
-		    (unsigned long long)cfg->http_max_body_bytes);
-		req_error(r, AR_ETOOBIG, reason, NULL);
+	if ((body = handler_body_object(ap, r, known)) == NULL)
 		return;
-	}
-	if (rc != AR_OK) {
-		req_error(r, AR_EINTERNAL, "cannot read the request body", NULL);
-		return;
-	}
-	body = json_loadb(r->rq_body, r->rq_body_len, JSON_REJECT_DUPLICATES,
-	    &jerr);
-	if (body == NULL) {
-		snprintf(reason, sizeof(reason), "request body is not valid "
-		    "JSON: %s at line %d, column %d", jerr.text, jerr.line,
-		    jerr.column);
-		req_error(r, AR_EPARSE, reason, NULL);
-		return;
-	}
-	if (!json_is_object(body)) {
-		snprintf(reason, sizeof(reason), "request body must be a JSON "
-		    "object, not %s", json_type_name(body));
-		req_error(r, AR_EPARSE, reason, NULL);
-		goto out;
-	}
-	json_object_foreach(body, key, v) {
-		for (i = 0; known[i] && strcmp(key, known[i]) != 0; i++)
-			;
-		if (known[i] == NULL) {
-			snprintf(reason, sizeof(reason), "unknown field "
-			    "'%.200s' in request body", key);
-			req_error(r, AR_EINVAL, reason, NULL);
-			goto out;
-		}
-	}
 	/* query */
-	if ((v = json_object_get(body, "query")) == NULL) {
-		req_error(r, AR_EINVAL, "field 'query' is required", NULL);
+	if ((v = handler_body_string(r, body, "query")) == NULL)
 		goto out;
-	}
-	if (!json_is_string(v)) {
-		snprintf(reason, sizeof(reason), "field 'query' must be a "
-		    "string, not %s", json_type_name(v));
-		req_error(r, AR_EINVAL, reason, NULL);
-		goto out;
-	}
 	t.t_query = strdup(json_string_value(v));
 	/* dtFieldName */
 	if ((v = json_object_get(body, "dtFieldName")) != NULL &&
@@ -377,15 +440,9 @@ handle_create(struct app *ap, struct req *r)
 	} else
 		t.t_dt_end = strdup(cfg->dt_end);
 	/* calculateStats, calculateExecutionCost */
-	if ((v = json_object_get(body, "calculateStats")) != NULL) {
-		if (!json_is_boolean(v)) {
-			snprintf(reason, sizeof(reason), "field 'calculateStats' "
-			    "must be a boolean, not %s", json_type_name(v));
-			req_error(r, AR_EINVAL, reason, NULL);
-			goto out;
-		}
-		t.t_calc_stats = json_is_true(v);
-	}
+	if (handler_body_bool(r, body, "calculateStats", &t.t_calc_stats) ==
+	    -1)
+		goto out;
 	if ((v = json_object_get(body, "calculateExecutionCost")) != NULL) {
 		const char *s = json_string_value(v);
 

@@ -36,6 +36,38 @@ int handler_task_for_caller(struct app *, struct req *, const char *id,
 /* Answers a store error code (404, 503, 500) for task id. */
 void handler_reply_store_error(struct req *, int rc, const char *id);
 
+/*
+ * Request bodies (JSON objects). A value's type for messages: "an object",
+ * "an array", "a string", "a number", "a boolean" or "null" (static).
+ */
+struct json_t;
+const char *handler_json_type(const struct json_t *);
+/*
+ * Reads the body as a JSON object whose members are all named in the
+ * NULL-terminated list known. Returns the object (a new reference: the
+ * caller decrefs it), or NULL after answering the error (413 when larger
+ * than http.max_body_bytes, 500 when it cannot be read, 400
+ * parse_exception when it is not a JSON object, 400
+ * illegal_argument_exception for an unknown member).
+ */
+struct json_t *handler_body_object(struct app *, struct req *,
+    const char *const *known);
+/*
+ * Returns the member name of body, which must be there and be a string
+ * (borrowed from body), or NULL after answering 400
+ * illegal_argument_exception ("field 'x' is required", "field 'x' must be
+ * a string, not ...").
+ */
+struct json_t *handler_body_string(struct req *, struct json_t *body,
+    const char *name);
+/*
+ * Reads the optional boolean member name of body into *out (left as it is
+ * when absent). Returns 0, or -1 after answering 400
+ * illegal_argument_exception when it is not a boolean.
+ */
+int handler_body_bool(struct req *, struct json_t *body, const char *name,
+    int *out);
+
 /* POST file_download/{id}: the task's results as a file (download.c). */
 void handle_download(struct app *, struct req *, const char *id);
 

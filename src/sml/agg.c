@@ -469,6 +469,32 @@ agg_mem(struct agg_state *st, struct run *r, int64_t delta)
 	return run_mem(r, delta);
 }
 
+/*
+ * Doubles the capacity *cap (from 8) of the array of st at arrp (a pointer
+ * to the array pointer) of elements of size sz, the growth counted against
+ * the run's memory first. Returns 0, or -1 (the run failed) with the array
+ * left as it was.
+ */
+static int
+agg_grow(struct agg_state *st, struct run *r, void *arrp, size_t *cap,
+    size_t sz)
+{
+	size_t ncap = *cap ? *cap * 2 : 8;
+	void *a, *na;
+
+	if (agg_mem(st, r, (int64_t)((ncap - *cap) * sz)) == -1)
+		return -1;
+	memcpy(&a, arrp, sizeof(a));
+	if ((na = realloc(a, ncap * sz)) == NULL)
+		return run_fail(r, "out of memory");
+	memcpy(arrp, &na, sizeof(na));
+	*cap = ncap;
+	return 0;
+}
+
+#define AGG_GROW(st, r, arr, cap) \
+	agg_grow((st), (r), &(arr), (cap), sizeof(*(arr)))
+
 /* Reads v as a number: 1 integer (*i, *d), 2 real (*d), 0 not a number. */
 static int
 agg_num(const json_t *v, int64_t *i, double *d)
@@ -633,19 +659,9 @@ agg_add_num(struct agg_state *st, const struct agg *a, int k, int64_t i,
 		return 0;
 	case AGG_MEDIAN:
 	case AGG_PERC:
-		if (st->as_nnums == st->as_capnums) {
-			size_t cap = st->as_capnums ? st->as_capnums * 2 : 8;
-			double *p;
-
-			if (agg_mem(st, r, (int64_t)((cap - st->as_capnums) *
-			    sizeof(*p))) == -1)
-				return -1;
-			p = realloc(st->as_nums, cap * sizeof(*p));
-			if (p == NULL)
-				return run_fail(r, "out of memory");
-			st->as_nums = p;
-			st->as_capnums = cap;
-		}
+		if (st->as_nnums == st->as_capnums &&
+		    AGG_GROW(st, r, st->as_nums, &st->as_capnums) == -1)
+			return -1;
 		st->as_nums[st->as_nnums++] = d;
 		return 0;
 	default:
@@ -674,18 +690,9 @@ agg_add_value(struct agg_state *st, const json_t *v, int64_t limit,
 	}
 	if ((int64_t)lo >= limit)
 		return 0;
-	if (st->as_nvals == st->as_capvals) {
-		size_t cap = st->as_capvals ? st->as_capvals * 2 : 8;
-		json_t **p;
-
-		if (agg_mem(st, r, (int64_t)((cap - st->as_capvals) *
-		    sizeof(*p))) == -1)
-			return -1;
-		if ((p = realloc(st->as_vals, cap * sizeof(*p))) == NULL)
-			return run_fail(r, "out of memory");
-		st->as_vals = p;
-		st->as_capvals = cap;
-	}
+	if (st->as_nvals == st->as_capvals &&
+	    AGG_GROW(st, r, st->as_vals, &st->as_capvals) == -1)
+		return -1;
 	if ((held = agg_hold(v)) == NULL)
 		return run_fail(r, "out of memory");
 	memmove(&st->as_vals[lo + 1], &st->as_vals[lo],
@@ -710,18 +717,9 @@ agg_add_list(struct agg_state *st, const json_t *v, int64_t limit,
 {
 	if ((int64_t)st->as_nvals >= limit)
 		return 0;
-	if (st->as_nvals == st->as_capvals) {
-		size_t cap = st->as_capvals ? st->as_capvals * 2 : 8;
-		json_t **p;
-
-		if (agg_mem(st, r, (int64_t)((cap - st->as_capvals) *
-		    sizeof(*p))) == -1)
-			return -1;
-		if ((p = realloc(st->as_vals, cap * sizeof(*p))) == NULL)
-			return run_fail(r, "out of memory");
-		st->as_vals = p;
-		st->as_capvals = cap;
-	}
+	if (st->as_nvals == st->as_capvals &&
+	    AGG_GROW(st, r, st->as_vals, &st->as_capvals) == -1)
+		return -1;
 	if ((st->as_vals[st->as_nvals] = agg_hold(v)) == NULL)
 		return run_fail(r, "out of memory");
 	st->as_nvals++;

@@ -769,6 +769,29 @@ replace_scalar(const struct sml_replace *rp, const json_t *v, int *err)
 	return out;
 }
 
+static json_t *replace_value(const struct sml_replace *, const json_t *,
+    int *, int);
+
+/*
+ * Replaces within el, an element or member of v at depth: returns 1 with
+ * the new value in *nv, v copied into *out on the first change (*out owns
+ * the copy); 0 when nothing changed; -1 when the copy ran out of memory
+ * (*err set).
+ */
+static int
+replace_kid(const struct sml_replace *rp, const json_t *v, const json_t *el,
+    int *err, int depth, json_t **out, json_t **nv)
+{
+	if ((*nv = replace_value(rp, el, err, depth + 1)) == NULL)
+		return 0;
+	if (*out == NULL && (*out = json_deep_copy(v)) == NULL) {
+		json_decref(*nv);
+		*err = 1;
+		return -1;
+	}
+	return 1;
+}
+
 /*
  * Returns v with every value replaced (arrays element by element, objects
  * member by member) as a new value sharing nothing with v, or NULL when
@@ -781,19 +804,15 @@ replace_value(const struct sml_replace *rp, const json_t *v, int *err,
 	json_t *out = NULL, *nv, *el;
 	const char *key;
 	size_t i;
+	int rc;
 
 	if (json_is_array(v)) {
 		json_array_foreach(v, i, el) {
-			nv = replace_value(rp, el, err, depth + 1);
-			if (nv == NULL)
-				continue;
-			if (out == NULL &&
-			    (out = json_deep_copy(v)) == NULL) {
-				json_decref(nv);
-				*err = 1;
+			if ((rc = replace_kid(rp, v, el, err, depth, &out,
+			    &nv)) == -1)
 				return NULL;
-			}
-			json_array_set_new(out, i, nv);
+			if (rc == 1)
+				json_array_set_new(out, i, nv);
 		}
 		return out;
 	}
@@ -801,16 +820,11 @@ replace_value(const struct sml_replace *rp, const json_t *v, int *err,
 		if (depth >= FIELD_DEPTH)
 			return NULL;
 		json_object_foreach((json_t *)v, key, el) {
-			nv = replace_value(rp, el, err, depth + 1);
-			if (nv == NULL)
-				continue;
-			if (out == NULL &&
-			    (out = json_deep_copy(v)) == NULL) {
-				json_decref(nv);
-				*err = 1;
+			if ((rc = replace_kid(rp, v, el, err, depth, &out,
+			    &nv)) == -1)
 				return NULL;
-			}
-			json_object_set_new(out, key, nv);
+			if (rc == 1)
+				json_object_set_new(out, key, nv);
 		}
 		return out;
 	}

@@ -33,29 +33,12 @@ struct sort_state {
 };
 
 /*
- * The class of a sort key: numbers (and numeric strings), then strings and
- * booleans, then arrays and objects, then missing or null. The classes keep
- * this order in a descending sort too; only the order inside one is
- * reversed.
+ * Orders two events: by the keys (by class, then by value_cmp inside a
+ * class, reversed for a descending key), then by arrival. The classes
+ * (value_sort_class: numbers and numeric strings, then strings and
+ * booleans, then arrays and objects, then missing or null) keep their
+ * order in a descending sort too; only the order inside one is reversed.
  */
-static unsigned char
-sort_class(const json_t *v)
-{
-	double d;
-
-	if (v == NULL || json_is_null(v))
-		return 3;
-	if (json_is_number(v))
-		return 0;
-	if (json_is_string(v))
-		return value_number(v, &d) ? 0 : 1;
-	if (json_is_boolean(v))
-		return 1;
-	return 2;
-}
-
-/* Orders two events: by the keys (by class, then by value_cmp inside a
- * class, reversed for a descending key), then by arrival. */
 static int
 sort_cmp(const struct sml_sort *so, json_t *const *ka,
     const unsigned char *ca, uint64_t oa, json_t *const *kb,
@@ -179,7 +162,8 @@ sort_push(struct stage *s, struct event *e)
 
 	for (size_t i = 0; i < so->so_n; i++) {
 		ss->ss_keys[i] = event_get(e, so->so_keys[i].sk_field);
-		ss->ss_cls[i] = sort_class(ss->ss_keys[i]);
+		ss->ss_cls[i] =
+		    (unsigned char)value_sort_class(ss->ss_keys[i]);
 	}
 	if (ss->ss_n == ss->ss_limit) {
 		ss->ss_dropped++;

@@ -250,7 +250,6 @@ stats_finish(struct stage *s)
 	const struct sml_stats *st = sc->sc_st;
 	struct run *r = s->sg_run;
 	struct sgroup **order;
-	struct event ev;
 	json_t *obj;
 	size_t n, i;
 	int rc = 0;
@@ -279,16 +278,7 @@ stats_finish(struct stage *s)
 				rc = -1;
 		if (rc == 0 && group_put_aggs(sc, order[i], obj) == -1)
 			rc = -1;
-		if (rc == -1) {
-			json_decref(obj);
-			rc = run_fail(r, "out of memory");
-			break;
-		}
-		event_init_obj(&ev, obj, INT64_MIN, sc->sc_seq++);
-		rc = stage_emit(s, &ev);
-		event_clear(&ev);
-		if (rc == 0 && run_poll_now(r))
-			break;
+		rc = stage_emit_row(s, obj, rc == 0, INT64_MIN, sc->sc_seq++);
 	}
 	free(order);
 	return rc < 0 ? -1 : 0;

@@ -244,7 +244,6 @@ tc_finish(struct stage *s)
 	long *ids = NULL, **order = NULL, idx, none = 0;
 	char **cols = NULL, iso[32];
 	struct tc_cell *cell;
-	struct event ev;
 	uint64_t seq = 0;
 	json_t *obj, *v;
 	int rc = 0;
@@ -315,15 +314,7 @@ tc_finish(struct stage *s)
 					rc = run_fail(r, "out of memory");
 			}
 		}
-		if (rc != 0) {
-			json_decref(obj);
-			break;
-		}
-		event_init_obj(&ev, obj, b, seq++);
-		rc = stage_emit(s, &ev);
-		event_clear(&ev);
-		if (rc == 0 && run_poll_now(r))
-			break;
+		rc = stage_emit_row(s, obj, rc == 0, b, seq++);
 	}
 out:
 	if (cols != NULL)

@@ -217,7 +217,6 @@ top_finish(struct stage *s)
 	struct top_row **order, *row;
 	long group = -1;
 	int64_t shown = 0;
-	struct event ev;
 	uint64_t seq = 0;
 	json_t *obj;
 	int rc = 0;
@@ -256,16 +255,7 @@ top_finish(struct stage *s)
 		    json_real(100.0 * (double)row->tr_count /
 		    (double)ts->tp_totals[row->tr_group])) == -1)
 			rc = -1;
-		if (rc == -1) {
-			json_decref(obj);
-			rc = run_fail(r, "out of memory");
-			break;
-		}
-		event_init_obj(&ev, obj, INT64_MIN, seq++);
-		rc = stage_emit(s, &ev);
-		event_clear(&ev);
-		if (rc == 0 && run_poll_now(r))
-			break;
+		rc = stage_emit_row(s, obj, rc == 0, INT64_MIN, seq++);
 	}
 	free(order);
 	return rc < 0 ? -1 : 0;

@@ -81,6 +81,13 @@ const char *event_text(struct event *e, size_t *len);
 /* Returns 1 and *d when v is a number or a string that parses completely
  * as a decimal number; else 0. */
 int value_number(const json_t *v, double *d);
+/*
+ * Reads v (NULL: missing) as a number: a JSON number, or a string that
+ * value_parse_number() reads. Returns 1 for an integer (*iv, and *dv the
+ * same as a double), 2 for a real (*dv; *iv 0), 0 for anything else (both
+ * 0).
+ */
+int value_num_read(const json_t *v, int64_t *iv, double *dv);
 /* Returns a malloc'd text form of a scalar (numbers without a trailing
  * ".0" for integers, true/false, strings as is), NULL for null/missing. */
 char *value_string(const json_t *v);
@@ -90,6 +97,12 @@ char *value_string(const json_t *v);
  * Returns <0, 0, >0.
  */
 int value_cmp(const json_t *a, const json_t *b);
+/*
+ * Returns the sort class of v, the first thing value_cmp() orders by: 0
+ * number or numeric string, 1 other string or boolean, 2 array or object,
+ * 3 null or missing.
+ */
+int value_sort_class(const json_t *v);
 /* Returns 1 when text matches pattern with '*' wildcards; ci: ignore case. */
 int value_wildcard(const char *pattern, const char *text, size_t len, int ci);
 /* Returns 1 when text matches the LIKE pattern: '%' any run, '_' one
@@ -195,6 +208,15 @@ struct stage {
 
 /* Passes e to the stage after s (or the sink). Returns as push(). */
 int stage_emit(struct stage *s, struct event *e);
+/*
+ * Emits a row that a blocking command's finish() built: obj (reference
+ * stolen) as a new event of time and seq, then polls for cancellation
+ * (run_poll_now). ok 0: building obj ran out of memory, so it is dropped
+ * and the run fails with "out of memory". Returns 0 to go on, 1 to stop
+ * (no more rows wanted, or the run is cancelled), -1 on error.
+ */
+int stage_emit_row(struct stage *s, json_t *obj, int ok, int64_t time,
+    uint64_t seq);
 
 /*
  * Sets up the stage of command c (sg_push etc. and sg_state). Returns 0, or

@@ -181,6 +181,32 @@ stage_emit(struct stage *s, struct event *e)
 	return 0;
 }
 
+/*
+ * Emits a row that a blocking command's finish() built: obj (reference
+ * stolen) as a new event of time and seq, then polls for cancellation.
+ * ok 0: building obj ran out of memory, so it is dropped and the run
+ * fails. Returns 0 to go on, 1 to stop (no more rows wanted, or the run
+ * is cancelled), -1 on error.
+ */
+int
+stage_emit_row(struct stage *s, json_t *obj, int ok, int64_t time,
+    uint64_t seq)
+{
+	struct event ev;
+	int rc;
+
+	if (!ok) {
+		json_decref(obj);
+		return run_fail(s->sg_run, "out of memory");
+	}
+	event_init_obj(&ev, obj, time, seq);
+	rc = stage_emit(s, &ev);
+	event_clear(&ev);
+	if (rc == 0 && run_poll_now(s->sg_run))
+		return 1;
+	return rc;
+}
+
 /* Feeds one event from a source command into the pipeline. Returns as
  * stage_emit. */
 static int

@@ -16,28 +16,6 @@
  * element does. Computed numbers are integers when integral.
  */
 
-/* Reads v as a number: 1 integer (*i, *d), 2 real (*d), 0 not a number. */
-static int
-expr_num(const json_t *v, int64_t *i, double *d)
-{
-	if (v == NULL)
-		return 0;
-	switch (json_typeof(v)) {
-	case JSON_INTEGER:
-		*i = json_integer_value(v);
-		*d = (double)*i;
-		return 1;
-	case JSON_REAL:
-		*d = json_real_value(v);
-		return 2;
-	case JSON_STRING:
-		return value_parse_number(json_string_value(v),
-		    json_string_length(v), i, d);
-	default:
-		return 0;
-	}
-}
-
 int
 expr_truthy(const json_t *v)
 {
@@ -220,8 +198,8 @@ expr_arith(enum expr_op op, const json_t *a, const json_t *b)
 
 	if (a == NULL || b == NULL || json_is_null(a) || json_is_null(b))
 		return json_null();
-	ka = expr_num(a, &ia, &da);
-	kb = expr_num(b, &ib, &db);
+	ka = value_num_read(a, &ia, &da);
+	kb = value_num_read(b, &ib, &db);
 	if (ka == 0 || kb == 0) {
 		if (op == EXOP_ADD && json_is_string(a) && json_is_string(b))
 			return expr_concat(a, b);
@@ -249,7 +227,7 @@ expr_neg(const json_t *a)
 	int64_t i = 0;
 	double d = 0;
 
-	switch (expr_num(a, &i, &d)) {
+	switch (value_num_read(a, &i, &d)) {
 	case 1:
 		if (i != INT64_MIN)
 			return json_integer(-i);

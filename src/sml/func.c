@@ -58,30 +58,6 @@ fn_isnull(const json_t *v)
 	return v == NULL || json_is_null(v);
 }
 
-/* Reads v as a number: 1 integer, 2 real, 0 not a number. */
-static int
-fn_num(const json_t *v, int64_t *i, double *d)
-{
-	*i = 0;
-	*d = 0;
-	if (v == NULL)
-		return 0;
-	switch (json_typeof(v)) {
-	case JSON_INTEGER:
-		*i = json_integer_value(v);
-		*d = (double)*i;
-		return 1;
-	case JSON_REAL:
-		*d = json_real_value(v);
-		return 2;
-	case JSON_STRING:
-		return value_parse_number(json_string_value(v),
-		    json_string_length(v), i, d);
-	default:
-		return 0;
-	}
-}
-
 /* A new string value of s[0..n); null when s is not valid UTF-8. */
 static json_t *
 fn_str(const char *s, size_t n)
@@ -89,6 +65,23 @@ fn_str(const char *s, size_t n)
 	json_t *r = json_stringn(s, n);
 
 	return r ? r : json_null();
+}
+
+/*
+ * Ends a string function that built its result in b from the text s:
+ * returns a new string value of b's bytes (as fn_str), or NULL when ok is
+ * 0 (memory ran out while building). Frees s and b in any case.
+ */
+static json_t *
+fn_str_built(char *s, struct buf *b, int ok)
+{
+	json_t *r = NULL;
+
+	if (ok)
+		r = fn_str(b->b_data ? b->b_data : "", b->b_len);
+	free(s);
+	buf_free(b);
+	return r;
 }
 
 /* The text of a scalar (malloc'd), NULL for null, arrays and objects. */
@@ -249,7 +242,6 @@ fn_strop1(enum fn_str_op op, const json_t *v, const char *set, size_t setn)
 	char *s = fn_text(v);
 	const unsigned char *p, *end, *a, *z;
 	struct buf b = BUF_INIT;
-	json_t *r;
 	size_t n, k;
 	int h1, h2;
 
@@ -317,14 +309,9 @@ fn_strop1(enum fn_str_op op, const json_t *v, const char *set, size_t setn)
 		}
 		break;
 	}
-	r = fn_str(b.b_data ? b.b_data : "", b.b_len);
-	free(s);
-	buf_free(&b);
-	return r;
+	return fn_str_built(s, &b, 1);
 nomem:
-	free(s);
-	buf_free(&b);
-	return NULL;
+	return fn_str_built(s, &b, 0);
 }
 
 /* Applies op to v, or to each element of an array v. */
@@ -500,7 +487,6 @@ fn_replace1(struct fn_rx *rx, const json_t *v, const char *repl)
 	char *s = fn_subject(v);
 	struct buf b = BUF_INIT;
 	PCRE2_SIZE *ov, off = 0, last = 0, n;
-	json_t *r;
 	int rc;
 
 	if (s == NULL)
@@ -531,14 +517,9 @@ fn_replace1(struct fn_rx *rx, const json_t *v, const char *repl)
 	}
 	if (last < n && buf_append(&b, s + last, n - last) == -1)
 		goto nomem;
-	r = fn_str(b.b_data ? b.b_data : "", b.b_len);
-	free(s);
-	buf_free(&b);
-	return r;
+	return fn_str_built(s, &b, 1);
 nomem:
-	free(s);
-	buf_free(&b);
-	return NULL;
+	return fn_str_built(s, &b, 0);
 }
 
 /* replace() on each element of an array. */
@@ -715,33 +696,31 @@ fn_hash(enum fn_hash alg, const unsigned char *m, size_t n, char *out)
 	unsigned char blk[128], dig[32];
 	size_t i, nw, full = n / 64 * 64, rest = n - full, tail;
 	uint64_t bits = (uint64_t)n * 8;
+	void (*block)(uint32_t *, const unsigned char *);
 
 	switch (alg) {
 	case FH_MD5:
 		h[0] = 0x67452301; h[1] = 0xefcdab89;
 		h[2] = 0x98badcfe; h[3] = 0x10325476;
 		nw = 4;
+		block = fn_md5_block;
 		break;
 	case FH_SHA1:
 		h[0] = 0x67452301; h[1] = 0xefcdab89; h[2] = 0x98badcfe;
 		h[3] = 0x10325476; h[4] = 0xc3d2e1f0;
 		nw = 5;
+		block = fn_sha1_block;
 		break;
 	default:
 		h[0] = 0x6a09e667; h[1] = 0xbb67ae85; h[2] = 0x3c6ef372;
 		h[3] = 0xa54ff53a; h[4] = 0x510e527f; h[5] = 0x9b05688c;
 		h[6] = 0x1f83d9ab; h[7] = 0x5be0cd19;
 		nw = 8;
+		block = fn_sha256_block;
 		break;
 	}
-	for (i = 0; i < full; i += 64) {
-		if (alg == FH_MD5)
-			fn_md5_block(h, m + i);
-		else if (alg == FH_SHA1)
-			fn_sha1_block(h, m + i);
-		else
-			fn_sha256_block(h, m + i);
-	}
+	for (i = 0; i < full; i += 64)
+		block(h, m + i);
 	memset(blk, 0, sizeof(blk));
 	memcpy(blk, m + full, rest);
 	blk[rest] = 0x80;
@@ -752,14 +731,8 @@ fn_hash(enum fn_hash alg, const unsigned char *m, size_t n, char *out)
 		else
 			blk[tail - 1 - i] = (unsigned char)(bits >> (8 * i));
 	}
-	for (i = 0; i < tail; i += 64) {
-		if (alg == FH_MD5)
-			fn_md5_block(h, blk + i);
-		else if (alg == FH_SHA1)
-			fn_sha1_block(h, blk + i);
-		else
-			fn_sha256_block(h, blk + i);
-	}
+	for (i = 0; i < tail; i += 64)
+		block(h, blk + i);
 	for (i = 0; i < nw; i++) {
 		if (alg == FH_MD5) {
 			dig[4 * i] = (unsigned char)h[i];
@@ -1452,7 +1425,7 @@ fn_time_arg(const json_t *v, double *t)
 {
 	int64_t i, ms;
 
-	if (fn_num(v, &i, t) != 0)
+	if (value_num_read(v, &i, t) != 0)
 		return 1;
 	if (json_is_string(v) && time_parse_iso(json_string_value(v),
 	    json_string_length(v), &ms) == 0) {
@@ -1723,8 +1696,8 @@ func_eval(struct expr *x, struct event *e, struct eval_ctx *ctx)
 		int64_t cnt, start, len = INT64_MAX;
 
 		if ((s = fn_text(a)) == NULL ||
-		    (k1 = fn_num(b, &i1, &d1)) == 0 ||
-		    (c != NULL && fn_num(c, &i2, &d2) == 0)) {
+		    (k1 = value_num_read(b, &i1, &d1)) == 0 ||
+		    (c != NULL && value_num_read(c, &i2, &d2) == 0)) {
 			r = json_null();
 			break;
 		}
@@ -1732,7 +1705,7 @@ func_eval(struct expr *x, struct event *e, struct eval_ctx *ctx)
 		cnt = (int64_t)fn_u8count(s, n);
 		start = k1 == 1 ? i1 : (int64_t)floor(d1);
 		if (c != NULL) {
-			len = fn_num(c, &i2, &d2) == 1 ? i2 :
+			len = value_num_read(c, &i2, &d2) == 1 ? i2 :
 			    (int64_t)floor(d2);
 			if (len < 0) {
 				r = json_null();
@@ -1840,14 +1813,15 @@ func_eval(struct expr *x, struct event *e, struct eval_ctx *ctx)
 			r = json_null();
 			break;
 		}
-		if (b == NULL || (fn_num(b, &i2, &d2) == 1 && i2 == 10)) {
+		if (b == NULL ||
+		    (value_num_read(b, &i2, &d2) == 1 && i2 == 10)) {
 			k1 = value_parse_number(json_string_value(a),
 			    json_string_length(a), &i1, &d1);
 			r = k1 == 1 ? json_integer(i1) : k1 == 2 ?
 			    json_real(d1) : json_null();
 			break;
 		}
-		if (fn_num(b, &i2, &d2) != 1 || i2 < 2 || i2 > 36) {
+		if (value_num_read(b, &i2, &d2) != 1 || i2 < 2 || i2 > 36) {
 			r = json_null();
 			break;
 		}
@@ -1876,7 +1850,7 @@ func_eval(struct expr *x, struct event *e, struct eval_ctx *ctx)
 			break;
 		}
 		s2 = fn_text(b);
-		k1 = fn_num(a, &i1, &d1);
+		k1 = value_num_read(a, &i1, &d1);
 		if (s2 == NULL || k1 == 0) {
 			r = json_null();
 		} else if (strcmp(s2, "hex") == 0) {
@@ -1898,8 +1872,8 @@ func_eval(struct expr *x, struct event *e, struct eval_ctx *ctx)
 			r = json_null();
 		break;
 	case SML_FN_ROUND:
-		if ((k1 = fn_num(a, &i1, &d1)) == 0 ||
-		    (b != NULL && fn_num(b, &i2, &d2) == 0)) {
+		if ((k1 = value_num_read(a, &i1, &d1)) == 0 ||
+		    (b != NULL && value_num_read(b, &i2, &d2) == 0)) {
 			r = json_null();
 			break;
 		}
@@ -1911,7 +1885,7 @@ func_eval(struct expr *x, struct event *e, struct eval_ctx *ctx)
 	case SML_FN_SQRT:
 	case SML_FN_LN:
 	case SML_FN_EXP:
-		if ((k1 = fn_num(a, &i1, &d1)) == 0) {
+		if ((k1 = value_num_read(a, &i1, &d1)) == 0) {
 			r = json_null();
 			break;
 		}
@@ -1941,17 +1915,17 @@ func_eval(struct expr *x, struct event *e, struct eval_ctx *ctx)
 		}
 		break;
 	case SML_FN_LOG:
-		if (fn_num(a, &i1, &d1) == 0 || d1 <= 0 ||
-		    (b != NULL && (fn_num(b, &i2, &d2) == 0 || d2 <= 0 ||
-		    d2 == 1))) {
+		if (value_num_read(a, &i1, &d1) == 0 || d1 <= 0 ||
+		    (b != NULL && (value_num_read(b, &i2, &d2) == 0 ||
+		    d2 <= 0 || d2 == 1))) {
 			r = json_null();
 			break;
 		}
 		r = value_from_double(b ? log(d1) / log(d2) : log10(d1));
 		break;
 	case SML_FN_POW:
-		if ((k1 = fn_num(a, &i1, &d1)) == 0 ||
-		    (k2 = fn_num(b, &i2, &d2)) == 0) {
+		if ((k1 = value_num_read(a, &i1, &d1)) == 0 ||
+		    (k2 = value_num_read(b, &i2, &d2)) == 0) {
 			r = json_null();
 			break;
 		}
@@ -1985,8 +1959,8 @@ func_eval(struct expr *x, struct event *e, struct eval_ctx *ctx)
 	case SML_FN_MVINDEX: {
 		int64_t cnt, lo, hi;
 
-		if (fn_isnull(a) || fn_num(b, &i1, &d1) != 1 ||
-		    (c != NULL && fn_num(c, &i2, &d2) != 1)) {
+		if (fn_isnull(a) || value_num_read(b, &i1, &d1) != 1 ||
+		    (c != NULL && value_num_read(c, &i2, &d2) != 1)) {
 			r = json_null();
 			break;
 		}

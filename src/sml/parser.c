@@ -33,6 +33,9 @@
 /* Most units in a span: 10^8 years still fit an int of months. */
 #define SML_MAX_SPAN			100000000
 
+/* Number of elements of array a. */
+#define SML_NITEMS(a)	(sizeof(a) / sizeof((a)[0]))
+
 /* Flags of sml_name(). */
 #define SML_NAME_WILD	0x1	/* '*' wildcards allowed, a lone '*' too */
 
@@ -223,6 +226,21 @@ sml_next_value(struct sml_parser *p)
 	if (lex_value(&p->sp_lx, &p->sp_tok) == -1)
 		return sml_fail_lex(p);
 	return 0;
+}
+
+/*
+ * Consumes the current item of a comma-separated list read as values and
+ * the comma after it. Returns 1 with the next item current, 0 at the end
+ * of the list (the token after the item current), or -1.
+ */
+static int
+sml_next_item_value(struct sml_parser *p)
+{
+	if (sml_next_value(p) == -1)
+		return -1;
+	if (p->sp_tok.lt_kind != LEX_COMMA)
+		return 0;
+	return sml_next_value(p) == -1 ? -1 : 1;
 }
 
 /*
@@ -742,6 +760,23 @@ sml_param_span(struct sml_parser *p, int64_t *ms, int *months, double *num)
 	    num != NULL ? "a positive number or " : "");
 }
 
+/*
+ * Reads the parameter at the current token of cmd, whose only parameter is
+ * span= (sml_param_span() with ms, months and num), once (SML_SEEN_A of
+ * *seen). Returns 0 with the token after the value current, or -1.
+ */
+static int
+sml_param_span_only(struct sml_parser *p, const char *cmd, unsigned *seen,
+    int64_t *ms, int *months, double *num)
+{
+	if (!sml_at_key(p, "span"))
+		return sml_param_unknown(p, cmd);
+	if (sml_param_once(p, seen, SML_SEEN_A, cmd) == -1 ||
+	    sml_param_span(p, ms, months, num) == -1)
+		return -1;
+	return sml_next(p);
+}
+
 /* ---- Regular expressions (checked here, compiled by the value layer) ---- */
 
 /* A named group of a regular expression: its number and its name. */
@@ -863,20 +898,32 @@ sml_at_term(const struct sml_parser *p)
 	}
 }
 
-/* Maps a comparison token to its operator. Returns 0, or -1 for none. */
+/* A binary operator: its token and the operator of its nodes. */
+struct sml_binop {
+	enum lex_kind bo_kind;
+	const char *bo_word;	/* LEX_WORD: the word (any case) */
+	enum expr_op bo_op;
+};
+
+/* The comparisons (of search conditions too) and LIKE (expressions only). */
+static const struct sml_binop sml_ops_cmp[] = {
+	{LEX_EQ, NULL, EXOP_EQ}, {LEX_EQEQ, NULL, EXOP_EQ},
+	{LEX_NE, NULL, EXOP_NE}, {LEX_LT, NULL, EXOP_LT},
+	{LEX_GT, NULL, EXOP_GT}, {LEX_LE, NULL, EXOP_LE},
+	{LEX_GE, NULL, EXOP_GE}, {LEX_WORD, "like", EXOP_LIKE},
+};
+
+/* Maps a comparison token (not LIKE) to its operator. Returns 0, or -1. */
 static int
 sml_cmp_op(enum lex_kind k, enum expr_op *op)
 {
-	switch (k) {
-	case LEX_EQ:
-	case LEX_EQEQ: *op = EXOP_EQ; return 0;
-	case LEX_NE: *op = EXOP_NE; return 0;
-	case LEX_LT: *op = EXOP_LT; return 0;
-	case LEX_GT: *op = EXOP_GT; return 0;
-	case LEX_LE: *op = EXOP_LE; return 0;
-	case LEX_GE: *op = EXOP_GE; return 0;
-	default: return -1;
-	}
+	for (size_t i = 0; i < SML_NITEMS(sml_ops_cmp); i++)
+		if (sml_ops_cmp[i].bo_word == NULL &&
+		    sml_ops_cmp[i].bo_kind == k) {
+			*op = sml_ops_cmp[i].bo_op;
+			return 0;
+		}
+	return -1;
 }
 
 /* Returns 1 when the token after the current one is a comparison or IN. */
@@ -1361,6 +1408,28 @@ sml_ex_check_call(struct sml_parser *p, const struct expr *x)
 	}
 }
 
+/*
+ * Ends the parenthesized arguments of x, a call or an IN list, at its ')':
+ * fails when x over arguments at most hmax high is nested too deeply
+ * (reported at at) and, for a call, what sml_ex_check_call() refuses; then
+ * leaves the nesting and reads past ')'. Returns 0 with *h the height of
+ * x, or -1.
+ */
+static int
+sml_ex_close(struct sml_parser *p, const struct expr *x, size_t at,
+    int hmax, int *h)
+{
+	if (hmax + 1 > SML_MAX_DEPTH)
+		return sml_fail(p, at, "expression is nested too deeply");
+	if (x->x_kind == EX_CALL && sml_ex_check_call(p, x) == -1)
+		return -1;
+	p->sp_depth--;
+	if (sml_next(p) == -1)
+		return -1;
+	*h = hmax + 1;
+	return 0;
+}
+
 /* Parses a call; the current token is the function's name, then '('. */
 static struct expr *
 sml_ex_call(struct sml_parser *p, int *h)
@@ -1410,16 +1479,8 @@ sml_ex_call(struct sml_parser *p, int *h)
 		sml_fail_nargs(p, fi, x->x_nargs, name.lt_off);
 		goto fail;
 	}
-	if (hmax + 1 > SML_MAX_DEPTH) {
-		sml_fail(p, name.lt_off, "expression is nested too deeply");
+	if (sml_ex_close(p, x, name.lt_off, hmax, h) == -1)
 		goto fail;
-	}
-	if (sml_ex_check_call(p, x) == -1)
-		goto fail;
-	p->sp_depth--;
-	if (sml_next(p) == -1)
-		goto fail;
-	*h = hmax + 1;
 	return x;
 fail:
 	sml_expr_free(x);
@@ -1500,77 +1561,32 @@ sml_ex_primary(struct sml_parser *p, int *h)
 	}
 }
 
-/* Parses [-]... operand. */
+/*
+ * Parses [k]... sub: each prefix operator k (unary minus, NOT) a level of
+ * nesting and a node of op over what follows. *h receives the height.
+ */
 static struct expr *
-sml_ex_unary(struct sml_parser *p, int *h)
+sml_ex_prefix(struct sml_parser *p, enum lex_kind k, enum expr_op op,
+    struct expr *(*sub)(struct sml_parser *, int *), int *h)
 {
 	size_t at = p->sp_tok.lt_off;
 	struct expr *a;
 	int ha;
 
-	if (p->sp_tok.lt_kind != LEX_MINUS)
-		return sml_ex_primary(p, h);
+	if (p->sp_tok.lt_kind != k)
+		return sub(p, h);
 	if (sml_enter(p, at, "expression") == -1 || sml_next(p) == -1 ||
-	    (a = sml_ex_unary(p, &ha)) == NULL)
+	    (a = sml_ex_prefix(p, k, op, sub, &ha)) == NULL)
 		return NULL;
 	p->sp_depth--;
-	return sml_ex_op(p, EXOP_NEG, at, a, ha, NULL, 0, h);
+	return sml_ex_op(p, op, at, a, ha, NULL, 0, h);
 }
 
-/* Parses unary (* / % unary)... */
+/* Parses [-]... operand. */
 static struct expr *
-sml_ex_mul(struct sml_parser *p, int *h)
+sml_ex_unary(struct sml_parser *p, int *h)
 {
-	struct expr *a, *b;
-	enum expr_op op;
-	size_t at;
-	int hb;
-
-	if ((a = sml_ex_unary(p, h)) == NULL)
-		return NULL;
-	for (;;) {
-		switch (p->sp_tok.lt_kind) {
-		case LEX_STAR: op = EXOP_MUL; break;
-		case LEX_SLASH: op = EXOP_DIV; break;
-		case LEX_PERCENT: op = EXOP_MOD; break;
-		default: return a;
-		}
-		at = p->sp_tok.lt_off;
-		if (sml_next(p) == -1 || (b = sml_ex_unary(p, &hb)) == NULL) {
-			sml_expr_free(a);
-			return NULL;
-		}
-		if ((a = sml_ex_op(p, op, at, a, *h, b, hb, h)) == NULL)
-			return NULL;
-	}
-}
-
-/* Parses mul (+ - . mul)... */
-static struct expr *
-sml_ex_add(struct sml_parser *p, int *h)
-{
-	struct expr *a, *b;
-	enum expr_op op;
-	size_t at;
-	int hb;
-
-	if ((a = sml_ex_mul(p, h)) == NULL)
-		return NULL;
-	for (;;) {
-		switch (p->sp_tok.lt_kind) {
-		case LEX_PLUS: op = EXOP_ADD; break;
-		case LEX_MINUS: op = EXOP_SUB; break;
-		case LEX_DOT: op = EXOP_CONCAT; break;
-		default: return a;
-		}
-		at = p->sp_tok.lt_off;
-		if (sml_next(p) == -1 || (b = sml_ex_mul(p, &hb)) == NULL) {
-			sml_expr_free(a);
-			return NULL;
-		}
-		if ((a = sml_ex_op(p, op, at, a, *h, b, hb, h)) == NULL)
-			return NULL;
-	}
+	return sml_ex_prefix(p, LEX_MINUS, EXOP_NEG, sml_ex_primary, h);
 }
 
 /*
@@ -1609,43 +1625,96 @@ sml_ex_in(struct sml_parser *p, struct expr *a, int *h)
 			goto fail;
 		}
 	}
-	if (hmax + 1 > SML_MAX_DEPTH) {
-		sml_fail(p, at, "expression is nested too deeply");
+	if (sml_ex_close(p, x, at, hmax, h) == -1)
 		goto fail;
-	}
-	p->sp_depth--;
-	if (sml_next(p) == -1)
-		goto fail;
-	*h = hmax + 1;
 	return x;
 fail:
 	sml_expr_free(x);
 	return NULL;
 }
 
-/* Parses add (= == != < > <= >= LIKE add | IN (...))... */
-static struct expr *
-sml_ex_cmp(struct sml_parser *p, int *h)
+/* The additive and the multiplicative operators. */
+static const struct sml_binop sml_ops_add[] = {
+	{LEX_PLUS, NULL, EXOP_ADD}, {LEX_MINUS, NULL, EXOP_SUB},
+	{LEX_DOT, NULL, EXOP_CONCAT},
+};
+
+static const struct sml_binop sml_ops_mul[] = {
+	{LEX_STAR, NULL, EXOP_MUL}, {LEX_SLASH, NULL, EXOP_DIV},
+	{LEX_PERCENT, NULL, EXOP_MOD},
+};
+
+/* A level of left-associative binary operators. */
+struct sml_level {
+	const struct sml_binop *lv_ops;
+	size_t lv_nops;
+	int lv_in;		/* "a IN (...)" binds at this level too */
+};
+
+/*
+ * The binary levels, loosest first: each parses its operands at the next
+ * one, the last at sml_ex_unary().
+ */
+static const struct sml_level sml_levels[] = {
+	{sml_ops_cmp, SML_NITEMS(sml_ops_cmp), 1},	/* = < ... LIKE, IN */
+	{sml_ops_add, SML_NITEMS(sml_ops_add), 0},	/* + - . */
+	{sml_ops_mul, SML_NITEMS(sml_ops_mul), 0},	/* * / % */
+};
+
+/* Returns 0 with *op when the current token is an operator of lv, else -1. */
+static int
+sml_level_op(const struct sml_parser *p, const struct sml_level *lv,
+    enum expr_op *op)
 {
+	const struct sml_binop *bo;
+
+	for (bo = lv->lv_ops; bo < lv->lv_ops + lv->lv_nops; bo++)
+		if (bo->bo_word != NULL ? sml_at_word_ci(p, bo->bo_word) :
+		    p->sp_tok.lt_kind == bo->bo_kind) {
+			*op = bo->bo_op;
+			return 0;
+		}
+	return -1;
+}
+
+static struct expr *sml_ex_binary(struct sml_parser *, size_t, int *);
+
+/* Parses an operand of binary level lvl. */
+static struct expr *
+sml_ex_operand(struct sml_parser *p, size_t lvl, int *h)
+{
+	if (lvl + 1 < SML_NITEMS(sml_levels))
+		return sml_ex_binary(p, lvl + 1, h);
+	return sml_ex_unary(p, h);
+}
+
+/*
+ * Parses operand (op operand)... at binary level lvl, where op is one of
+ * the level's operators (and IN (...) where it binds), into a
+ * left-associative tree. *h receives its height. Returns it or NULL.
+ */
+static struct expr *
+sml_ex_binary(struct sml_parser *p, size_t lvl, int *h)
+{
+	const struct sml_level *lv = &sml_levels[lvl];
 	struct expr *a, *b;
 	enum expr_op op;
 	size_t at;
 	int hb;
 
-	if ((a = sml_ex_add(p, h)) == NULL)
+	if ((a = sml_ex_operand(p, lvl, h)) == NULL)
 		return NULL;
 	for (;;) {
-		if (p->sp_tok.lt_kind == LEX_IN) {
+		if (lv->lv_in && p->sp_tok.lt_kind == LEX_IN) {
 			if ((a = sml_ex_in(p, a, h)) == NULL)
 				return NULL;
 			continue;
 		}
-		if (sml_at_word_ci(p, "like"))
-			op = EXOP_LIKE;
-		else if (sml_cmp_op(p->sp_tok.lt_kind, &op) == -1)
+		if (sml_level_op(p, lv, &op) == -1)
 			return a;
 		at = p->sp_tok.lt_off;
-		if (sml_next(p) == -1 || (b = sml_ex_add(p, &hb)) == NULL) {
+		if (sml_next(p) == -1 ||
+		    (b = sml_ex_operand(p, lvl, &hb)) == NULL) {
 			sml_expr_free(a);
 			return NULL;
 		}
@@ -1654,21 +1723,18 @@ sml_ex_cmp(struct sml_parser *p, int *h)
 	}
 }
 
+/* Parses a comparison: add (= == != < > <= >= LIKE add | IN (...))... */
+static struct expr *
+sml_ex_cmp(struct sml_parser *p, int *h)
+{
+	return sml_ex_binary(p, 0, h);
+}
+
 /* Parses [NOT]... cmp. */
 static struct expr *
 sml_ex_not(struct sml_parser *p, int *h)
 {
-	size_t at = p->sp_tok.lt_off;
-	struct expr *a;
-	int ha;
-
-	if (p->sp_tok.lt_kind != LEX_NOT)
-		return sml_ex_cmp(p, h);
-	if (sml_enter(p, at, "expression") == -1 || sml_next(p) == -1 ||
-	    (a = sml_ex_not(p, &ha)) == NULL)
-		return NULL;
-	p->sp_depth--;
-	return sml_ex_op(p, EXOP_NOT, at, a, ha, NULL, 0, h);
+	return sml_ex_prefix(p, LEX_NOT, EXOP_NOT, sml_ex_cmp, h);
 }
 
 /* An operand of an AND or OR chain, with its height and operator. */
@@ -1792,6 +1858,7 @@ sml_parse_source(struct sml_parser *p, struct sml_command *c)
 {
 	struct sml_source *src = &c->sc_u.source;
 	char *v;
+	int more;
 
 	src->ss_qsize = -1;
 	if (sml_next_value(p) == -1)
@@ -1805,12 +1872,10 @@ sml_parse_source(struct sml_parser *p, struct sml_command *c)
 		if (*v == '\0')
 			return sml_fail(p, p->sp_tok.lt_off,
 			    "empty index pattern");
-		if (sml_next_value(p) == -1)
+		if ((more = sml_next_item_value(p)) == -1)
 			return -1;
-		if (p->sp_tok.lt_kind != LEX_COMMA)
+		if (!more)
 			break;
-		if (sml_next_value(p) == -1)
-			return -1;
 	}
 	while (!sml_at_end(p) && sml_at_param(p)) {
 		struct lex_token key = p->sp_tok;
@@ -2425,12 +2490,8 @@ sml_parse_timechart(struct sml_parser *p, struct sml_command *c)
 		return -1;
 	for (;;) {
 		if (sml_at_param(p)) {
-			if (!sml_at_key(p, "span"))
-				return sml_param_unknown(p, "timechart");
-			if (sml_param_once(p, &seen, SML_SEEN_A, "timechart") ==
-			    -1 || sml_param_span(p, &tc->tc_span_ms,
-			    &tc->tc_span_months, NULL) == -1 ||
-			    sml_next(p) == -1)
+			if (sml_param_span_only(p, "timechart", &seen,
+			    &tc->tc_span_ms, &tc->tc_span_months, NULL) == -1)
 				return -1;
 		} else if (p->sp_tok.lt_kind == LEX_BY) {
 			if (tc->tc_naggs == 0)
@@ -2469,12 +2530,9 @@ sml_parse_bin(struct sml_parser *p, struct sml_command *c)
 		return -1;
 	for (;;) {
 		if (sml_at_param(p)) {
-			if (!sml_at_key(p, "span"))
-				return sml_param_unknown(p, "bin");
-			if (sml_param_once(p, &seen, SML_SEEN_A, "bin") == -1 ||
-			    sml_param_span(p, &bn->bn_span_ms,
-			    &bn->bn_span_months, &bn->bn_span_num) == -1 ||
-			    sml_next(p) == -1)
+			if (sml_param_span_only(p, "bin", &seen,
+			    &bn->bn_span_ms, &bn->bn_span_months,
+			    &bn->bn_span_num) == -1)
 				return -1;
 		} else if (bn->bn_field == NULL && sml_at_name(p, 0)) {
 			if (sml_name(p, 0, &bn->bn_field) == -1 ||
@@ -2586,6 +2644,7 @@ sml_parse_replace(struct sml_parser *p, struct sml_command *c)
 {
 	struct sml_replace *rp = &c->sc_u.replace;
 	char *old = NULL, *new = NULL;
+	int more;
 
 	if (sml_next_value(p) == -1)
 		return -1;
@@ -2613,12 +2672,10 @@ sml_parse_replace(struct sml_parser *p, struct sml_command *c)
 		rp->rp_old[rp->rp_n] = old;
 		rp->rp_new[rp->rp_n++] = new;
 		old = new = NULL;
-		if (sml_next_value(p) == -1)
+		if ((more = sml_next_item_value(p)) == -1)
 			return -1;
-		if (p->sp_tok.lt_kind != LEX_COMMA)
+		if (!more)
 			break;
-		if (sml_next_value(p) == -1)
-			return -1;
 	}
 	if (p->sp_tok.lt_kind == LEX_IN) {
 		if (sml_next(p) == -1)
@@ -2709,7 +2766,7 @@ sml_parse_command(struct sml_parser *p, size_t nth)
 	char q[SML_QUOTE_BUF];
 	int first, rc;
 
-	for (size_t i = 0; i < sizeof(sml_cmd_defs) / sizeof(sml_cmd_defs[0]);
+	for (size_t i = 0; i < SML_NITEMS(sml_cmd_defs);
 	    i++)
 		if (lex_is_word(p->sp_text, &name, sml_cmd_defs[i].cd_name))
 			d = &sml_cmd_defs[i];

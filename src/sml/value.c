@@ -92,11 +92,13 @@ value_parse_number(const char *s, size_t len, int64_t *iv, double *dv)
 
 /*
  * Reads v as a number. Returns 1 (an integer in *iv and *dv), 2 (a real in
- * *dv) or 0 (not a number).
+ * *dv, 0 in *iv) or 0 (not a number, both 0).
  */
-static int
-value_num2(const json_t *v, int64_t *iv, double *dv)
+int
+value_num_read(const json_t *v, int64_t *iv, double *dv)
 {
+	*iv = 0;
+	*dv = 0;
 	if (v == NULL)
 		return 0;
 	switch (json_typeof(v)) {
@@ -121,7 +123,7 @@ value_number(const json_t *v, double *d)
 	int64_t i;
 	double x;
 
-	if (value_num2(v, &i, &x) == 0)
+	if (value_num_read(v, &i, &x) == 0)
 		return 0;
 	if (d)
 		*d = x;
@@ -167,8 +169,8 @@ value_num_cmp(const json_t *a, const json_t *b, int *cmp)
 	double da = 0, db = 0;
 	int ka, kb;
 
-	if ((ka = value_num2(a, &ia, &da)) == 0 ||
-	    (kb = value_num2(b, &ib, &db)) == 0)
+	if ((ka = value_num_read(a, &ia, &da)) == 0 ||
+	    (kb = value_num_read(b, &ib, &db)) == 0)
 		return 0;
 	*cmp = value_num_cmp3(ka, ia, da, kb, ib, db);
 	return 1;
@@ -233,8 +235,8 @@ value_string(const json_t *v)
 
 /* The sort class of v: 0 number, 1 string or boolean, 2 array or object,
  * 3 null or missing. */
-static int
-value_class(const json_t *v)
+int
+value_sort_class(const json_t *v)
 {
 	double d;
 
@@ -268,7 +270,7 @@ value_text(const json_t *v, size_t *len)
 int
 value_cmp(const json_t *a, const json_t *b)
 {
-	int ca = value_class(a), cb = value_class(b), r = 0;
+	int ca = value_sort_class(a), cb = value_sort_class(b), r = 0;
 	const char *sa, *sb;
 	size_t la, lb;
 	char *da, *db;
