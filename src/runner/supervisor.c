@@ -245,6 +245,8 @@ supervisor_run(const struct config *cfg, int lock_fd)
 	    "results written so far are kept");
 	if (n > 0)
 		log_warn("failed %d task(s) left RUNNING by a previous runner", n);
+	if ((n = store_purge_orphans(st)) > 0)
+		log_warn("purged the result pages of %d deleted task(s)", n);
 	wake_fd = sup_wake_socket(cfg);
 	log_info("runner started (pid %d, storage %s, max_concurrent %lld)",
 	    (int)getpid(), cfg->storage_path,

@@ -195,6 +195,12 @@ int store_stats_get(struct store *, const char *id, const char *kind,
 
 /* Runner: fails every RUNNING task (after a runner restart). Returns count. */
 int store_recover(struct store *, const char *reason);
+/*
+ * Runner, at start: deletes the result pages whose task is gone (a delete
+ * that stopped between removing the task and purging its pages). Returns
+ * how many tasks' pages it purged.
+ */
+int store_purge_orphans(struct store *);
 
 /* Runner: deletes final tasks whose expiry time is <= now. Returns count. */
 int store_expire(struct store *, int64_t now_ms, int max);

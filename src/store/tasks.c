@@ -685,7 +685,107 @@ del_prefix(MDB_txn *txn, MDB_dbi dbi, const void *prefix, size_t plen)
 	return rc == MDB_NOTFOUND ? 0 : rc;
 }
 
-/* Deletes t and all that belongs to it in txn. Returns an LMDB code. */
+/*
+ * Deletes the result pages of task id, PURGE_BATCH records a transaction,
+ * once its record is gone. One transaction for all the pages of a large
+ * task would leave LMDB one free-list record of hundreds of thousands of
+ * pages, which every later write transaction merges and writes back: the
+ * writes of the next large task would crawl. Small batches keep the
+ * free-list records small. Returns AR_OK or an AR_ code; pages left by a
+ * crash or an error are found again by store_purge_orphans().
+ */
+#define PURGE_BATCH 64
+static int
+pages_purge(struct store *st, const char *id)
+{
+	MDB_txn *txn;
+	MDB_cursor *c;
+	MDB_val k, v;
+	int rc, n;
+
+	do {
+		if ((rc = txn_begin(st, 0, &txn)) != 0)
+			return mdb_to_ar(rc);
+		if ((rc = mdb_cursor_open(txn, st->st_dbi[DB_PAGES], &c)) != 0)
+			return txn_end(txn, rc);
+		k.mv_size = TASK_ID_LEN;
+		k.mv_data = (void *)id;
+		n = 0;
+		rc = mdb_cursor_get(c, &k, &v, MDB_SET_RANGE);
+		while (rc == 0 && k.mv_size >= TASK_ID_LEN &&
+		    memcmp(k.mv_data, id, TASK_ID_LEN) == 0) {
+			if (n == PURGE_BATCH)
+				break;
+			if ((rc = mdb_cursor_del(c, 0)) != 0)
+				break;
+			n++;
+			rc = mdb_cursor_get(c, &k, &v, MDB_NEXT);
+		}
+		mdb_cursor_close(c);
+		if (rc != 0 && rc != MDB_NOTFOUND) {
+			mdb_txn_abort(txn);
+			return mdb_to_ar(rc);
+		}
+		if ((rc = txn_end(txn, 0)) != AR_OK)
+			return rc;
+	} while (n == PURGE_BATCH);
+	return AR_OK;
+}
+
+int
+store_purge_orphans(struct store *st)
+{
+	char ids[64][TASK_ID_LEN + 1];
+	unsigned char from[TASK_ID_LEN + 1];
+	MDB_txn *txn;
+	MDB_cursor *c;
+	MDB_val k, v, tk;
+	int rc, n, total = 0, more = 1;
+
+	memset(from, 0, sizeof(from));
+	while (more) {
+		/* Walk the ids that have pages, one seek each, from `from`;
+		 * note those without a task record (64 at a time). */
+		n = 0;
+		if (txn_begin(st, MDB_RDONLY, &txn) != 0)
+			return total;
+		if (mdb_cursor_open(txn, st->st_dbi[DB_PAGES], &c) != 0) {
+			mdb_txn_abort(txn);
+			return total;
+		}
+		k.mv_size = sizeof(from);
+		k.mv_data = from;
+		rc = mdb_cursor_get(c, &k, &v, MDB_SET_RANGE);
+		while (rc == 0 && k.mv_size >= TASK_ID_LEN && n < 64) {
+			memcpy(from, k.mv_data, TASK_ID_LEN);
+			tk.mv_size = TASK_ID_LEN;
+			tk.mv_data = from;
+			if (mdb_get(txn, st->st_dbi[DB_TASKS], &tk, &v) ==
+			    MDB_NOTFOUND) {
+				memcpy(ids[n], from, TASK_ID_LEN);
+				ids[n++][TASK_ID_LEN] = '\0';
+			}
+			/* Past every key of this id (ids are followed by an
+			 * 8-byte page number, far below 0xff...). */
+			from[TASK_ID_LEN] = 0xff;
+			k.mv_size = sizeof(from);
+			k.mv_data = from;
+			rc = mdb_cursor_get(c, &k, &v, MDB_SET_RANGE);
+		}
+		more = rc == 0;
+		mdb_cursor_close(c);
+		mdb_txn_abort(txn);
+		for (int i = 0; i < n; i++)
+			if (pages_purge(st, ids[i]) == AR_OK)
+				total++;
+	}
+	return total;
+}
+
+/*
+ * Deletes t and all that belongs to it in txn but its result pages: the
+ * caller purges those after the commit (pages_purge). Returns an LMDB code.
+ */
 static int
 delete_in(struct store *st, MDB_txn *txn, const struct task *t)
 {
@@ -704,9 +804,8 @@ delete_in(struct store *st, MDB_txn *txn, const struct task *t)
 	n = owner_key(key, t->t_owner, t->t_created, t->t_id);
 	if ((rc = del_key(txn, st->st_dbi[DB_OWNER], key, n)) != 0)
 		return rc;
-	if ((rc = del_prefix(txn, st->st_dbi[DB_PAGES], t->t_id,
-	    TASK_ID_LEN)) != 0 ||
-	    (rc = del_prefix(txn, st->st_dbi[DB_LOGS], t->t_id,
+	/* Result pages go after the commit, in batches (pages_purge). */
+	if ((rc = del_prefix(txn, st->st_dbi[DB_LOGS], t->t_id,
 	    TASK_ID_LEN)) != 0 ||
 	    (rc = del_prefix(txn, st->st_dbi[DB_STATS], t->t_id,
 	    TASK_ID_LEN)) != 0)
@@ -731,7 +830,12 @@ once_task_delete(struct store *st, const char *id)
 	 * stops (store_page_append returns AR_ELOST). */
 	rc = delete_in(st, txn, &t);
 	task_clear(&t);
-	return txn_end(txn, rc);
+	if ((rc = txn_end(txn, rc)) != AR_OK)
+		return rc;
+	/* The task is gone for every reader; its pages follow. A failure
+	 * here leaves orphans for store_purge_orphans, not an error. */
+	pages_purge(st, id);
+	return AR_OK;
 }
 
 int
@@ -1127,7 +1231,7 @@ store_expire(struct store *st, int64_t now_ms, int max)
 	MDB_cursor *c;
 	MDB_val k, v;
 	struct task t;
-	int rc, n = 0;
+	int rc, n = 0, purge;
 
 	while (n < max) {
 		if ((rc = txn_begin(st, 0, &txn)) != 0)
@@ -1148,9 +1252,11 @@ store_expire(struct store *st, int64_t now_ms, int max)
 		id[TASK_ID_LEN] = '\0';
 		mdb_cursor_close(c);
 		rc = task_load(st, txn, id, &t);
+		purge = 0;
 		if (rc == 0 && (int64_t)be64_get(key) == t.t_expires) {
 			rc = delete_in(st, txn, &t);
 			task_clear(&t);
+			purge = 1;
 		} else {
 			/* A stale entry (re-keyed or task gone). */
 			if (rc == 0)
@@ -1160,6 +1266,8 @@ store_expire(struct store *st, int64_t now_ms, int max)
 		}
 		if (txn_end(txn, rc) != AR_OK)
 			return n;
+		if (purge)
+			pages_purge(st, id);
 		n++;
 	}
 	return n;
