@@ -5,7 +5,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
-#include <sys/mman.h>
 #include <sys/stat.h>
 #include <time.h>
 
@@ -57,18 +56,12 @@ struct dl_out {
 	int do_has_length;
 };
 
-/* Bytes of results sent between two releases of their pages. */
-#define DL_RELEASE_BYTES (4u << 20)
-/* Released ranges are widened to this alignment (see dl_release). */
-#define DL_RELEASE_ALIGN (64u << 10)
 
 /* State of one streamed download, for the store callbacks. */
 struct dl_ctx {
 	struct export_writer *dc_w;
 	int dc_failed;		/* the writer failed (reason in dc_w) */
 	int dc_not_final;	/* the task was not final in the read */
-	uintptr_t dc_lo;	/* a run of results already written, */
-	uintptr_t dc_hi;	/* contiguous in the store's map */
 };
 
 /* Sends the status line and headers of the file. */
@@ -125,45 +118,16 @@ dl_begin(void *arg, const struct task *t, uint64_t from, uint64_t to)
 	return 0;
 }
 
-/*
- * The results are borrowed from the store's read-only shared map, so every
- * page a download reads stays resident in the worker (a 700 MB export
- * would make a 700 MB worker, counted as its RSS though it is page cache).
- * Pages whose results were all written are dropped from this process's
- * page tables: they stay in the page cache, and a later access faults them
- * back, so this never changes what is read (MADV_DONTNEED on a shared file
- * mapping loses nothing). The range is widened to DL_RELEASE_ALIGN because
- * the kernel maps pages around each fault ("fault-around", 64 KiB).
- */
-static void
-dl_release(struct dl_ctx *dc)
-{
-	uintptr_t a = dc->dc_lo & ~(uintptr_t)(DL_RELEASE_ALIGN - 1);
-	uintptr_t b = (dc->dc_hi + DL_RELEASE_ALIGN - 1) &
-	    ~(uintptr_t)(DL_RELEASE_ALIGN - 1);
-
-	if (dc->dc_hi > dc->dc_lo)
-		madvise((void *)a, b - a, MADV_DONTNEED);
-	dc->dc_lo = dc->dc_hi;
-}
-
+/* store_results_read's callback: one result to the writer. */
 static int
 dl_row(void *arg, const char *json, size_t len)
 {
 	struct dl_ctx *dc = arg;
-	uintptr_t p = (uintptr_t)json;
 
-	if (p != dc->dc_hi) {		/* another page of results */
-		dl_release(dc);
-		dc->dc_lo = p;
-	}
 	if (dc->dc_w->ew_row(dc->dc_w, json, len) == -1) {
 		dc->dc_failed = 1;
 		return -1;
 	}
-	dc->dc_hi = p + len;
-	if (dc->dc_hi - dc->dc_lo >= DL_RELEASE_BYTES)
-		dl_release(dc);
 	return 0;
 }
 

@@ -169,8 +169,8 @@ int store_log_read(struct store *, const char *id,
 
 /*
  * Streams results [from, to) of task id (to = UINT64_MAX: to the end) inside
- * one read transaction: cb gets each event's JSON text (borrowed from the
- * map). The task record read in that same transaction is put in *t so
+ * one read transaction: cb gets each event's JSON text, borrowed for the
+ * call only (from the map, or from a buffer reused for the next page). The task record read in that same transaction is put in *t so
  * counts and events agree. cb returns nonzero to stop (client gone).
  * Returns AR_OK, AR_ENOTFOUND, or an error.
  */

@@ -3,6 +3,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/stat.h>
 
 #include <jansson.h>
@@ -46,7 +47,12 @@ struct store {
 	MDB_dbi st_dbi[DB__COUNT];
 	const struct config *st_cfg;
 	uint64_t st_map;
+	uint64_t st_appended;	/* page bytes since the last map_release */
 };
+
+/* Map bytes read or written between two map_release calls. */
+#define RELEASE_BYTES (4u << 20)
+static void map_release(struct store *);
 
 /* Encodes v big-endian into p[0..8). */
 static void
@@ -686,6 +692,19 @@ del_prefix(MDB_txn *txn, MDB_dbi dbi, const void *prefix, size_t plen)
 }
 
 /*
+ * A page of results is stored as records of at most PAGE_CHUNK bytes, keyed
+ * id ‖ index of the page's first result (8, big-endian) ‖ chunk number (2,
+ * big-endian). A record that size fits in an LMDB leaf page: larger values
+ * go to runs of contiguous "overflow" pages, and finding such runs in a
+ * large free list (after big tasks were deleted) made LMDB merge and scan
+ * its whole free list on every write. Single pages come off the free list
+ * at once. (4096-byte pages hold a leaf node of 2,038 bytes: 8 of node
+ * header, 32 of key, so at most 1,998 of data.)
+ */
+#define PAGE_CHUNK 1984
+#define PAGE_KEY_LEN (TASK_ID_LEN + 8 + 2)
+
+/*
  * Deletes the result pages of task id, PURGE_BATCH records a transaction,
  * once its record is gone. One transaction for all the pages of a large
  * task would leave LMDB one free-list record of hundreds of thousands of
@@ -694,7 +713,7 @@ del_prefix(MDB_txn *txn, MDB_dbi dbi, const void *prefix, size_t plen)
  * free-list records small. Returns AR_OK or an AR_ code; pages left by a
  * crash or an error are found again by store_purge_orphans().
  */
-#define PURGE_BATCH 64
+#define PURGE_BATCH 2048
 static int
 pages_purge(struct store *st, const char *id)
 {
@@ -957,13 +976,15 @@ store_page_append(struct store *st, const char *id, uint64_t token,
     const char *data, size_t len, uint32_t count, uint64_t scanned,
     double progress, const char *fields, size_t fields_len, int *cancel)
 {
-	unsigned char key[TASK_ID_LEN + 8], skey[TASK_ID_LEN + 32];
+	unsigned char key[PAGE_KEY_LEN], skey[TASK_ID_LEN + 32];
 	MDB_txn *txn;
 	MDB_val k, v;
 	struct task t;
 	int rc, ar;
 
 	*cancel = 0;
+	if (count > 0 && (len + PAGE_CHUNK - 1) / PAGE_CHUNK > UINT16_MAX)
+		return AR_EINTERNAL;	/* runner.page_bytes keeps pages small */
 	if ((count > 0 || fields != NULL) &&
 	    (ar = space_check(st, len + fields_len, 0)) != AR_OK)
 		return ar;
@@ -977,15 +998,23 @@ store_page_append(struct store *st, const char *id, uint64_t token,
 	if (count > 0) {
 		memcpy(key, id, TASK_ID_LEN);
 		be64_put(key + TASK_ID_LEN, t.t_results);
-		k.mv_size = sizeof(key);
-		k.mv_data = key;
-		v.mv_size = len;
-		v.mv_data = (void *)data;
-		if ((rc = mdb_put(txn, st->st_dbi[DB_PAGES], &k, &v, 0)) != 0)
-			goto out;
+		for (size_t off = 0, chunk = 0; off < len; off += v.mv_size,
+		    chunk++) {
+			key[TASK_ID_LEN + 8] = (unsigned char)(chunk >> 8);
+			key[TASK_ID_LEN + 9] = (unsigned char)chunk;
+			k.mv_size = sizeof(key);
+			k.mv_data = key;
+			v.mv_size = len - off < PAGE_CHUNK ? len - off :
+			    PAGE_CHUNK;
+			v.mv_data = (void *)(data + off);
+			if ((rc = mdb_put(txn, st->st_dbi[DB_PAGES], &k, &v,
+			    0)) != 0)
+				goto out;
+		}
 		t.t_results += count;
 		t.t_result_bytes += len;
 		t.t_pages++;
+		st->st_appended += len;
 	}
 	if (fields != NULL) {
 		if ((k.mv_size = stats_key(skey, sizeof(skey), id,
@@ -1005,7 +1034,14 @@ store_page_append(struct store *st, const char *id, uint64_t token,
 	rc = task_save(st, txn, &t);
 out:
 	task_clear(&t);
-	return txn_end(txn, rc);
+	rc = txn_end(txn, rc);
+	/* Writing pages reads the tree's leaves through the map: drop them
+	 * now and then, or the executor's RSS grows with its results. */
+	if (st->st_appended >= RELEASE_BYTES) {
+		map_release(st);
+		st->st_appended = 0;
+	}
+	return rc;
 }
 
 int
@@ -1107,20 +1143,89 @@ store_log_read(struct store *st, const char *id,
 	return AR_OK;
 }
 
+
+/*
+ * Drops the pages of the store's map from this process's page tables. A
+ * long read (a download of gigabytes) would otherwise keep every page it
+ * touched resident in the responder, counted as its RSS though it is page
+ * cache. The map is a read-only shared file mapping, so MADV_DONTNEED loses
+ * nothing: the pages stay in the page cache and a later access faults them
+ * back. Callers must not hold pointers into the map across it.
+ */
+static void
+map_release(struct store *st)
+{
+	char line[4600], want[4200];
+	unsigned long lo, hi;
+	size_t wl;
+	FILE *f;
+
+	/* LMDB tells the map's address only for MDB_FIXEDMAP: find the
+	 * mapping of our data.mdb in /proc/self/maps (it moves when the map
+	 * grows, so every time). */
+	if (snprintf(want, sizeof(want), "%s/tasks/data.mdb",
+	    st->st_cfg->storage_path) >= (int)sizeof(want) ||
+	    (f = fopen("/proc/self/maps", "r")) == NULL)
+		return;
+	wl = strlen(want);
+	while (fgets(line, sizeof(line), f) != NULL) {
+		size_t n = strcspn(line, "\n");
+
+		line[n] = '\0';
+		if (n >= wl && strcmp(line + n - wl, want) == 0 &&
+		    sscanf(line, "%lx-%lx", &lo, &hi) == 2 && hi > lo)
+			madvise((void *)lo, hi - lo, MADV_DONTNEED);
+	}
+	fclose(f);
+}
+
+/*
+ * Reads the page whose first chunk the cursor is on (key k, data v) into
+ * *page and *len: the record itself when it is the only chunk, else the
+ * chunks joined in buf. Leaves the cursor on the record after the page and
+ * sets *rc to that move's code. Returns 0, or -1 out of memory.
+ */
+static int
+page_gather(MDB_cursor *c, MDB_val *k, MDB_val *v, struct buf *buf,
+    const unsigned char **page, size_t *len, int *rc)
+{
+	unsigned char key[PAGE_KEY_LEN];
+
+	*page = v->mv_data;
+	*len = v->mv_size;
+	memcpy(key, k->mv_data, TASK_ID_LEN + 8);
+	*rc = mdb_cursor_get(c, k, v, MDB_NEXT);
+	if (*len < PAGE_CHUNK)
+		return 0;	/* a short chunk ends its page */
+	buf->b_len = 0;
+	if (buf_append(buf, *page, *len) == -1)
+		return -1;
+	while (*rc == 0 && k->mv_size == PAGE_KEY_LEN &&
+	    memcmp(k->mv_data, key, TASK_ID_LEN + 8) == 0) {
+		if (buf_append(buf, v->mv_data, v->mv_size) == -1)
+			return -1;
+		*rc = mdb_cursor_get(c, k, v, MDB_NEXT);
+	}
+	*page = (const unsigned char *)buf->b_data;
+	*len = buf->b_len;
+	return 0;
+}
+
 int
 store_results_read(struct store *st, const char *id, uint64_t from,
     uint64_t to, struct task *t,
     int (*begin)(void *, const struct task *, uint64_t, uint64_t),
     int (*cb)(void *, const char *, size_t), void *arg)
 {
-	unsigned char key[TASK_ID_LEN + 8];
+	unsigned char key[PAGE_KEY_LEN];
+	struct buf joined = BUF_INIT;
 	MDB_txn *txn;
 	MDB_cursor *c = NULL;
 	MDB_val k, v;
 	uint64_t first, idx;
 	uint32_t count;
-	const unsigned char *page;
-	const uint32_t *offs;
+	const unsigned char *page, *offs;
+	size_t plen, read = 0;
 	int rc;
 
 	memset(t, 0, sizeof(*t));
@@ -1139,38 +1244,68 @@ store_results_read(struct store *st, const char *id, uint64_t from,
 	if ((rc = mdb_cursor_open(txn, st->st_dbi[DB_PAGES], &c)) != 0)
 		goto out;
 	/* Find the page holding result 'from': the last page whose first
-	 * index is <= from. */
+	 * index is <= from; then its first chunk. */
 	memcpy(key, id, TASK_ID_LEN);
 	be64_put(key + TASK_ID_LEN, from);
+	key[TASK_ID_LEN + 8] = key[TASK_ID_LEN + 9] = 0;
 	k.mv_size = sizeof(key);
 	k.mv_data = key;
 	rc = mdb_cursor_get(c, &k, &v, MDB_SET_RANGE);
 	if (rc != 0 || memcmp(k.mv_data, id, TASK_ID_LEN) != 0 ||
-	    be64_get((unsigned char *)k.mv_data + TASK_ID_LEN) > from)
+	    be64_get((unsigned char *)k.mv_data + TASK_ID_LEN) > from) {
 		rc = mdb_cursor_get(c, &k, &v, rc == MDB_NOTFOUND ?
 		    MDB_LAST : MDB_PREV);
+		if (rc == 0 && k.mv_size == PAGE_KEY_LEN &&
+		    memcmp(k.mv_data, id, TASK_ID_LEN) == 0) {
+			memcpy(key + TASK_ID_LEN, (unsigned char *)k.mv_data +
+			    TASK_ID_LEN, 8);
+			k.mv_size = sizeof(key);
+			k.mv_data = key;
+			rc = mdb_cursor_get(c, &k, &v, MDB_SET_KEY);
+		}
+	}
 	idx = from;
-	for (; rc == 0 && idx < to; rc = mdb_cursor_get(c, &k, &v, MDB_NEXT)) {
-		if (k.mv_size != sizeof(key) ||
+	while (rc == 0 && idx < to) {
+		if (k.mv_size != PAGE_KEY_LEN ||
 		    memcmp(k.mv_data, id, TASK_ID_LEN) != 0 || v.mv_size < 4)
 			break;
+		/* Between pages, now and then: drop the map pages read so
+		 * far from this process (see map_release). */
+		if (read >= RELEASE_BYTES) {
+			map_release(st);
+			read = 0;
+		}
+		read += v.mv_size;
 		first = be64_get((unsigned char *)k.mv_data + TASK_ID_LEN);
-		page = v.mv_data;
+		if (page_gather(c, &k, &v, &joined, &page, &plen, &rc) == -1) {
+			rc = ENOMEM;
+			goto out;
+		}
 		memcpy(&count, page, 4);
-		if (first > idx || (uint64_t)count * 4 + 4 > v.mv_size)
+		if (first > idx || (uint64_t)count * 4 + 4 > plen)
 			break;
-		offs = (const uint32_t *)(page + 4);
+		/* Records are only 2-byte aligned: offsets are copied out. */
+		offs = page + 4;
 		for (uint64_t i = idx - first; i < count && idx < to;
 		    i++, idx++) {
 			size_t base = 4 + (size_t)count * 4;
-			size_t s = offs[i], e = i + 1 < count ? offs[i + 1] :
-			    v.mv_size - base;
+			uint32_t s, e;
+
+			memcpy(&s, offs + i * 4, 4);
+			if (i + 1 < count)
+				memcpy(&e, offs + (i + 1) * 4, 4);
+			else
+				e = (uint32_t)(plen - base);
+			if (s > e || base + e > plen)
+				break;
 			if (cb(arg, (const char *)page + base + s, e - s) != 0)
-				goto out;
+				goto done;
 		}
 	}
+done:
 	rc = 0;
 out:
+	buf_free(&joined);
 	if (c)
 		mdb_cursor_close(c);
 	mdb_txn_abort(txn);
