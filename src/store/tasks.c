@@ -1275,12 +1275,12 @@ store_results_read(struct store *st, const char *id, uint64_t from,
 			map_release(st);
 			read = 0;
 		}
-		read += v.mv_size;
 		first = be64_get((unsigned char *)k.mv_data + TASK_ID_LEN);
 		if (page_gather(c, &k, &v, &joined, &page, &plen, &rc) == -1) {
 			rc = ENOMEM;
 			goto out;
 		}
+		read += plen;
 		memcpy(&count, page, 4);
 		if (first > idx || (uint64_t)count * 4 + 4 > plen)
 			break;
