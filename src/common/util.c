@@ -1,5 +1,6 @@
 /* util.c - small helpers: task ids, glob matching, bounded number parsing. */
 #include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/random.h>
@@ -84,4 +85,16 @@ util_parse_i64(const char *s, int64_t min, int64_t max, int64_t *out)
 		return -1;
 	*out = v;
 	return 0;
+}
+
+void
+util_fmt_real(double d, char *out)
+{
+	for (int prec = 15; prec <= 17; prec++) {
+		snprintf(out, UTIL_REAL_MAX, "%.*g", prec, d);
+		if (strtod(out, NULL) == d)
+			break;
+	}
+	if (strpbrk(out, ".eEn") == NULL)
+		strcat(out, ".0");
 }

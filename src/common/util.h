@@ -22,4 +22,14 @@ int util_glob(const char *pattern, const char *name);
  */
 int util_parse_i64(const char *s, int64_t min, int64_t max, int64_t *out);
 
+/* Room util_fmt_real needs, with the NUL. */
+#define UTIL_REAL_MAX 32
+
+/*
+ * Writes d (finite) into out (UTIL_REAL_MAX bytes) as a JSON real: the
+ * shortest text that reads back as the same double, with ".0" when it would
+ * look like an integer ("3.0", "0.1", "1e+20").
+ */
+void util_fmt_real(double d, char *out);
+
 #endif

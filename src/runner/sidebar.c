@@ -6,6 +6,7 @@
 #include <jansson.h>
 
 #include "common/buf.h"
+#include "common/util.h"
 #include "export/export.h"
 #include "runner/taskstats.h"
 
@@ -447,35 +448,13 @@ sb_count_value(struct sidebar *sb, struct sb_field *f, const char *text,
 	return 0;
 }
 
-/*
- * Writes the shortest text that reads back as d into out (SB_NUM_MAX
- * bytes), with ".0" when it looks integral: a JSON float.
- */
-static void
-fmt_double(char *out, double d)
-{
-	snprintf(out, SB_NUM_MAX, "%.17g", d);
-	for (int prec = 1; prec < 17; prec++) {
-		char shorter[SB_NUM_MAX];
-
-		snprintf(shorter, sizeof(shorter), "%.*g", prec, d);
-		if (strtod(shorter, NULL) == d && (strchr(shorter, 'e') == NULL ||
-		    strchr(out, 'e') != NULL)) {
-			memcpy(out, shorter, SB_NUM_MAX);
-			break;
-		}
-	}
-	if (strpbrk(out, ".eEn") == NULL)
-		strcat(out, ".0");
-}
-
 /* ---- Leaves of a result, as export_scan_event() reports them ---- */
 
 /*
  * Returns 1 when the real number text v (n bytes, digits '.' digits) is
- * what fmt_double writes for its value: no exponent, no needless zeros, at
+ * what util_fmt_real writes for its value: no exponent, no needless zeros, at
  * most 15 significant digits (DBL_DIG: such a decimal is the shortest that
- * reads back as its double) and at least 1e-4 (fmt_double has no exponent
+ * reads back as its double) and at least 1e-4 (util_fmt_real has no exponent
  * there).
  */
 static int
@@ -619,7 +598,7 @@ sb_canon(struct sidebar *sb, const struct export_leaf *l, unsigned *type,
 			return 0;	/* an integer's digits: canonical */
 		if (!integral && real_is_canonical(v, vlen))
 			return 0;
-		fmt_double(num, *d);
+		util_fmt_real(*d, num);
 		if (integral)
 			snprintf(num, sizeof(num), "%.0f", *d);	/* "-0" */
 		if (buf_puts(t, num) == -1)
@@ -792,7 +771,7 @@ put_float(struct buf *b, double d)
 {
 	char num[SB_NUM_MAX];
 
-	fmt_double(num, d);
+	util_fmt_real(d, num);
 	return buf_puts(b, num);
 }
 

@@ -11,6 +11,7 @@
 #include "common/buf.h"
 #include "export/export.h"
 #include "runner/taskstats.h"
+#include "store/store.h"
 
 struct sbw_page {
 	struct sbw_page *p_next;
@@ -39,36 +40,26 @@ sbw_leaf(void *arg, const struct export_leaf *l)
 	return sidebar_leaf(w->w_sb, w->w_leaf++, l);
 }
 
+/* store_page_walk's callback: one result of a page. Nonzero: out of
+ * memory. */
+static int
+sbw_result(void *arg, const char *json, size_t len)
+{
+	struct sbworker *w = arg;
+
+	w->w_leaf = 0;
+	sidebar_begin(w->w_sb);
+	return export_scan_event(json, len, &w->w_names, sbw_leaf, w) == -1;
+}
+
 /* Counts the results of one page. Returns 0, or -1 out of memory. */
 static int
 sbw_page(struct sbworker *w, const char *data, size_t len)
 {
-	uint32_t count, off, next;
-	const char *text;
-	size_t tlen;
+	uint64_t n;
 
-	if (len < 4)
-		return 0;
-	memcpy(&count, data, 4);
-	if ((size_t)count > (len - 4) / 4)
-		return 0;	/* not a page: nothing to count */
-	text = data + 4 + (size_t)count * 4;
-	tlen = len - 4 - (size_t)count * 4;
-	for (uint32_t i = 0; i < count; i++) {
-		memcpy(&off, data + 4 + (size_t)i * 4, 4);
-		if (i + 1 < count)
-			memcpy(&next, data + 4 + (size_t)(i + 1) * 4, 4);
-		else
-			next = (uint32_t)tlen;
-		if (off > next || next > tlen)
-			return 0;
-		w->w_leaf = 0;
-		sidebar_begin(w->w_sb);
-		if (export_scan_event(text + off, next - off, &w->w_names,
-		    sbw_leaf, w) == -1)
-			return -1;
-	}
-	return 0;
+	return store_page_walk(data, len, 0, UINT64_MAX, sbw_result, w,
+	    &n) == 1 ? -1 : 0;
 }
 
 static void *

@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "common/buf.h"
+#include "common/util.h"
 #include "sml/engine.h"
 
 /* Longest text that value_parse_number reads as a number. */
@@ -456,7 +457,6 @@ value_json_put(struct buf *b, const json_t *v)
 	const char *key;
 	json_t *el;
 	size_t i, n = 0;
-	int prec;
 
 	switch (json_typeof(v)) {
 	case JSON_OBJECT:
@@ -485,16 +485,8 @@ value_json_put(struct buf *b, const json_t *v)
 		return buf_printf(b, "%" JSON_INTEGER_FORMAT,
 		    json_integer_value(v));
 	case JSON_REAL:
-		/* The shortest text that reads back the same double, and
-		 * still a real when read back ("3.0", not "3"). */
-		for (prec = 15; prec <= 17; prec++) {
-			snprintf(tmp, sizeof(tmp), "%.*g", prec,
-			    json_real_value(v));
-			if (strtod(tmp, NULL) == json_real_value(v))
-				break;
-		}
-		if (strpbrk(tmp, ".eEn") == NULL)
-			strcat(tmp, ".0");
+		/* Still a real when read back ("3.0", not "3"). */
+		util_fmt_real(json_real_value(v), tmp);
 		return buf_puts(b, tmp);
 	case JSON_TRUE:
 		return buf_puts(b, "true");

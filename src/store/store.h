@@ -138,6 +138,16 @@ int store_task_set_exec(struct store *, const char *id, uint64_t token,
  * the runner, or cancelled), AR_EFULL, or AR_EINTERNAL.
  * *cancel is set when a break was asked for.
  */
+/*
+ * Calls cb for the events of a page (the layout store_page_append takes:
+ * u32 count, u32 offsets[count], the texts; len bytes), from event skip on
+ * and at most max of them, until cb returns nonzero. Sets *n to the calls
+ * made. Returns 0, 1 when cb stopped it, or -1 for a malformed page.
+ */
+int store_page_walk(const void *page, size_t len, uint64_t skip,
+    uint64_t max, int (*cb)(void *, const char *, size_t), void *arg,
+    uint64_t *n);
+
 int store_page_append(struct store *, const char *id, uint64_t token,
     const char *data, size_t len, uint32_t count, uint64_t scanned,
     double progress, const char *fields, size_t fields_len,

@@ -48,6 +48,10 @@ struct store {
 	const struct config *st_cfg;
 	uint64_t st_map;
 	uint64_t st_appended;	/* page bytes since the last map_release */
+	/* This env's mapping of data.mdb (map_release), found for a map of
+	 * st_rel_size bytes; st_rel_hi is 0 when not found. */
+	size_t st_rel_size;
+	uintptr_t st_rel_lo, st_rel_hi;
 };
 
 /* Map bytes read or written between two map_release calls. */
@@ -1155,28 +1159,80 @@ store_log_read(struct store *st, const char *id,
 static void
 map_release(struct store *st)
 {
-	char line[4600], want[4200];
+	char line[4600];
 	unsigned long lo, hi;
-	size_t wl;
+	uintptr_t probe = 0;
+	MDB_envinfo info;
+	MDB_txn *txn;
+	MDB_cursor *c;
+	MDB_dbi main;
+	MDB_val k, v;
 	FILE *f;
 
-	/* LMDB tells the map's address only for MDB_FIXEDMAP: find the
-	 * mapping of our data.mdb in /proc/self/maps (it moves when the map
-	 * grows, so every time). */
-	if (snprintf(want, sizeof(want), "%s/tasks/data.mdb",
-	    st->st_cfg->storage_path) >= (int)sizeof(want) ||
-	    (f = fopen("/proc/self/maps", "r")) == NULL)
+	if (mdb_env_info(st->st_env, &info) != 0)
 		return;
-	wl = strlen(want);
-	while (fgets(line, sizeof(line), f) != NULL) {
-		size_t n = strcspn(line, "\n");
-
-		line[n] = '\0';
-		if (n >= wl && strcmp(line + n - wl, want) == 0 &&
-		    sscanf(line, "%lx-%lx", &lo, &hi) == 2 && hi > lo)
-			madvise((void *)lo, hi - lo, MADV_DONTNEED);
+	if (info.me_mapsize != st->st_rel_size) {
+		/* LMDB tells the map's address only for MDB_FIXEDMAP, and it
+		 * moves when the map is resized. A read transaction's key
+		 * points into the map: the line of /proc/self/maps holding
+		 * it is this env's mapping (another env of this process may
+		 * map the same file). */
+		st->st_rel_size = info.me_mapsize;
+		st->st_rel_lo = st->st_rel_hi = 0;
+		if (mdb_txn_begin(st->st_env, NULL, MDB_RDONLY, &txn) != 0)
+			return;
+		if (mdb_dbi_open(txn, NULL, 0, &main) == 0 &&
+		    mdb_cursor_open(txn, main, &c) == 0) {
+			if (mdb_cursor_get(c, &k, &v, MDB_FIRST) == 0)
+				probe = (uintptr_t)k.mv_data;
+			mdb_cursor_close(c);
+		}
+		mdb_txn_abort(txn);
+		if (probe == 0 || (f = fopen("/proc/self/maps", "r")) == NULL)
+			return;
+		while (fgets(line, sizeof(line), f) != NULL)
+			if (sscanf(line, "%lx-%lx", &lo, &hi) == 2 &&
+			    lo <= probe && probe < hi) {
+				st->st_rel_lo = lo;
+				st->st_rel_hi = hi;
+				break;
+			}
+		fclose(f);
 	}
-	fclose(f);
+	if (st->st_rel_hi > st->st_rel_lo)
+		madvise((void *)st->st_rel_lo, st->st_rel_hi - st->st_rel_lo,
+		    MADV_DONTNEED);
+}
+
+int
+store_page_walk(const void *page, size_t len, uint64_t skip, uint64_t max,
+    int (*cb)(void *, const char *, size_t), void *arg, uint64_t *n)
+{
+	const unsigned char *p = page;
+	uint32_t count, s, e;
+	size_t base;
+
+	*n = 0;
+	if (len < 4)
+		return -1;
+	memcpy(&count, p, 4);
+	if ((uint64_t)count * 4 + 4 > len)
+		return -1;
+	base = 4 + (size_t)count * 4;
+	/* Stored records are only 2-byte aligned: offsets are copied out. */
+	for (uint64_t i = skip; i < count && *n < max; i++) {
+		memcpy(&s, p + 4 + i * 4, 4);
+		if (i + 1 < count)
+			memcpy(&e, p + 4 + (i + 1) * 4, 4);
+		else
+			e = (uint32_t)(len - base);
+		if (s > e || base + e > len)
+			return -1;
+		(*n)++;
+		if (cb(arg, (const char *)p + base + s, e - s) != 0)
+			return 1;
+	}
+	return 0;
 }
 
 /*
@@ -1222,11 +1278,10 @@ store_results_read(struct store *st, const char *id, uint64_t from,
 	MDB_txn *txn;
 	MDB_cursor *c = NULL;
 	MDB_val k, v;
-	uint64_t first, idx;
-	uint32_t count;
-	const unsigned char *page, *offs;
+	uint64_t first, idx, n;
+	const unsigned char *page;
 	size_t plen, read = 0;
-	int rc;
+	int rc, walk;
 
 	memset(t, 0, sizeof(*t));
 	if (strlen(id) != TASK_ID_LEN)
@@ -1281,26 +1336,15 @@ store_results_read(struct store *st, const char *id, uint64_t from,
 			goto out;
 		}
 		read += plen;
-		memcpy(&count, page, 4);
-		if (first > idx || (uint64_t)count * 4 + 4 > plen)
+		if (first > idx)
 			break;
-		/* Records are only 2-byte aligned: offsets are copied out. */
-		offs = page + 4;
-		for (uint64_t i = idx - first; i < count && idx < to;
-		    i++, idx++) {
-			size_t base = 4 + (size_t)count * 4;
-			uint32_t s, e;
-
-			memcpy(&s, offs + i * 4, 4);
-			if (i + 1 < count)
-				memcpy(&e, offs + (i + 1) * 4, 4);
-			else
-				e = (uint32_t)(plen - base);
-			if (s > e || base + e > plen)
-				break;
-			if (cb(arg, (const char *)page + base + s, e - s) != 0)
-				goto done;
-		}
+		walk = store_page_walk(page, plen, idx - first, to - idx, cb,
+		    arg, &n);
+		idx += n;
+		if (walk == 1)
+			goto done;
+		if (walk == -1)
+			break;
 	}
 done:
 	rc = 0;

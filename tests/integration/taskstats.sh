@@ -39,10 +39,11 @@ ar_check "health answers 200 through nginx" \
 [ "$AR_TAP_FAIL" -eq 0 ] || ar_done
 
 ar_py "$(cat <<'EOF'
-import datetime, http.client, json, sys, time, urllib.parse
+import datetime, json, sys, time
+from api_test import Client
 
 base, year_file = sys.argv[1], sys.argv[2]
-U = urllib.parse.urlsplit(base)
+C = Client(base, "/auth", timeout=120)
 DAY = {"dtStart": "2026-03-01T00:00:00Z", "dtEnd": "2026-03-02T00:00:00Z"}
 YEAR = {"dtStart": "2025-01-01T00:00:00Z", "dtEnd": "2026-01-01T00:00:00Z"}
 
@@ -57,34 +58,20 @@ def say(cond, name, *diag):
     return cond
 
 
-def call(method, path, body=None):
-    c = http.client.HTTPConnection(U.hostname, U.port, timeout=120)
-    try:
-        data = json.dumps(body).encode() if body is not None else None
-        c.request(method, path, body=data,
-                  headers={"Content-Type": "application/json"} if data else {})
-        r = c.getresponse()
-        return r.status, json.loads(r.read() or b"null")
-    finally:
-        c.close()
-
-
 def run(query, prefix="", **body):
     """Creates a task, waits until it is final; returns (status doc, response doc)."""
-    api = prefix + "/_sme/async_requests/"
-    st, d = call("POST", api + "request", dict(body, query=query))
-    if st != 201:
-        raise RuntimeError("create %r: %s %r" % (query, st, d))
-    tid = d["id"]
+    r = C.call("POST", "request", dict(body, query=query), mount=prefix)
+    if r.status != 201:
+        raise RuntimeError("create %r: %r" % (query, r))
+    tid = r.json["id"]
     end = time.time() + 120
     while time.time() < end:
-        st, s = call("GET", api + "status/" + tid)
+        s = C.call("GET", "status/" + tid, mount=prefix).json
         if s["status"] in ("DONE", "FAILED", "CANCELLED"):
             break
         time.sleep(0.05)
-    st, r = call("GET", api + "response/" + tid)
-    st2, lg = call("GET", api + "logs/" + tid)
-    r["_logs"] = lg.get("logs", [])
+    r = C.call("GET", "response/" + tid, mount=prefix).json
+    r["_logs"] = C.call("GET", "logs/" + tid, mount=prefix).json.get("logs", [])
     return s, r
 
 
