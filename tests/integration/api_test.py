@@ -131,6 +131,18 @@ def add_months(ms, n):
 
 # ------------------------------------------------------------------ TAP
 
+def say(cond, name, *diag):
+    """One TAP point for scripts run through ar_py: "ok - NAME" or
+    "not ok - NAME" with the diagnostics as "#   " lines. Returns cond."""
+    print(("ok - " if cond else "not ok - ") + name)
+    if not cond:
+        for d in diag:
+            for line in str(d)[:3000].splitlines():
+                print("#   " + line)
+    sys.stdout.flush()
+    return cond
+
+
 def short(v, n=600):
     s = v if isinstance(v, str) else json.dumps(v, ensure_ascii=False, default=str)
     return s if len(s) <= n else s[:n] + "...(%d chars)" % len(s)

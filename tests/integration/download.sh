@@ -83,6 +83,7 @@ ar_py "$(cat <<'EOF'
 import base64, csv, http.client, io, json, os, re, signal, subprocess, sys
 import time, urllib.parse, zipfile
 import openpyxl
+from api_test import say
 from openpyxl.utils.escape import unescape as xl_unescape
 
 base, tdir, runner_pid, big_n = sys.argv[1], sys.argv[2], int(sys.argv[3]), int(sys.argv[4])
@@ -93,16 +94,6 @@ MISSING = object()
 MARK = "...[truncated]"
 TYPES = {"json": "application/json", "csv": "text/csv; charset=utf-8",
          "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"}
-
-
-def say(cond, name, *diag):
-    print(("ok - " if cond else "not ok - ") + name)
-    if not cond:
-        for d in diag:
-            for line in str(d)[:3000].splitlines():
-                print("#   " + line)
-    sys.stdout.flush()
-    return cond
 
 
 class R:

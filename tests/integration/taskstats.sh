@@ -40,22 +40,12 @@ ar_check "health answers 200 through nginx" \
 
 ar_py "$(cat <<'EOF'
 import datetime, json, sys, time
-from api_test import Client
+from api_test import Client, say
 
 base, year_file = sys.argv[1], sys.argv[2]
 C = Client(base, "/auth", timeout=120)
 DAY = {"dtStart": "2026-03-01T00:00:00Z", "dtEnd": "2026-03-02T00:00:00Z"}
 YEAR = {"dtStart": "2025-01-01T00:00:00Z", "dtEnd": "2026-01-01T00:00:00Z"}
-
-
-def say(cond, name, *diag):
-    print(("ok - " if cond else "not ok - ") + name)
-    if not cond:
-        for d in diag:
-            for line in str(d)[:3000].splitlines():
-                print("#   " + line)
-    sys.stdout.flush()
-    return cond
 
 
 def run(query, prefix="", **body):

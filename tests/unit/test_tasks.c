@@ -43,6 +43,26 @@ on_log(void *arg, const char *json, size_t len)
 }
 
 /* Builds a page of events {"n":first}..{"n":first+count-1}. */
+/* Claims queued tasks with token until id is claimed. Returns 1 when it
+ * was, 0 when the queue ran out first. */
+static int
+claim_until(struct store *st, uint64_t token, const char *id)
+{
+	struct task t;
+
+	for (int n = 0; n < 10; n++) {
+		int mine;
+
+		if (store_task_claim(st, token, 1, &t) != AR_OK)
+			return 0;
+		mine = strcmp(t.t_id, id) == 0;
+		task_clear(&t);
+		if (mine)
+			return 1;
+	}
+	return 0;
+}
+
 static void
 make_page(struct buf *p, int first, int count)
 {
@@ -264,17 +284,7 @@ main(void)
 	new_task(&b, "frank");
 	is_int(store_task_create(st, &b, err, sizeof(err)), AR_OK,
 	    "create f");
-	for (n = 0; n < 10; n++) {
-		int mine;
-
-		if (store_task_claim(st, 99, 1, &t) != AR_OK)
-			break;
-		mine = strcmp(t.t_id, b.t_id) == 0;
-		task_clear(&t);
-		if (mine)
-			break;
-	}
-	ok(n < 10, "claim f");
+	ok(claim_until(st, 99, b.t_id), "claim f");
 	{
 		struct buf p2 = BUF_INIT, want = BUF_INIT;
 		uint32_t one = 1, zero = 0;
@@ -318,17 +328,7 @@ main(void)
 	is_int(store_task_create(st, &b, err, sizeof(err)), AR_OK,
 	    "create e");
 	/* Claim until e comes (older tasks are still queued). */
-	for (n = 0; n < 10; n++) {
-		int mine;
-
-		if (store_task_claim(st, 88, 1, &t) != AR_OK)
-			break;
-		mine = strcmp(t.t_id, b.t_id) == 0;
-		task_clear(&t);
-		if (mine)
-			break;
-	}
-	ok(n < 10, "claim e");
+	ok(claim_until(st, 88, b.t_id), "claim e");
 	make_page(&page, 0, 50);
 	for (n = 0; n < 150; n++)
 		if (store_page_append(st, b.t_id, 88, page.b_data, page.b_len,
