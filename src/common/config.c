@@ -128,6 +128,8 @@ static const struct config_key config_keys[] = {
 	    0, 1),
 	N("export.max_file_name_bytes", CONFIG_INT, export_max_file_name_bytes,
 	    200, 16, 1000),
+	N("export.deflate_threads", CONFIG_INT, export_deflate_threads, 2, 0,
+	    16),
 
 	C("log.level", log_level, "info", config_log_levels),
 };

@@ -57,6 +57,7 @@ struct config {
 
 	int export_csv_formula_guard;	/* export.csv_formula_guard */
 	int64_t export_max_file_name_bytes; /* export.max_file_name_bytes */
+	int64_t export_deflate_threads;	/* export.deflate_threads */
 
 	char *log_level;	/* log.level: debug|info|warn|error */
 

@@ -13,13 +13,9 @@ struct fieldset;
 /*
  * Where a writer sends its bytes. es_write returns 0, or -1 to stop (the
  * client left, a write failed); after a -1 the writer sends nothing more.
- * es_length, when not NULL, is called at most once, before the first
- * es_write, by a writer that knows the total length of what it will send
- * (the xlsx writer, whose file is complete before it is sent).
  */
 struct export_sink {
 	int (*es_write)(void *arg, const void *data, size_t len);
-	void (*es_length)(void *arg, uint64_t len);
 	void *es_arg;
 };
 
@@ -137,6 +133,10 @@ struct export_opts {
 	int eo_formula_guard;		/* csv: prefix risky text with ' */
 	const char *eo_tmpdir;		/* xlsx: an existing directory for the
 					 * temporary file (mode 0700) */
+	int eo_threads;			/* xlsx: deflate threads (export_zip) */
+	uint64_t eo_rows;		/* xlsx: the rows that will be written,
+					 * for the sheets' dimensions; 0 when
+					 * not known (none are written) */
 };
 
 /*
@@ -170,11 +170,14 @@ struct export_writer *export_csv_new(const struct export_sink *,
 #define EXPORT_XLSX_TRUNCATED "...[truncated]"
 
 /*
- * Returns an XLSX writer: libxlsxwriter in constant-memory mode writes the
- * workbook into a temporary file in eo_tmpdir, which ew_finish sends to the
- * sink (telling es_length its size first) and ew_free removes (it is
- * unlinked as soon as it is complete and open, so only a crash during the
- * build leaves it behind: export_xlsx_sweep() removes those). Cells: the
+ * Returns an XLSX writer: the package streams to the sink as a zip made as
+ * it goes (deflate level 1): each sheet's XML row by row, as libxlsxwriter's
+ * constant-memory mode writes it, then, in ew_finish, the other parts of
+ * the package, which libxlsxwriter makes for that many sheets into a small
+ * temporary file in eo_tmpdir. That file is reserved when the writer is
+ * made (so an unusable eo_tmpdir fails before anything is sent), unlinked
+ * as soon as it is read, and removed by ew_free in every other outcome;
+ * only a crash leaves it behind (export_xlsx_sweep() removes those). Cells: the
  * header row on each sheet; numbers numeric (integers beyond +-2^53 and
  * numbers a double cannot hold are text), everything else text, null and
  * missing blank; text over EXPORT_XLSX_CELL_MAX is cut and ends with
@@ -224,10 +227,12 @@ struct export_zip;
 /*
  * Returns a zip writer sending the archive to out as it is made: entries
  * are raw deflate at level (0-9) with data descriptors, so nothing is
- * seeked back and no entry is held whole. ZIP64 records are written only
+ * seeked back and no entry is held whole. threads worker threads deflate
+ * (pdeflate.h; 0: the caller's thread). ZIP64 records are written only
  * for an entry or archive past 4 GiB. NULL out of memory.
  */
-struct export_zip *export_zip_new(const struct export_sink *out, int level);
+struct export_zip *export_zip_new(const struct export_sink *out, int level,
+    int threads);
 
 /*
  * Starts entry name (UTF-8, flagged as such when not ASCII), modified at

@@ -8,6 +8,7 @@
 
 #include "common/buf.h"
 #include "export/export.h"
+#include "export/pdeflate.h"
 
 /*
  * Layout (APPNOTE.TXT 6.3): each entry is a local header with zero sizes
@@ -15,7 +16,8 @@
  * the CRC and sizes; the central directory at the end repeats them. Nothing
  * is ever seeked back, so the archive streams to the client as it is made.
  * Sizes or offsets that do not fit 32 bits move to ZIP64 extra fields
- * (0x0001) and a ZIP64 end record, as readers expect.
+ * (0x0001) and a ZIP64 end record, as readers expect. The deflating is
+ * pdeflate's, on worker threads when asked.
  */
 
 #define ZIP_SIG_LOCAL	0x04034b50u
@@ -48,9 +50,7 @@ struct zip_rec {
 
 struct export_zip {
 	struct export_out zp_out;
-	z_stream zp_z;
-	int zp_z_ready;
-	int zp_level;
+	struct pdeflate *zp_pd;
 	uint64_t zp_offset;	/* bytes of the archive produced so far */
 	uint64_t zp_limit;	/* values >= this do not fit 32 bits */
 	struct zip_rec *zp_recs;
@@ -104,18 +104,19 @@ zip_put(struct export_zip *z, const void *data, size_t len)
 }
 
 struct export_zip *
-export_zip_new(const struct export_sink *out, int level)
+export_zip_new(const struct export_sink *out, int level, int threads)
 {
 	struct export_zip *z = calloc(1, sizeof(*z));
 
 	if (z == NULL)
 		return NULL;
 	export_out_init(&z->zp_out, out);
-	if (buf_reserve(&z->zp_out.eo_buf, EXPORT_CHUNK * 2) == -1) {
+	if (buf_reserve(&z->zp_out.eo_buf, EXPORT_CHUNK * 2) == -1 ||
+	    (z->zp_pd = pdeflate_new(level, threads)) == NULL) {
+		export_out_free(&z->zp_out);
 		free(z);
 		return NULL;
 	}
-	z->zp_level = level < 0 || level > 9 ? Z_DEFAULT_COMPRESSION : level;
 	z->zp_limit = ZIP_MAX32;
 	return z;
 }
@@ -137,8 +138,7 @@ export_zip_free(struct export_zip *z)
 {
 	if (z == NULL)
 		return;
-	if (z->zp_z_ready)
-		deflateEnd(&z->zp_z);
+	pdeflate_free(z->zp_pd);
 	for (size_t i = 0; i < z->zp_n; i++)
 		free(z->zp_recs[i].zr_name);
 	free(z->zp_recs);
@@ -201,15 +201,6 @@ export_zip_entry_begin(struct export_zip *z, const char *name, uint64_t size,
 	z->zp_n++;
 	z->zp_open = 1;
 
-	if (!z->zp_z_ready) {
-		memset(&z->zp_z, 0, sizeof(z->zp_z));
-		if (deflateInit2(&z->zp_z, z->zp_level, Z_DEFLATED, -MAX_WBITS,
-		    8, Z_DEFAULT_STRATEGY) != Z_OK)
-			goto nomem;
-		z->zp_z_ready = 1;
-	} else if (deflateReset(&z->zp_z) != Z_OK)
-		goto nomem;
-
 	p = le32(p, ZIP_SIG_LOCAL);
 	p = le16(p, r->zr_zip64_local ? ZIP_VER_ZIP64 : ZIP_VER_DEFLATE);
 	p = le16(p, r->zr_flags);
@@ -238,66 +229,31 @@ nomem:
 	return -1;
 }
 
-/* Runs deflate over the pending input with flush; sends what it makes. */
+/* Takes compressed bytes of the open entry from pdeflate. */
 static int
-zip_deflate(struct export_zip *z, int flush)
+zip_deflated(void *arg, const void *data, size_t len)
 {
-	struct buf *b = &z->zp_out.eo_buf;
-	struct zip_rec *r = &z->zp_recs[z->zp_n - 1];
-	size_t room, made;
-	int rc;
+	struct export_zip *z = arg;
 
-	for (;;) {
-		if (buf_reserve(b, EXPORT_CHUNK) == -1) {
-			z->zp_failed = 1;
-			return -1;
-		}
-		room = b->b_cap - b->b_len - 1;
-		if (room > UINT32_MAX)
-			room = UINT32_MAX;
-		z->zp_z.next_out = (Bytef *)b->b_data + b->b_len;
-		z->zp_z.avail_out = (uInt)room;
-		rc = deflate(&z->zp_z, flush);
-		made = room - z->zp_z.avail_out;
-		b->b_len += made;
-		b->b_data[b->b_len] = '\0';
-		r->zr_csize += made;
-		z->zp_offset += made;
-		if (rc == Z_STREAM_ERROR) {
-			z->zp_failed = 1;
-			return -1;
-		}
-		if (export_out_maybe_flush(&z->zp_out) == -1) {
-			z->zp_failed = z->zp_gone = 1;
-			return -1;
-		}
-		if (flush == Z_FINISH ? rc == Z_STREAM_END :
-		    z->zp_z.avail_in == 0 && z->zp_z.avail_out != 0)
-			return 0;
-	}
+	z->zp_recs[z->zp_n - 1].zr_csize += len;
+	return zip_put(z, data, len);
+}
+
+/* Records a failure of pdeflate: the sink's, or memory. Returns -1. */
+static int
+zip_deflate_failed(struct export_zip *z)
+{
+	z->zp_failed = 1;
+	return -1;
 }
 
 int
 export_zip_entry_write(struct export_zip *z, const void *data, size_t len)
 {
-	const unsigned char *p = data;
-	struct zip_rec *r;
-	uInt n;
-
 	if (z->zp_failed || !z->zp_open)
 		return -1;
-	r = &z->zp_recs[z->zp_n - 1];
-	while (len > 0) {
-		n = len > (1u << 30) ? 1u << 30 : (uInt)len;
-		r->zr_crc = (uint32_t)crc32(r->zr_crc, p, n);
-		r->zr_usize += n;
-		z->zp_z.next_in = (Bytef *)(uintptr_t)p;
-		z->zp_z.avail_in = n;
-		if (zip_deflate(z, Z_NO_FLUSH) == -1)
-			return -1;
-		p += n;
-		len -= n;
-	}
+	if (pdeflate_write(z->zp_pd, data, len, zip_deflated, z) == -1)
+		return zip_deflate_failed(z);
 	return 0;
 }
 
@@ -310,10 +266,9 @@ export_zip_entry_end(struct export_zip *z)
 	if (z->zp_failed || !z->zp_open)
 		return -1;
 	r = &z->zp_recs[z->zp_n - 1];
-	z->zp_z.next_in = NULL;
-	z->zp_z.avail_in = 0;
-	if (zip_deflate(z, Z_FINISH) == -1)
-		return -1;
+	if (pdeflate_finish(z->zp_pd, zip_deflated, z, &r->zr_crc,
+	    &r->zr_usize) == -1)
+		return zip_deflate_failed(z);
 	z->zp_open = 0;
 	p = le32(p, ZIP_SIG_DESC);
 	p = le32(p, r->zr_crc);
@@ -439,7 +394,6 @@ void
 export_zip_sink(struct export_zip *z, struct export_sink *sink)
 {
 	sink->es_write = zip_sink_write;
-	sink->es_length = NULL;
 	sink->es_arg = z;
 }
 

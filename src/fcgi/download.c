@@ -52,8 +52,7 @@ struct dl_out {
 	struct req *do_req;
 	const char *do_type;
 	const char *do_disp;	/* Content-Disposition value */
-	uint64_t do_length;
-	int do_has_length;
+	int do_empty;		/* the file is empty: Content-Length: 0 */
 };
 
 
@@ -72,8 +71,7 @@ dl_headers(struct dl_out *o)
 
 	if (buf_printf(&b, "Content-Disposition: %s\r\n"
 	    "X-Content-Type-Options: nosniff\r\n", o->do_disp) == -1 ||
-	    (o->do_has_length && buf_printf(&b, "Content-Length: %llu\r\n",
-	    (unsigned long long)o->do_length) == -1)) {
+	    (o->do_empty && buf_puts(&b, "Content-Length: 0\r\n") == -1)) {
 		/* Out of memory: the file still goes, under a plain name. */
 		buf_free(&b);
 		req_begin(o->do_req, 200, o->do_type, "Content-Disposition: "
@@ -92,15 +90,6 @@ dl_write(void *arg, const void *data, size_t len)
 	if (!o->do_req->rq_started)
 		dl_headers(o);
 	return req_write(o->do_req, data, len);
-}
-
-static void
-dl_length(void *arg, uint64_t len)
-{
-	struct dl_out *o = arg;
-
-	o->do_length = len;
-	o->do_has_length = 1;
 }
 
 static int
@@ -261,9 +250,9 @@ dl_tmpdir(const struct config *cfg)
 /*
  * Validates the body, checks the caller may see task id and that it is
  * final, then streams the file: writer -> [zip entry] -> response. The
- * headers go out with the first byte, so anything that fails before (the
- * xlsx file is built whole first) still gets a proper error answer; after
- * that a failure can only end the response early, and is logged.
+ * headers go out with the first byte, so anything that fails before
+ * still gets a proper error answer; after that a failure can only end the
+ * response early, and is logged.
  */
 void
 handle_download(struct app *ap, struct req *r, const char *id)
@@ -320,12 +309,12 @@ handle_download(struct app *ap, struct req *r, const char *id)
 	    dl_formats[dp.dp_format].df_type;
 	o.do_disp = disp;
 	out.es_write = dl_write;
-	out.es_length = dl_length;
 	out.es_arg = &o;
 	sink = out;
 	if (dp.dp_compress) {
 		if (buf_printf(&entry, "%s.%s", dp.dp_name, ext) == -1 ||
-		    (zip = export_zip_new(&out, DL_ZIP_LEVEL)) == NULL ||
+		    (zip = export_zip_new(&out, DL_ZIP_LEVEL,
+		    (int)cfg->export_deflate_threads)) == NULL ||
 		    export_zip_entry_begin(zip, entry.b_data, UINT64_MAX,
 		    time(NULL)) == -1) {
 			req_error(r, AR_ENOMEM, "out of memory", NULL);
@@ -337,6 +326,9 @@ handle_download(struct app *ap, struct req *r, const char *id)
 	eo.eo_cols = cols;
 	eo.eo_formula_guard = cfg->export_csv_formula_guard;
 	eo.eo_tmpdir = tmpdir;
+	eo.eo_threads = (int)cfg->export_deflate_threads;
+	eo.eo_rows = dp.dp_all || dp.dp_size > t.t_results ? t.t_results :
+	    dp.dp_size;
 	switch (dp.dp_format) {
 	case DL_JSON:
 		w = export_json_new(&sink, &eo);
@@ -392,8 +384,7 @@ handle_download(struct app *ap, struct req *r, const char *id)
 		goto out;
 	}
 	if (!r->rq_started) {		/* an empty file (csv without rows) */
-		o.do_has_length = 1;
-		o.do_length = 0;
+		o.do_empty = 1;
 		dl_headers(&o);
 	}
 out:
