@@ -275,7 +275,8 @@ pd_queue(struct pdeflate *pd, struct pd_job *j, int last)
 	}
 	j->pj_last = last;
 	pd->pd_filling = 0;
-	if (pd->pd_nthreads > 0 && pd->pd_running == 0)
+	/* A stream that fits one block never needs the threads. */
+	if (pd->pd_nthreads > 0 && pd->pd_running == 0 && !last)
 		pd_start(pd);
 	if (pd->pd_running == 0) {
 		if (!pd->pd_z_ready) {
