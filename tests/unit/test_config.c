@@ -91,8 +91,8 @@ test_defaults(void)
 	    "retention.*");
 	ok(c.stats_sidebar_top == 10 && c.stats_sidebar_exact_distinct == 10000 &&
 	    c.stats_timeline_max_buckets == 200, "stats.*");
-	ok(c.export_csv_formula_guard == 1 && c.export_max_file_name_bytes == 200,
-	    "export.*");
+	ok(c.export_csv_formula_guard == 1 && c.export_max_file_name_bytes == 200 &&
+	    c.export_deflate_threads == 2, "export.*");
 	is_str(c.log_level, "info", "log.level");
 	config_free(&c);
 	ok(c.dt_start == NULL && c.log_level == NULL, "config_free clears");
@@ -212,6 +212,8 @@ test_errors(void)
 	    "http.max_requests_per_worker: -1 is out of range 0..1000000000");
 	LOAD_ERR("http.workers = 99999999999999999999\n", 1,
 	    "http.workers: 99999999999999999999 is out of range 1..256");
+	LOAD_ERR("export.deflate_threads = 17\n", 1,
+	    "export.deflate_threads: 17 is out of range 0..16");
 	LOAD_ERR("http.workers = four\n", 1,
 	    "http.workers: 'four' is not an integer");
 	LOAD_ERR("http.workers = 4x\n", 1,
@@ -404,7 +406,7 @@ test_example_uncommented(void)
 	}
 	fclose(in);
 	fclose(out);
-	is_int(n, 36, "the example lists all 36 other keys");
+	is_int(n, 37, "the example lists all 37 other keys");
 	config_defaults(&c);
 	config_defaults(&d);
 	is_int(config_load(&c, conf_path, err, sizeof(err)), 0,
@@ -418,6 +420,7 @@ test_example_uncommented(void)
 	    c.runner_page_bytes == d.runner_page_bytes &&
 	    c.limits_max_qsize == d.limits_max_qsize &&
 	    c.export_csv_formula_guard == d.export_csv_formula_guard &&
+	    c.export_deflate_threads == d.export_deflate_threads &&
 	    c.runner_idle_exit_seconds == d.runner_idle_exit_seconds &&
 	    strcmp(c.dt_start, d.dt_start) == 0 &&
 	    strcmp(c.dt_field_name, d.dt_field_name) == 0 &&
