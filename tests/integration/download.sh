@@ -81,7 +81,7 @@ ar_check "health answers 200 through nginx" \
 
 ar_py "$(cat <<'EOF'
 import base64, csv, http.client, io, json, os, re, signal, subprocess, sys
-import time, urllib.parse, zipfile
+import shutil, time, urllib.parse, zipfile
 import openpyxl
 from api_test import say
 from openpyxl.utils.escape import unescape as xl_unescape
@@ -532,6 +532,19 @@ for ft in ("csv", "xlsx"):
     say(rr.status == 200 and r.status == 200 and left == [],
         "%s: a client that leaves mid-download; service fine, no temp file" % ft,
         rr.status, r, left)
+
+# A temporary directory that cannot be used: the xlsx download fails before
+# its first byte, with a JSON error (STORAGE/tmp replaced by a file).
+shutil.rmtree(tmp, ignore_errors=True)
+with open(tmp, "w") as f:
+    f.write("not a directory")
+r = download(tq, file_name="x", file_type="xlsx", download_results_size=5)
+say(r.status == 500 and (r.json() or {}).get("error", {}).get("type") == "internal_error"
+    and r.h("content-disposition") is None,
+    "xlsx with an unusable STORAGE/tmp: 500 internal_error before any byte", r)
+r = download(tq, file_name="x", file_type="csv", download_results_size=5)
+say(r.status == 200, "and csv downloads, which need no temporary file, still work", r)
+os.unlink(tmp)
 
 t0 = time.time()
 r = download(tb, file_name="big", file_type="xlsx", download_all_results=True)
