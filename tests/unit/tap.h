@@ -2,10 +2,32 @@
 #ifndef AR_TAP_H
 #define AR_TAP_H
 
+#include <dirent.h>
 #include <stdio.h>
 #include <string.h>
 
 static int tap_n, tap_failed;
+
+/*
+ * Returns how many entries directory dir has besides dot files, or -1 when
+ * it cannot be read: files a test left, /proc/self/fd (descriptors),
+ * /proc/self/task (threads).
+ */
+static inline int
+tap_count_dir(const char *dir)
+{
+	DIR *d = opendir(dir);
+	struct dirent *de;
+	int n = 0;
+
+	if (d == NULL)
+		return -1;
+	while ((de = readdir(d)) != NULL)
+		if (de->d_name[0] != '.')
+			n++;
+	closedir(d);
+	return n;
+}
 
 /* Records one test point; prints "ok N - name" or "not ok N - name". */
 #define ok(cond, ...) do { \

@@ -1,5 +1,4 @@
 /* test_export.c - column sets, JSON/CSV/XLSX writers, the zip stream, file names. */
-#include <dirent.h>
 #include <math.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -148,25 +147,9 @@ have(const char *prog)
 }
 
 static int
-count_dir(const char *dir)
-{
-	DIR *d = opendir(dir);
-	struct dirent *de;
-	int n = 0;
-
-	if (d == NULL)
-		return -1;
-	while ((de = readdir(d)) != NULL)
-		if (de->d_name[0] != '.')
-			n++;
-	closedir(d);
-	return n;
-}
-
-static int
 count_fds(void)
 {
-	return count_dir("/proc/self/fd");
+	return tap_count_dir("/proc/self/fd");
 }
 
 /* ------------------------------------------------------------ tests */
@@ -603,12 +586,12 @@ test_xlsx(const char *dir)
 	ok(w != NULL, "xlsx: writer created");
 	if (w == NULL)
 		return;
-	is_int(count_dir(tmp), 1, "xlsx: its file is in the temporary dir");
+	is_int(tap_count_dir(tmp), 1, "xlsx: its file is in the temporary dir");
 	for (int i = 0; ev[i]; i++)
 		rc |= w->ew_row(w, ev[i], strlen(ev[i]));
 	rc |= w->ew_finish(w);
 	ok(rc == 0, "xlsx: rows and finish");
-	is_int(count_dir(tmp), 0, "xlsx: file removed once complete");
+	is_int(tap_count_dir(tmp), 0, "xlsx: file removed once complete");
 	ok(m.ms_buf.b_len > 100 && memcmp(m.ms_buf.b_data, "PK\3\4", 4) == 0,
 	    "xlsx: the output is a zip container");
 	w->ew_free(w);
@@ -646,7 +629,7 @@ test_xlsx(const char *dir)
 		w->ew_row(w, ev[i % 2], strlen(ev[i % 2]));
 	if (w)
 		w->ew_free(w);
-	is_int(count_dir(tmp), 0, "xlsx: abandoned writer leaves no file");
+	is_int(tap_count_dir(tmp), 0, "xlsx: abandoned writer leaves no file");
 	is_int(count_fds(), fds, "xlsx: and no open descriptor");
 
 	/* A client that leaves while the file is sent. */
@@ -660,7 +643,7 @@ test_xlsx(const char *dir)
 	    "xlsx: a failing sink is reported as gone");
 	if (w)
 		w->ew_free(w);
-	is_int(count_dir(tmp), 0, "xlsx: and the file is gone too");
+	is_int(tap_count_dir(tmp), 0, "xlsx: and the file is gone too");
 	buf_free(&m.ms_buf);
 
 	/* Files of dead processes are swept, those of live ones kept. */
@@ -669,7 +652,7 @@ test_xlsx(const char *dir)
 	save(tmp, err, "x", 1);
 	is_int(export_xlsx_sweep(tmp), 1, "xlsx: sweep removes a dead "
 	    "process's file");
-	is_int(count_dir(tmp), 1, "xlsx: and keeps a live one's");
+	is_int(tap_count_dir(tmp), 1, "xlsx: and keeps a live one's");
 	snprintf(path, sizeof(path), "%s/export-%ld-abcdef.xlsx", tmp,
 	    (long)getpid());
 	unlink(path);
