@@ -47,7 +47,11 @@
 #define XLSX_PACKAGE_MAX (16 * 1024 * 1024)
 #define XLSX_SHEET_PART "xl/worksheets/sheet"
 
-/* The start and end of a sheet part, around its rows. */
+/*
+ * A sheet part around its rows: the start in three pieces (the sheet's
+ * <dimension> goes after the first, tabSelected on the first sheet after
+ * the second), then the end.
+ */
 static const char xlsx_sheet_head[] =
     "<?xml version=\"1.0\" encoding=\"UTF-8\" standalone=\"yes\"?>\n"
     "<worksheet xmlns=\"http://schemas.openxmlformats.org/spreadsheetml/"
