@@ -742,6 +742,49 @@ test_xlsx_reference(const char *dir)
 	fieldset_free(cols);
 }
 
+/*
+ * What libxlsxwriter would pass on but XML does not allow (U+FFFE, U+FFFF)
+ * is escaped, so the file parses; numbers keep their JSON text.
+ */
+static void
+test_xlsx_xml_chars(const char *dir)
+{
+	static const char *const ev[] = {
+		"{\"s\":\"a\\ufffeb\\uffffc\",\"n\":1.5e3}",
+		"{\"s\":\"ok\",\"n\":-0}",
+		NULL};
+	struct fieldset *cols = cols_of(ev);
+	struct export_opts o = {.eo_cols = cols, .eo_tmpdir = dir};
+	struct export_sink s;
+	struct export_writer *w;
+	struct mem_sink m;
+	char err[256];
+	int rc = 0;
+
+	mem_sink_init(&m, &s);
+	if ((w = export_xlsx_new(&s, &o, err, sizeof(err))) == NULL) {
+		ok(0, "xlsx xml chars: writer created (%s)", err);
+		return;
+	}
+	for (int i = 0; ev[i]; i++)
+		rc |= w->ew_row(w, ev[i], strlen(ev[i]));
+	rc |= w->ew_finish(w);
+	w->ew_free(w);
+	ok(rc == 0, "xlsx xml chars: written");
+	save(dir, "chars.xlsx", m.ms_buf.b_data, m.ms_buf.b_len);
+	buf_free(&m.ms_buf);
+	fieldset_free(cols);
+	if (!have("python3"))
+		return;
+	is_int(run("cd %s && python3 -c 'import zipfile; "
+	    "s = zipfile.ZipFile(\"chars.xlsx\").read(\"xl/worksheets/sheet1.xml\"); "
+	    "assert b\"<t>a_xFFFE_b_xFFFF_c</t>\" in s, s; "
+	    "assert b\"<v>1.5e3</v>\" in s and b\"<v>-0</v>\" in s, s; "
+	    "import xml.dom.minidom; xml.dom.minidom.parseString(s)'", dir), 0,
+	    "xlsx xml chars: U+FFFE and U+FFFF as _xFFFE_ and _xFFFF_, numbers "
+	    "as written, the sheet parses as XML");
+}
+
 static void
 name_case(const char *in, size_t len, size_t max, const char *want,
     const char *what)
@@ -816,6 +859,7 @@ main(void)
 	test_zip(dir);
 	test_xlsx(dir);
 	test_xlsx_reference(dir);
+	test_xlsx_xml_chars(dir);
 	test_names();
 	run("rm -rf %s", dir);
 	return done_testing();
