@@ -661,6 +661,36 @@ test_xlsx(const char *dir)
 }
 
 /*
+ * Exports the events ev (NULL-terminated) with an xlsx writer of options
+ * o into the file dir/name. Returns 0, or -1 (says why as a test point).
+ */
+static int
+xlsx_save(const char *dir, const char *name, const char *const *ev,
+    const struct export_opts *o, const char *what)
+{
+	struct export_sink s;
+	struct export_writer *w;
+	struct mem_sink m;
+	char err[256];
+	int rc = 0;
+
+	mem_sink_init(&m, &s);
+	if ((w = export_xlsx_new(&s, o, err, sizeof(err))) == NULL) {
+		ok(0, "%s: writer created (%s)", what, err);
+		return -1;
+	}
+	for (int i = 0; ev[i]; i++)
+		rc |= w->ew_row(w, ev[i], strlen(ev[i]));
+	rc |= w->ew_finish(w);
+	w->ew_free(w);
+	if (rc == 0)
+		save(dir, name, m.ms_buf.b_data, m.ms_buf.b_len);
+	buf_free(&m.ms_buf);
+	ok(rc == 0, "%s: %s written", what, name);
+	return rc ? -1 : 0;
+}
+
+/*
  * The sheet XML the xlsx writer streams is the XML libxlsxwriter's
  * constant-memory mode writes for the same cells: a workbook made by
  * libxlsxwriter itself is the reference, byte for byte, for text that
@@ -689,28 +719,12 @@ test_xlsx_reference(const char *dir)
 	struct fieldset *cols = cols_of(ev);
 	struct export_opts o = {.eo_cols = cols, .eo_formula_guard = 1,
 	    .eo_tmpdir = dir, .eo_threads = 2, .eo_rows = 8};
-	struct export_sink s;
-	struct export_writer *w;
-	struct mem_sink m;
 	lxw_workbook_options lo = {.constant_memory = LXW_TRUE};
 	lxw_workbook *wb;
 	lxw_worksheet *ws;
-	char err[256], path[1024];
-	int rc = 0;
+	char path[1024];
 
-	mem_sink_init(&m, &s);
-	if ((w = export_xlsx_new(&s, &o, err, sizeof(err))) == NULL) {
-		ok(0, "xlsx reference: writer created (%s)", err);
-		return;
-	}
-	for (int i = 0; ev[i]; i++)
-		rc |= w->ew_row(w, ev[i], strlen(ev[i]));
-	rc |= w->ew_finish(w);
-	w->ew_free(w);
-	ok(rc == 0, "xlsx reference: our workbook written");
-	save(dir, "ours.xlsx", m.ms_buf.b_data, m.ms_buf.b_len);
-	buf_free(&m.ms_buf);
-
+	xlsx_save(dir, "ours.xlsx", ev, &o, "xlsx reference");
 	snprintf(path, sizeof(path), "%s/lxw.xlsx", dir);
 	lo.tmpdir = (char *)(uintptr_t)dir;
 	wb = workbook_new_opt(path, &lo);
@@ -755,26 +769,10 @@ test_xlsx_xml_chars(const char *dir)
 		NULL};
 	struct fieldset *cols = cols_of(ev);
 	struct export_opts o = {.eo_cols = cols, .eo_tmpdir = dir};
-	struct export_sink s;
-	struct export_writer *w;
-	struct mem_sink m;
-	char err[256];
-	int rc = 0;
+	int rc = xlsx_save(dir, "chars.xlsx", ev, &o, "xlsx xml chars");
 
-	mem_sink_init(&m, &s);
-	if ((w = export_xlsx_new(&s, &o, err, sizeof(err))) == NULL) {
-		ok(0, "xlsx xml chars: writer created (%s)", err);
-		return;
-	}
-	for (int i = 0; ev[i]; i++)
-		rc |= w->ew_row(w, ev[i], strlen(ev[i]));
-	rc |= w->ew_finish(w);
-	w->ew_free(w);
-	ok(rc == 0, "xlsx xml chars: written");
-	save(dir, "chars.xlsx", m.ms_buf.b_data, m.ms_buf.b_len);
-	buf_free(&m.ms_buf);
 	fieldset_free(cols);
-	if (!have("python3"))
+	if (rc == -1 || !have("python3"))
 		return;
 	is_int(run("cd %s && python3 -c 'import zipfile; "
 	    "s = zipfile.ZipFile(\"chars.xlsx\").read(\"xl/worksheets/sheet1.xml\"); "
