@@ -7,35 +7,15 @@
 #include "common/buf.h"
 #include "export/export.h"
 
-/* A column's value in the row being written (borrowed from the event). */
-struct csv_cell {
-	uint64_t cc_row;	/* the row it belongs to: stale cells are empty */
-	const char *cc_val;
-	size_t cc_len;
-	enum export_vtype cc_type;
-	int cc_esc;
-};
-
 struct csv_writer {
 	struct export_writer cw_w;	/* first: the writer is cast to it */
 	struct export_out cw_out;
 	const struct fieldset *cw_cols;
 	size_t cw_ncols;
-	struct csv_cell *cw_cells;
-	struct buf cw_name;	/* scan scratch: dotted names */
+	struct export_cells cw_cells;	/* the row being written */
 	struct buf cw_tmp;	/* a decoded or minified value */
 	int cw_guard;
-	/*
-	 * Rows of one task mostly repeat the same fields in the same order:
-	 * cw_pred[k] is the column the k-th leaf of the last row went to, so
-	 * one comparison usually replaces the hash lookup.
-	 */
-	long *cw_pred;
-	size_t cw_npred;
-	size_t cw_leaf;		/* leaves seen in the row being written */
 };
-
-#define CSV_MAX_PRED 4096
 
 /* Bytes that make a field need quotes. */
 static const unsigned char csv_special[256] = {
@@ -109,55 +89,20 @@ csv_header(struct csv_writer *cw)
 	return buf_append(b, "\r\n", 2);
 }
 
-/* Scan callback: remembers the value of each leaf that is a column. */
-static int
-csv_leaf(void *arg, const struct export_leaf *l)
-{
-	struct csv_writer *cw = arg;
-	size_t k = cw->cw_leaf++, nlen;
-	const char *n;
-	long i = -1;
-	struct csv_cell *c;
-
-	if (k < cw->cw_npred && cw->cw_pred[k] >= 0) {
-		n = fieldset_name(cw->cw_cols, (size_t)cw->cw_pred[k], &nlen);
-		if (nlen == l->el_name_len &&
-		    memcmp(n, l->el_name, nlen) == 0)
-			i = cw->cw_pred[k];
-	}
-	if (i < 0) {
-		i = fieldset_lookup(cw->cw_cols, l->el_name, l->el_name_len);
-		if (k < CSV_MAX_PRED) {
-			while (cw->cw_npred <= k)
-				cw->cw_pred[cw->cw_npred++] = -1;
-			cw->cw_pred[k] = i;
-		}
-		if (i < 0)
-			return 0;
-	}
-	c = &cw->cw_cells[i];
-	c->cc_row = cw->cw_w.ew_rows + 1;
-	c->cc_val = l->el_val;
-	c->cc_len = l->el_val_len;
-	c->cc_type = l->el_type;
-	c->cc_esc = l->el_escaped;
-	return 0;
-}
-
 /*
  * Appends one cell. Needs room for 2 * (the value's length) + 3 bytes:
  * decoding and minifying never make a value longer.
  */
 static int
-csv_cell_write(struct csv_writer *cw, const struct csv_cell *c)
+csv_cell_write(struct csv_writer *cw, const struct export_cell *c)
 {
 	struct buf *b = &cw->cw_out.eo_buf, *t = &cw->cw_tmp;
-	const char *s = c->cc_val;
-	size_t len = c->cc_len;
+	const char *s = c->ec_val;
+	size_t len = c->ec_len;
 
-	switch (c->cc_type) {
+	switch (c->ec_type) {
 	case EXPORT_V_STRING:
-		if (c->cc_esc) {
+		if (c->ec_esc) {
 			buf_reset(t);
 			if (export_str_decode(t, s, len, 0) == -1)
 				return -1;
@@ -190,14 +135,10 @@ csv_row(struct export_writer *w, const char *json, size_t len)
 	struct csv_writer *cw = (struct csv_writer *)w;
 	struct buf *b = &cw->cw_out.eo_buf;
 	uint64_t row = w->ew_rows + 1;
-	int rc;
 
 	if (w->ew_rows == 0 && csv_header(cw) == -1)
 		goto nomem;
-	cw->cw_leaf = 0;
-	rc = cw->cw_ncols == 0 ? 0 :
-	    export_scan_event(json, len, &cw->cw_name, csv_leaf, cw);
-	if (rc != 0) {
+	if (export_cells_scan(&cw->cw_cells, json, len, row) == -1) {
 		snprintf(w->ew_err, sizeof(w->ew_err), "cannot read result "
 		    "%llu: not a JSON object, or out of memory",
 		    (unsigned long long)w->ew_rows);
@@ -210,8 +151,8 @@ csv_row(struct export_writer *w, const char *json, size_t len)
 	for (size_t i = 0; i < cw->cw_ncols; i++) {
 		if (i)
 			b->b_data[b->b_len++] = ',';
-		if (cw->cw_cells[i].cc_row == row &&
-		    csv_cell_write(cw, &cw->cw_cells[i]) == -1)
+		if (cw->cw_cells.ec_cell[i].ec_row == row &&
+		    csv_cell_write(cw, &cw->cw_cells.ec_cell[i]) == -1)
 			goto nomem;
 	}
 	put(b, "\r\n", 2);
@@ -239,10 +180,8 @@ csv_free(struct export_writer *w)
 	if (cw == NULL)
 		return;
 	export_out_free(&cw->cw_out);
-	buf_free(&cw->cw_name);
+	export_cells_free(&cw->cw_cells);
 	buf_free(&cw->cw_tmp);
-	free(cw->cw_cells);
-	free(cw->cw_pred);
 	free(cw);
 }
 
@@ -257,10 +196,7 @@ export_csv_new(const struct export_sink *sink, const struct export_opts *o)
 	cw->cw_cols = o->eo_cols;
 	cw->cw_ncols = o->eo_cols ? fieldset_count(o->eo_cols) : 0;
 	cw->cw_guard = o->eo_formula_guard;
-	cw->cw_cells = calloc(cw->cw_ncols ? cw->cw_ncols : 1,
-	    sizeof(*cw->cw_cells));
-	cw->cw_pred = malloc(CSV_MAX_PRED * sizeof(*cw->cw_pred));
-	if (cw->cw_cells == NULL || cw->cw_pred == NULL ||
+	if (export_cells_init(&cw->cw_cells, cw->cw_cols, cw->cw_ncols) == -1 ||
 	    buf_reserve(&cw->cw_out.eo_buf, EXPORT_CHUNK * 2) == -1) {
 		csv_free(&cw->cw_w);
 		return NULL;

@@ -106,6 +106,50 @@ int fieldset_add_name(struct fieldset *, const char *name, size_t len);
 struct fieldset *fieldset_decode(const char *json, size_t len,
     size_t max_fields);
 
+/* ------------------------------------------------------ cells (cells.c) */
+
+/* The value of one column in the row being written (borrowed from it). */
+struct export_cell {
+	uint64_t ec_row;	/* the row it belongs to: stale cells are blank */
+	const char *ec_val;	/* as export_leaf's el_val */
+	size_t ec_len;
+	enum export_vtype ec_type;
+	int ec_esc;		/* STRING: ec_val holds backslash escapes */
+};
+
+/*
+ * A row's cells by column, for the writers that have columns (CSV, XLSX).
+ * Owned by the writer: export_cells_init, then export_cells_scan for each
+ * row, export_cells_free at the end.
+ */
+struct export_cells {
+	const struct fieldset *ec_cols;
+	size_t ec_ncols;		/* columns used (a writer's limit) */
+	struct export_cell *ec_cell;	/* ec_ncols of them */
+	uint64_t ec_row;		/* the row scanned last */
+	long *ec_pred;			/* column of the k-th leaf last time */
+	size_t ec_npred;
+	size_t ec_leaf;
+	struct buf ec_name;		/* the scan's dotted names */
+};
+
+/*
+ * Prepares cells for the first ncols columns of cols (borrowed: it must
+ * outlive them). Returns 0, or -1 out of memory.
+ */
+int export_cells_init(struct export_cells *, const struct fieldset *cols,
+    size_t ncols);
+/*
+ * Fills the cells of row number row (from 1) from the event json (len
+ * bytes, which must stay put while the cells are used): afterwards column
+ * i has a value in this row when ec_cell[i].ec_row == row. Leaves of
+ * names that are not among the columns are left out. Returns 0, or -1
+ * when json is not a JSON object or memory ran out.
+ */
+int export_cells_scan(struct export_cells *, const char *json, size_t len,
+    uint64_t row);
+void export_cells_free(struct export_cells *);
+
 /* ------------------------------------------------------------- writers */
 
 /*

@@ -67,14 +67,6 @@ static const char xlsx_sheet_tail[] =
 
 #define XLSX_LIT(b, s) buf_append((b), (s), sizeof(s) - 1)
 
-struct xlsx_cell {
-	uint64_t xc_row;	/* the row it belongs to: stale cells are blank */
-	const char *xc_val;
-	size_t xc_len;
-	enum export_vtype xc_type;
-	int xc_esc;
-};
-
 struct xlsx_writer {
 	struct export_writer xw_w;	/* first: the writer is cast to it */
 	struct export_zip *xw_zip;	/* the package, streamed to the sink */
@@ -85,8 +77,7 @@ struct xlsx_writer {
 	const struct fieldset *xw_cols;
 	size_t xw_ncols;		/* columns written (Excel's limit) */
 	char (*xw_ref)[4];		/* column letters, "A" to "XFD" */
-	struct xlsx_cell *xw_cells;
-	struct buf xw_name;		/* scratch of the event scan */
+	struct export_cells xw_cells;	/* the row being written */
 	struct buf xw_tmp;		/* a cell's decoded text */
 	char *xw_path;			/* the package file, until unlinked */
 	char *xw_tmpdir;
@@ -315,39 +306,39 @@ xlsx_number_ok(const char *s, size_t len)
 /* Appends cell c of column col. Returns 0 or -1 (out of memory). */
 static int
 xlsx_put_cell(struct xlsx_writer *xw, size_t col, const char *row,
-    size_t row_len, const struct xlsx_cell *c)
+    size_t row_len, const struct export_cell *c)
 {
 	struct buf *b = &xw->xw_xml, *t = &xw->xw_tmp;
 
-	switch (c->xc_type) {
+	switch (c->ec_type) {
 	case EXPORT_V_STRING:
-		if (!c->xc_esc && memchr(c->xc_val, '\0', c->xc_len) == NULL)
-			return xlsx_put_text(xw, col, row, row_len, c->xc_val,
-			    c->xc_len);
+		if (!c->ec_esc && memchr(c->ec_val, '\0', c->ec_len) == NULL)
+			return xlsx_put_text(xw, col, row, row_len, c->ec_val,
+			    c->ec_len);
 		buf_reset(t);
-		if (export_str_decode(t, c->xc_val, c->xc_len,
+		if (export_str_decode(t, c->ec_val, c->ec_len,
 		    EXPORT_DEC_NUL_FFFD) == -1)
 			return -1;
 		return xlsx_put_text(xw, col, row, row_len, t->b_data,
 		    t->b_len);
 	case EXPORT_V_NUMBER:
-		if (!xlsx_number_ok(c->xc_val, c->xc_len))
-			return xlsx_put_text(xw, col, row, row_len, c->xc_val,
-			    c->xc_len);
+		if (!xlsx_number_ok(c->ec_val, c->ec_len))
+			return xlsx_put_text(xw, col, row, row_len, c->ec_val,
+			    c->ec_len);
 		return xlsx_put_ref(xw, col, row, row_len) == -1 ||
 		    XLSX_LIT(b, "\"><v>") == -1 ||
-		    buf_append(b, c->xc_val, c->xc_len) == -1 ||
+		    buf_append(b, c->ec_val, c->ec_len) == -1 ||
 		    XLSX_LIT(b, "</v></c>") == -1 ? -1 : 0;
 	case EXPORT_V_TRUE:
 	case EXPORT_V_FALSE:
-		return xlsx_put_text(xw, col, row, row_len, c->xc_val,
-		    c->xc_len);
+		return xlsx_put_text(xw, col, row, row_len, c->ec_val,
+		    c->ec_len);
 	case EXPORT_V_NULL:
 		return 0;
 	case EXPORT_V_ARRAY:
 	case EXPORT_V_OBJECT:
 		buf_reset(t);
-		if (export_json_minify(t, c->xc_val, c->xc_len) == -1)
+		if (export_json_minify(t, c->ec_val, c->ec_len) == -1)
 			return -1;
 		return xlsx_put_text(xw, col, row, row_len, t->b_data,
 		    t->b_len);
@@ -461,24 +452,6 @@ nomem:
 }
 
 static int
-xlsx_leaf(void *arg, const struct export_leaf *l)
-{
-	struct xlsx_writer *xw = arg;
-	long i = fieldset_lookup(xw->xw_cols, l->el_name, l->el_name_len);
-	struct xlsx_cell *c;
-
-	if (i < 0 || (size_t)i >= xw->xw_ncols)
-		return 0;
-	c = &xw->xw_cells[i];
-	c->xc_row = xw->xw_w.ew_rows + 1;
-	c->xc_val = l->el_val;
-	c->xc_len = l->el_val_len;
-	c->xc_type = l->el_type;
-	c->xc_esc = l->el_escaped;
-	return 0;
-}
-
-static int
 xlsx_row(struct export_writer *w, const char *json, size_t len)
 {
 	struct xlsx_writer *xw = (struct xlsx_writer *)w;
@@ -490,8 +463,7 @@ xlsx_row(struct export_writer *w, const char *json, size_t len)
 	if ((!xw->xw_open || xw->xw_sheet_rows == EXPORT_XLSX_SHEET_ROWS) &&
 	    xlsx_sheet_begin(xw, 1) == -1)
 		return -1;
-	if (xw->xw_ncols > 0 && export_scan_event(json, len, &xw->xw_name,
-	    xlsx_leaf, xw) != 0) {
+	if (export_cells_scan(&xw->xw_cells, json, len, row) == -1) {
 		snprintf(w->ew_err, sizeof(w->ew_err), "cannot read result "
 		    "%llu: not a JSON object, or out of memory",
 		    (unsigned long long)w->ew_rows);
@@ -503,8 +475,9 @@ xlsx_row(struct export_writer *w, const char *json, size_t len)
 	    buf_append(b, num, (size_t)nlen) == -1 || XLSX_LIT(b, "\">") == -1)
 		goto nomem;
 	for (size_t i = 0; i < xw->xw_ncols; i++)
-		if (xw->xw_cells[i].xc_row == row && xlsx_put_cell(xw, i, num,
-		    (size_t)nlen, &xw->xw_cells[i]) == -1)
+		if (xw->xw_cells.ec_cell[i].ec_row == row &&
+		    xlsx_put_cell(xw, i, num, (size_t)nlen,
+		    &xw->xw_cells.ec_cell[i]) == -1)
 			goto nomem;
 	if (XLSX_LIT(b, "</row>") == -1)
 		goto nomem;
@@ -727,9 +700,8 @@ xlsx_free(struct export_writer *w)
 	}
 	free(xw->xw_tmpdir);
 	buf_free(&xw->xw_xml);
-	buf_free(&xw->xw_name);
+	export_cells_free(&xw->xw_cells);
 	buf_free(&xw->xw_tmp);
-	free(xw->xw_cells);
 	free(xw->xw_ref);
 	free(xw);
 }
@@ -769,7 +741,7 @@ export_xlsx_new(const struct export_sink *sink, const struct export_opts *o,
 	if (xw->xw_ncols > EXPORT_XLSX_COLS_MAX)
 		xw->xw_ncols = EXPORT_XLSX_COLS_MAX;
 	n = xw->xw_ncols ? xw->xw_ncols : 1;
-	if ((xw->xw_cells = calloc(n, sizeof(*xw->xw_cells))) == NULL ||
+	if (export_cells_init(&xw->xw_cells, xw->xw_cols, xw->xw_ncols) == -1 ||
 	    (xw->xw_ref = calloc(n, sizeof(*xw->xw_ref))) == NULL ||
 	    (xw->xw_tmpdir = strdup(o->eo_tmpdir)) == NULL ||
 	    buf_reserve(&xw->xw_xml, XLSX_FLUSH + 4096) == -1)
