@@ -4,6 +4,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <zlib.h>
@@ -222,11 +223,23 @@ crc_of(const unsigned char *p, size_t len)
 	return (uint32_t)crc32(crc32(0, NULL, 0), p, (uInt)len);
 }
 
-/* The threads of this process (entries of /proc/self/task), -1 unknown. */
+/*
+ * The threads of this process (entries of /proc/self/task), -1 unknown,
+ * once they are want, or as they are after 2 s: a joined thread leaves
+ * /proc/self/task only when the kernel has reaped it, a moment after
+ * pthread_join returned.
+ */
 static int
-count_tasks(void)
+count_tasks(int want)
 {
-	return tap_count_dir("/proc/self/task");
+	struct timespec ms = {0, 1000000};
+	int n = tap_count_dir("/proc/self/task");
+
+	for (int i = 0; i < 2000 && n != want; i++) {
+		nanosleep(&ms, NULL);
+		n = tap_count_dir("/proc/self/task");
+	}
+	return n;
 }
 
 /* Checks that one stream's output decodes to data and says so. */
@@ -451,7 +464,7 @@ test_failing_out(const unsigned char *noise)
 	struct sink ref, s;
 	uint32_t crc;
 	uint64_t total;
-	int tasks = count_tasks(), failed_at, rc;
+	int tasks = count_tasks(1), failed_at, rc;
 
 	/* Where the blocks of the noise end in the output. */
 	sink_init(&ref, SIZE_MAX);
@@ -503,10 +516,11 @@ test_failing_out(const unsigned char *noise)
 		    "failing out: %d threads: finish returns -1", threads[t]);
 		is_int(s.s_after, 0, "failing out: %d threads: out is not "
 		    "called after it returned -1", threads[t]);
-		is_int(count_tasks(), tasks + threads[t], "failing out: %d "
+		is_int(count_tasks(tasks + threads[t]), tasks + threads[t],
+		    "failing out: %d "
 		    "threads: the workers still run", threads[t]);
 		pdeflate_free(pd);
-		is_int(count_tasks(), tasks, "failing out: %d threads: free "
+		is_int(count_tasks(tasks), tasks, "failing out: %d threads: free "
 		    "joins them", threads[t]);
 		sink_free(&s);
 
@@ -528,7 +542,7 @@ test_failing_out(const unsigned char *noise)
 		is_int(s.s_after, 0, "failing end: %d threads: out is not "
 		    "called after it returned -1", threads[t]);
 		pdeflate_free(pd);
-		is_int(count_tasks(), tasks, "failing end: %d threads: free "
+		is_int(count_tasks(tasks), tasks, "failing end: %d threads: free "
 		    "joins the workers", threads[t]);
 		sink_free(&s);
 
@@ -550,7 +564,7 @@ test_failing_out(const unsigned char *noise)
 static void
 test_lifecycle(const unsigned char *text)
 {
-	int tasks = count_tasks();
+	int tasks = count_tasks(1);
 	struct pdeflate *pd;
 	struct sink s;
 	uint32_t crc;
@@ -562,26 +576,27 @@ test_lifecycle(const unsigned char *text)
 
 	pd = pdeflate_new(6, 4);
 	ok(pd != NULL, "lifecycle: a compressor with 4 threads");
-	is_int(count_tasks(), tasks, "lifecycle: no thread before a write");
+	is_int(count_tasks(tasks), tasks, "lifecycle: no thread before a write");
 	pdeflate_free(pd);
-	is_int(count_tasks(), tasks, "lifecycle: one never written to is "
+	is_int(count_tasks(tasks), tasks, "lifecycle: one never written to is "
 	    "freed");
 
 	sink_init(&s, SIZE_MAX);
 	pd = pdeflate_new(6, 4);
 	is_int(pdeflate_write(pd, text, BLOCK - 1, sink_out, &s), 0,
 	    "lifecycle: a write of less than a block returns 0");
-	is_int(count_tasks(), tasks, "lifecycle: no thread before a full "
+	is_int(count_tasks(tasks), tasks, "lifecycle: no thread before a full "
 	    "block");
 	is_int(s.s_len, 0, "lifecycle: nothing goes out before a full block");
 	is_int(pdeflate_write(pd, text + BLOCK - 1, 1, sink_out, &s), 0,
 	    "lifecycle: the byte that fills the block");
-	is_int(count_tasks(), tasks + 4, "lifecycle: 4 threads with the first "
+	is_int(count_tasks(tasks + 4), tasks + 4,
+	    "lifecycle: 4 threads with the first "
 	    "full block");
 	is_int(pdeflate_write(pd, text + BLOCK, 3 * BLOCK, sink_out, &s), 0,
 	    "lifecycle: 3 more blocks");
 	pdeflate_free(pd);
-	is_int(count_tasks(), tasks, "lifecycle: free of an unfinished stream "
+	is_int(count_tasks(tasks), tasks, "lifecycle: free of an unfinished stream "
 	    "joins the threads");
 	sink_free(&s);
 
@@ -589,13 +604,14 @@ test_lifecycle(const unsigned char *text)
 	pd = pdeflate_new(6, 100);
 	is_int(pdeflate_write(pd, text, BLOCK, sink_out, &s), 0,
 	    "lifecycle: a block with 100 threads asked");
-	is_int(count_tasks(), tasks + PDEFLATE_MAX_THREADS, "lifecycle: "
+	is_int(count_tasks(tasks + PDEFLATE_MAX_THREADS),
+	    tasks + PDEFLATE_MAX_THREADS, "lifecycle: "
 	    "threads are capped at PDEFLATE_MAX_THREADS");
 	is_int(pdeflate_finish(pd, sink_out, &s, &crc, &total), 0,
 	    "lifecycle: finish returns 0");
 	check_stream("lifecycle: 16 threads", &s, text, BLOCK, crc, total);
 	pdeflate_free(pd);
-	is_int(count_tasks(), tasks, "lifecycle: free joins 16 threads");
+	is_int(count_tasks(tasks), tasks, "lifecycle: free joins 16 threads");
 	sink_free(&s);
 }
 
