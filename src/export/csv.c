@@ -10,9 +10,7 @@
 struct csv_writer {
 	struct export_writer cw_w;	/* first: the writer is cast to it */
 	struct export_out cw_out;
-	const struct fieldset *cw_cols;
-	size_t cw_ncols;
-	struct export_cells cw_cells;	/* the row being written */
+	struct export_cells cw_cells;	/* the columns; the row being written */
 	struct buf cw_tmp;	/* a decoded or minified value */
 	int cw_guard;
 };
@@ -76,8 +74,8 @@ csv_header(struct csv_writer *cw)
 	const char *n;
 	size_t len;
 
-	for (size_t i = 0; i < cw->cw_ncols; i++) {
-		n = fieldset_name(cw->cw_cols, i, &len);
+	for (size_t i = 0; i < cw->cw_cells.ec_ncols; i++) {
+		n = fieldset_name(cw->cw_cells.ec_cols, i, &len);
 		if (buf_reserve(b, 2 * len + 8) == -1)
 			return -1;
 		if (i)
@@ -145,10 +143,10 @@ csv_row(struct export_writer *w, const char *json, size_t len)
 		return -1;
 	}
 	/* Each value goes to one cell at most, so this bounds the row. */
-	if (len > (SIZE_MAX - 64) / 2 - 4 * cw->cw_ncols ||
-	    buf_reserve(b, 2 * len + 4 * cw->cw_ncols + 8) == -1)
+	if (len > (SIZE_MAX - 64) / 2 - 4 * cw->cw_cells.ec_ncols ||
+	    buf_reserve(b, 2 * len + 4 * cw->cw_cells.ec_ncols + 8) == -1)
 		goto nomem;
-	for (size_t i = 0; i < cw->cw_ncols; i++) {
+	for (size_t i = 0; i < cw->cw_cells.ec_ncols; i++) {
 		if (i)
 			b->b_data[b->b_len++] = ',';
 		if (cw->cw_cells.ec_cell[i].ec_row == row &&
@@ -193,10 +191,9 @@ export_csv_new(const struct export_sink *sink, const struct export_opts *o)
 	if (cw == NULL)
 		return NULL;
 	export_out_init(&cw->cw_out, sink);
-	cw->cw_cols = o->eo_cols;
-	cw->cw_ncols = o->eo_cols ? fieldset_count(o->eo_cols) : 0;
 	cw->cw_guard = o->eo_formula_guard;
-	if (export_cells_init(&cw->cw_cells, cw->cw_cols, cw->cw_ncols) == -1 ||
+	if (export_cells_init(&cw->cw_cells, o->eo_cols,
+	    o->eo_cols ? fieldset_count(o->eo_cols) : 0) == -1 ||
 	    buf_reserve(&cw->cw_out.eo_buf, EXPORT_CHUNK * 2) == -1) {
 		csv_free(&cw->cw_w);
 		return NULL;

@@ -74,10 +74,9 @@ struct xlsx_writer {
 	unsigned xw_sheets;		/* sheets begun */
 	int xw_open;			/* sheet xw_sheets is being written */
 	uint32_t xw_sheet_rows;		/* data rows in it */
-	const struct fieldset *xw_cols;
-	size_t xw_ncols;		/* columns written (Excel's limit) */
+	struct export_cells xw_cells;	/* the columns written (up to Excel's
+					 * limit); the row being written */
 	char (*xw_ref)[4];		/* column letters, "A" to "XFD" */
-	struct export_cells xw_cells;	/* the row being written */
 	struct buf xw_tmp;		/* a cell's decoded text */
 	char *xw_path;			/* the package file, until unlinked */
 	char *xw_tmpdir;
@@ -91,18 +90,14 @@ struct xlsx_writer {
  * would read back as a line feed), '_' (a literal "_xHHHH_") and 0xEF (the
  * first byte of U+FFFE and U+FFFF, which XML does not allow).
  */
-static unsigned char xlsx_special[256];
-
-static void
-xlsx_special_init(void)
-{
-	if (xlsx_special['<'])
-		return;
-	for (int c = 0; c < 0x20; c++)
-		xlsx_special[c] = c != '\t' && c != '\n';
-	xlsx_special['<'] = xlsx_special['>'] = xlsx_special['&'] = 1;
-	xlsx_special['_'] = xlsx_special[0xef] = 1;
-}
+static const unsigned char xlsx_special[256] = {
+	[0x00] = 1, [0x01] = 1, [0x02] = 1, [0x03] = 1, [0x04] = 1, [0x05] = 1,
+	[0x06] = 1, [0x07] = 1, [0x08] = 1, [0x0b] = 1, [0x0c] = 1, [0x0d] = 1,
+	[0x0e] = 1, [0x0f] = 1, [0x10] = 1, [0x11] = 1, [0x12] = 1, [0x13] = 1,
+	[0x14] = 1, [0x15] = 1, [0x16] = 1, [0x17] = 1, [0x18] = 1, [0x19] = 1,
+	[0x1a] = 1, [0x1b] = 1, [0x1c] = 1, [0x1d] = 1, [0x1e] = 1, [0x1f] = 1,
+	['<'] = 1, ['>'] = 1, ['&'] = 1, ['_'] = 1, [0xef] = 1,
+};
 
 static void
 xlsx_fail(struct xlsx_writer *xw, const char *what)
@@ -396,13 +391,13 @@ xlsx_put_dimension(struct xlsx_writer *xw, int header)
 
 	if (xw->xw_rows_due == 0)
 		return 0;
-	if (!header || xw->xw_ncols == 0 || xw->xw_rows_due <= done)
+	if (!header || xw->xw_cells.ec_ncols == 0 || xw->xw_rows_due <= done)
 		return XLSX_LIT(b, "<dimension ref=\"A1\"/>");
 	rows = xw->xw_rows_due - done;
 	if (rows > EXPORT_XLSX_SHEET_ROWS)
 		rows = EXPORT_XLSX_SHEET_ROWS;
 	return buf_printf(b, "<dimension ref=\"A1:%s%llu\"/>",
-	    xw->xw_ref[xw->xw_ncols - 1], (unsigned long long)rows + 1);
+	    xw->xw_ref[xw->xw_cells.ec_ncols - 1], (unsigned long long)rows + 1);
 }
 
 /*
@@ -432,12 +427,12 @@ xlsx_sheet_begin(struct xlsx_writer *xw, int header)
 	    (xw->xw_sheets == 1 && XLSX_LIT(b, " tabSelected=\"1\"") == -1) ||
 	    XLSX_LIT(b, xlsx_sheet_head3) == -1)
 		goto nomem;
-	if (!header || xw->xw_ncols == 0)
+	if (!header || xw->xw_cells.ec_ncols == 0)
 		return 0;
 	if (XLSX_LIT(b, "<row r=\"1\">") == -1)
 		goto nomem;
-	for (size_t i = 0; i < xw->xw_ncols; i++) {
-		n = fieldset_name(xw->xw_cols, i, &len);
+	for (size_t i = 0; i < xw->xw_cells.ec_ncols; i++) {
+		n = fieldset_name(xw->xw_cells.ec_cols, i, &len);
 		if (memchr(n, '\0', len) != NULL)
 			len = strlen(n);
 		if (xlsx_put_text(xw, i, "1", 1, n, len) == -1)
@@ -474,7 +469,7 @@ xlsx_row(struct export_writer *w, const char *json, size_t len)
 	if (XLSX_LIT(b, "<row r=\"") == -1 ||
 	    buf_append(b, num, (size_t)nlen) == -1 || XLSX_LIT(b, "\">") == -1)
 		goto nomem;
-	for (size_t i = 0; i < xw->xw_ncols; i++)
+	for (size_t i = 0; i < xw->xw_cells.ec_ncols; i++)
 		if (xw->xw_cells.ec_cell[i].ec_row == row &&
 		    xlsx_put_cell(xw, i, num, (size_t)nlen,
 		    &xw->xw_cells.ec_cell[i]) == -1)
@@ -733,20 +728,17 @@ export_xlsx_new(const struct export_sink *sink, const struct export_opts *o,
 	size_t n;
 	int fd;
 
-	xlsx_special_init();
 	if (xw == NULL)
 		goto nomem;
-	xw->xw_cols = o->eo_cols;
-	xw->xw_ncols = o->eo_cols ? fieldset_count(o->eo_cols) : 0;
-	if (xw->xw_ncols > EXPORT_XLSX_COLS_MAX)
-		xw->xw_ncols = EXPORT_XLSX_COLS_MAX;
-	n = xw->xw_ncols ? xw->xw_ncols : 1;
-	if (export_cells_init(&xw->xw_cells, xw->xw_cols, xw->xw_ncols) == -1 ||
-	    (xw->xw_ref = calloc(n, sizeof(*xw->xw_ref))) == NULL ||
+	n = o->eo_cols ? fieldset_count(o->eo_cols) : 0;
+	if (n > EXPORT_XLSX_COLS_MAX)
+		n = EXPORT_XLSX_COLS_MAX;
+	if (export_cells_init(&xw->xw_cells, o->eo_cols, n) == -1 ||
+	    (xw->xw_ref = calloc(n ? n : 1, sizeof(*xw->xw_ref))) == NULL ||
 	    (xw->xw_tmpdir = strdup(o->eo_tmpdir)) == NULL ||
 	    buf_reserve(&xw->xw_xml, XLSX_FLUSH + 4096) == -1)
 		goto nomem;
-	xlsx_refs(xw->xw_ref, xw->xw_ncols);
+	xlsx_refs(xw->xw_ref, xw->xw_cells.ec_ncols);
 	xw->xw_mtime = time(NULL);
 	xw->xw_rows_due = o->eo_rows;
 	/* The package's file is reserved now, so that a temporary directory
