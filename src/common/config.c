@@ -62,6 +62,8 @@ static const struct config_key config_keys[] = {
 	N("storage.map_size", CONFIG_SIZE, storage_map_size, GIB, MIB, 0),
 	N("storage.events_map_size", CONFIG_SIZE, storage_events_map_size,
 	    64 * GIB, MIB, 0),
+	N("storage.min_free_disk", CONFIG_SIZE, storage_min_free_disk,
+	    64 * MIB, 0, 0),
 
 	S("sme.core.global_dt_params.dt_field_name", CONFIG_WORD,
 	    dt_field_name, "@timestamp"),

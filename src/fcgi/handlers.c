@@ -236,8 +236,9 @@ handler_reply_store_error(struct req *r, int rc, const char *id)
 	if (rc == AR_ENOTFOUND)
 		reply_not_found(r, id);
 	else if (rc == AR_EFULL)
-		req_error(r, AR_EFULL, "storage is full (storage.map_size); "
-		    "delete tasks or raise storage.map_size", NULL);
+		req_error(r, AR_EFULL, "storage is full (storage.map_size or "
+		    "the disk of storage.path); delete tasks to make room",
+		    NULL);
 	else
 		req_error(r, AR_EINTERNAL, "internal error", NULL);
 }
@@ -921,22 +922,27 @@ static void
 handle_health(struct app *ap, struct req *r)
 {
 	struct buf b = BUF_INIT;
-	uint64_t queued = 0, running = 0, used = 0, map = 0;
-	int pid = app_runner_pid(ap), degraded;
+	uint64_t queued = 0, running = 0, used = 0, map = 0, avail = 0;
+	int pid = app_runner_pid(ap), degraded, disk_full = 0;
 	double pct;
 
 	store_queue_counts(ap->ap_store, &queued, &running);
 	store_space(ap->ap_store, &used, &map);
+	/* The disk as well as the map: a map larger than the free disk
+	 * fills the disk first. */
+	store_disk(ap->ap_store, &avail, &disk_full);
 	pct = map ? 100.0 * (double)used / (double)map : 0.0;
-	degraded = pid == 0 || pct > 90.0;
+	degraded = pid == 0 || pct > 90.0 || disk_full;
 	buf_printf(&b, "{\"status\":\"%s\",\"runner\":{\"pid\":",
 	    degraded ? "degraded" : "ok");
 	buf_printf(&b, pid ? "%d" : "null", pid);
 	buf_printf(&b, ",\"alive\":%s},\"queue\":{\"queued\":%llu,"
 	    "\"running\":%llu},\"storage\":{\"used_bytes\":%llu,"
-	    "\"map_bytes\":%llu,\"percent\":%.1f}}", pid ? "true" : "false",
+	    "\"map_bytes\":%llu,\"percent\":%.1f,\"disk_free_bytes\":%llu,"
+	    "\"disk_full\":%s}}", pid ? "true" : "false",
 	    (unsigned long long)queued, (unsigned long long)running,
-	    (unsigned long long)used, (unsigned long long)map, pct);
+	    (unsigned long long)used, (unsigned long long)map, pct,
+	    (unsigned long long)avail, disk_full ? "true" : "false");
 	req_reply(r, degraded ? 503 : 200, &b);
 	buf_free(&b);
 }

@@ -40,7 +40,9 @@ struct exec {
 	double x_progress;
 	int x_cancel;		/* a break was asked for */
 	int x_lost;		/* the task is no longer ours */
-	int x_full;		/* storage full */
+	int x_full;		/* storage full (map or disk) */
+	int x_werr;		/* another failed write (EIO, a failed commit) */
+	char x_why[256];	/* the store's reason for x_full / x_werr */
 	int x_nomem;
 };
 
@@ -101,12 +103,16 @@ exec_flush(struct exec *x)
 		x->x_lost = 1;
 		return -1;
 	}
-	if (rc == AR_EFULL) {
-		x->x_full = 1;
+	/* A page that could not be written ends the task FAILED: the run
+	 * stops here and never reaches DONE with results missing. */
+	if (rc != AR_OK) {
+		if (rc == AR_EFULL)
+			x->x_full = 1;
+		else
+			x->x_werr = 1;
+		snprintf(x->x_why, sizeof(x->x_why), "%s", store_error());
 		return -1;
 	}
-	if (rc != AR_OK)
-		return -1;
 	buf_reset(&x->x_text);
 	buf_reset(&x->x_offs);
 	x->x_count = 0;
@@ -287,14 +293,33 @@ exec_log(void *arg, enum sml_log_level lvl, const char *msg)
 	store_log_append(x->x_store, x->x_task->t_id, names[lvl], msg);
 }
 
-/* Ends the task with state and a message, and exits. */
+/*
+ * Ends the task with state and a message, and exits: 0 when the end is
+ * written (or the task was no longer ours), 3 when it could not be, and
+ * the runner then fails the task. A failed write may leave the
+ * environment unusable (LMDB refuses every transaction after a failed
+ * meta page write), so a failed end is tried once more on a fresh one.
+ */
 static void __attribute__((noreturn))
 exec_end(struct exec *x, enum task_state state, const char *error,
     const char *level, const char *msg)
 {
+	char err[512];
 	int rc = store_task_finish(x->x_store, x->x_task->t_id,
 	    x->x_task->t_token, state, error, level, msg);
 
+	if (rc != AR_OK && rc != AR_ELOST) {
+		store_close(x->x_store);
+		x->x_store = NULL;
+		if (store_open(&x->x_store, x->x_cfg, err, sizeof(err)) ==
+		    AR_OK)
+			rc = store_task_finish(x->x_store, x->x_task->t_id,
+			    x->x_task->t_token, state, error, level, msg);
+		if (rc != AR_OK && rc != AR_ELOST)
+			log_error("task %s: cannot write its end (%s): %s",
+			    x->x_task->t_id, task_state_name(state),
+			    store_error());
+	}
 	store_close(x->x_store);
 	_exit(rc == AR_OK || rc == AR_ELOST ? 0 : 3);
 }
@@ -386,7 +411,7 @@ executor_main(const struct config *cfg, const struct task *t)
 	if (sbworker_finish(x.x_sbw) == -1)
 		x.x_nomem = 1;
 	x.x_sbw = NULL;
-	if (!x.x_lost && !x.x_full)
+	if (!x.x_lost && !x.x_full && !x.x_werr)
 		exec_write_stats(&x, &cost);
 	sml_cost_free(&cost);
 	sidebar_free(x.x_sidebar);
@@ -404,9 +429,13 @@ executor_main(const struct config *cfg, const struct task *t)
 		exec_end(&x, TASK_FAILED, msg, "ERROR", msg);
 	}
 	if (x.x_full) {
-		snprintf(msg, sizeof(msg), "storage is full (storage.map_size = "
-		    "%llu bytes); results written so far are kept",
-		    (unsigned long long)cfg->storage_map_size);
+		snprintf(msg, sizeof(msg), "storage is full (%s); results "
+		    "written so far are kept", x.x_why);
+		exec_end(&x, TASK_FAILED, msg, "ERROR", msg);
+	}
+	if (x.x_werr) {
+		snprintf(msg, sizeof(msg), "storage write failed (%s); results "
+		    "written so far are kept", x.x_why);
 		exec_end(&x, TASK_FAILED, msg, "ERROR", msg);
 	}
 	if (res == SML_RUN_ERROR) {

@@ -88,6 +88,35 @@ void store_close(struct store *);
 int store_space(struct store *, uint64_t *used, uint64_t *map);
 
 /*
+ * Disk space of the filesystem holding the task store: *avail bytes free
+ * for this process (statvfs f_bavail) plus the store's reusable free
+ * pages, and *full set when creates are refused for lack of it (under
+ * twice storage.min_free_disk; page writes are refused under once).
+ * Returns AR_OK or AR_EINTERNAL (statvfs failed).
+ */
+int store_disk(struct store *, uint64_t *avail, int *full);
+
+/*
+ * The reason of this process's last failed store write, for messages:
+ * LMDB's or the system's text ("No space left on device") or which
+ * reserve a write would have broken. Static storage; "" when none.
+ */
+const char *store_error(void);
+
+/*
+ * Failure injection. The task store calls store_fault, when it is set,
+ * before each write-path LMDB call: STORE_OP_PUT before a put,
+ * STORE_OP_COMMIT before a commit (a commit is where LMDB writes and syncs
+ * the pages, so a failed write(), short write or fsync shows there),
+ * STORE_OP_READ before a read of result pages or stats documents. A
+ * nonzero return (an errno value such as ENOSPC or EIO, or an LMDB code
+ * such as MDB_MAP_FULL) makes that call fail with it; the transaction is
+ * then aborted as on a real failure. NULL (the default) costs one test.
+ */
+enum store_op { STORE_OP_PUT, STORE_OP_COMMIT, STORE_OP_READ };
+extern int (*store_fault)(enum store_op op);
+
+/*
  * Stores a new QUEUED task (t->t_id is chosen here) with its first log line.
  * Errors: AR_EBUSY (reason names the limit), AR_EFULL, AR_EINTERNAL.
  */

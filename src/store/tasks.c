@@ -5,6 +5,7 @@
 #include <string.h>
 #include <sys/mman.h>
 #include <sys/stat.h>
+#include <sys/statvfs.h>
 
 #include <jansson.h>
 #include <lmdb.h>
@@ -44,6 +45,7 @@ static const char *const db_names[DB__COUNT] = {
 
 struct store {
 	MDB_env *st_env;
+	char st_path[4096];	/* the environment's directory */
 	MDB_dbi st_dbi[DB__COUNT];
 	const struct config *st_cfg;
 	uint64_t st_map;
@@ -76,17 +78,72 @@ be64_get(const unsigned char *p)
 	return v;
 }
 
-/* Maps an LMDB error to a project error. */
+int (*store_fault)(enum store_op);
+
+/* The reason of the last failed write (store_error). */
+static char store_errtext[256];
+
+const char *
+store_error(void)
+{
+	return store_errtext;
+}
+
+/*
+ * Maps an LMDB error to a project error, noting its text for store_error.
+ * A full disk is "full" like a full map: the writer fails its task with
+ * "storage is full", and creates answer 503.
+ */
 static int
 mdb_to_ar(int rc)
 {
+	if (rc != 0 && rc != MDB_NOTFOUND)
+		snprintf(store_errtext, sizeof(store_errtext), "%s",
+		    mdb_strerror(rc));
 	switch (rc) {
 	case 0: return AR_OK;
 	case MDB_NOTFOUND: return AR_ENOTFOUND;
 	case MDB_MAP_FULL: return AR_EFULL;
+	case ENOSPC: return AR_EFULL;
+	case EDQUOT: return AR_EFULL;
 	case ENOMEM: return AR_ENOMEM;
 	default: return AR_EINTERNAL;
 	}
+}
+
+/* mdb_put through the failure-injection seam (store_fault). */
+static int
+db_put(MDB_txn *txn, MDB_dbi dbi, MDB_val *k, MDB_val *v, unsigned flags)
+{
+	int rc;
+
+	if (store_fault != NULL && (rc = store_fault(STORE_OP_PUT)) != 0)
+		return rc;
+	return mdb_put(txn, dbi, k, v, flags);
+}
+
+/* mdb_txn_commit through the seam; txn is gone either way. */
+static int
+db_commit(MDB_txn *txn)
+{
+	int rc;
+
+	if (store_fault != NULL && (rc = store_fault(STORE_OP_COMMIT)) != 0) {
+		mdb_txn_abort(txn);
+		return rc;
+	}
+	return mdb_txn_commit(txn);
+}
+
+/* mdb_cursor_get of a result read through the seam. */
+static int
+db_read(MDB_cursor *c, MDB_val *k, MDB_val *v, MDB_cursor_op op)
+{
+	int rc;
+
+	if (store_fault != NULL && (rc = store_fault(STORE_OP_READ)) != 0)
+		return rc;
+	return mdb_cursor_get(c, k, v, op);
 }
 
 int
@@ -116,6 +173,7 @@ store_open(struct store **out, const struct config *cfg, char *err,
 		    strerror(errno));
 		goto fail;
 	}
+	snprintf(st->st_path, sizeof(st->st_path), "%s", path);
 	if ((rc = mdb_env_create(&st->st_env)) != 0 ||
 	    (rc = mdb_env_set_maxdbs(st->st_env, DB__COUNT)) != 0 ||
 	    (rc = mdb_env_set_mapsize(st->st_env, cfg->storage_map_size)) != 0 ||
@@ -131,7 +189,7 @@ store_open(struct store **out, const struct config *cfg, char *err,
 		if ((rc = mdb_dbi_open(txn, db_names[i], MDB_CREATE,
 		    &st->st_dbi[i])) != 0)
 			goto lmdb_fail;
-	if ((rc = mdb_txn_commit(txn)) != 0) {
+	if ((rc = db_commit(txn)) != 0) {
 		txn = NULL;
 		goto lmdb_fail;
 	}
@@ -223,17 +281,37 @@ store_space(struct store *st, uint64_t *used, uint64_t *map)
 }
 
 /*
+ * Sets *avail to the bytes the task store can still grow by on its disk:
+ * the filesystem's free bytes for this process plus the store's free
+ * pages (reused before the file grows). Returns 0, or -1 when statvfs
+ * fails.
+ */
+static int
+disk_avail(struct store *st, uint64_t freeb, uint64_t *avail)
+{
+	struct statvfs sv;
+
+	if (statvfs(st->st_path, &sv) == -1)
+		return -1;
+	*avail = (uint64_t)sv.f_bavail * sv.f_frsize + freeb;
+	return 0;
+}
+
+/*
  * Returns AR_EFULL when writing need more bytes would leave less than 1/16
  * of storage.map_size unused (allocated minus freed pages), or, when
- * creating a task, would pass 90 % of it. Result pages and creates are
- * refused from then on, so that state changes, log lines and deletes still
- * fit. Called before the write transaction: only read
+ * creating a task, would pass 90 % of it; likewise when it would leave
+ * less than storage.min_free_disk free on the disk (twice that for a
+ * create). Result pages and creates are refused from then on, so that
+ * state changes, log lines and deletes still fit. The reason is noted for
+ * store_error. Called before the write transaction: only read
  * transactions may open the free list.
  */
 static int
 space_check(struct store *st, size_t need, int creating)
 {
-	uint64_t used, tail, freeb, map;
+	uint64_t used, tail, freeb, map, avail;
+	uint64_t reserve = st->st_cfg->storage_min_free_disk;
 	MDB_txn *txn;
 	int rc;
 
@@ -243,12 +321,42 @@ space_check(struct store *st, size_t need, int creating)
 	mdb_txn_abort(txn);
 	if (rc != 0)
 		return AR_EINTERNAL;
-	if (used + need + st->st_map / 16 > st->st_map)
-		return AR_EFULL;
 	/* New work is refused earlier, at the 90 % where health reports
 	 * "degraded", so running tasks keep room to finish. */
-	if (creating && (used + need) * 10 > st->st_map * 9)
+	if (used + need + st->st_map / 16 > st->st_map ||
+	    (creating && (used + need) * 10 > st->st_map * 9)) {
+		snprintf(store_errtext, sizeof(store_errtext), "the task store "
+		    "uses nearly all of storage.map_size, %llu bytes",
+		    (unsigned long long)st->st_map);
 		return AR_EFULL;
+	}
+	if (disk_avail(st, freeb, &avail) == 0 &&
+	    avail < need + (creating ? 2 * reserve : reserve)) {
+		snprintf(store_errtext, sizeof(store_errtext), "the disk of "
+		    "storage.path has %llu bytes free, storage.min_free_disk "
+		    "is %llu bytes", (unsigned long long)avail,
+		    (unsigned long long)reserve);
+		return AR_EFULL;
+	}
+	return AR_OK;
+}
+
+int
+store_disk(struct store *st, uint64_t *avail, int *full)
+{
+	uint64_t used, tail, freeb = 0, map;
+	MDB_txn *txn;
+
+	*avail = 0;
+	*full = 0;
+	if (txn_begin(st, MDB_RDONLY, &txn) == 0) {
+		if (space_in(st, txn, &used, &tail, &freeb, &map) != 0)
+			freeb = 0;
+		mdb_txn_abort(txn);
+	}
+	if (disk_avail(st, freeb, avail) == -1)
+		return AR_EINTERNAL;
+	*full = *avail < 4096 + 2 * st->st_cfg->storage_min_free_disk;
 	return AR_OK;
 }
 
@@ -298,7 +406,7 @@ task_save(struct store *st, MDB_txn *txn, const struct task *t)
 		return ENOMEM;
 	v.mv_size = len;
 	v.mv_data = s;
-	rc = mdb_put(txn, st->st_dbi[DB_TASKS], &k, &v, 0);
+	rc = db_put(txn, st->st_dbi[DB_TASKS], &k, &v, 0);
 	free(s);
 	return rc;
 }
@@ -336,7 +444,7 @@ put_empty(MDB_txn *txn, MDB_dbi dbi, const void *key, size_t klen)
 {
 	MDB_val k = {klen, (void *)key}, v = {0, ""};
 
-	return mdb_put(txn, dbi, &k, &v, 0);
+	return db_put(txn, dbi, &k, &v, 0);
 }
 
 static int
@@ -390,7 +498,7 @@ log_put(struct store *st, MDB_txn *txn, struct task *t, const char *level,
 	k.mv_data = key;
 	v.mv_size = b.b_len;
 	v.mv_data = b.b_data;
-	rc = mdb_put(txn, st->st_dbi[DB_LOGS], &k, &v, 0);
+	rc = db_put(txn, st->st_dbi[DB_LOGS], &k, &v, 0);
 	buf_free(&b);
 	return rc;
 }
@@ -403,7 +511,7 @@ txn_end(MDB_txn *txn, int rc)
 		mdb_txn_abort(txn);
 		return mdb_to_ar(rc);
 	}
-	return mdb_to_ar(mdb_txn_commit(txn));
+	return mdb_to_ar(db_commit(txn));
 }
 
 int
@@ -430,10 +538,8 @@ store_task_create(struct store *st, struct task *t, char *err, size_t errlen)
 		return AR_EINTERNAL;
 	}
 	if ((ar = space_check(st, 4096, 1)) != AR_OK) {
-		snprintf(err, errlen, "storage is full: the task store uses "
-		    "nearly all of storage.map_size (%llu bytes); delete tasks "
-		    "or raise storage.map_size",
-		    (unsigned long long)cfg->storage_map_size);
+		snprintf(err, errlen, "storage is full: %s; delete tasks to "
+		    "make room", store_error());
 		return ar;
 	}
 	if ((rc = txn_begin(st, 0, &txn)) != 0)
@@ -495,9 +601,8 @@ store_task_create(struct store *st, struct task *t, char *err, size_t errlen)
 out:
 	ar = txn_end(txn, rc);
 	if (ar == AR_EFULL)
-		snprintf(err, errlen, "storage is full (storage.map_size = "
-		    "%llu bytes); delete tasks or raise storage.map_size",
-		    (unsigned long long)cfg->storage_map_size);
+		snprintf(err, errlen, "storage is full: %s; delete tasks to "
+		    "make room", store_error());
 	else if (ar != AR_OK)
 		snprintf(err, errlen, "task store write failed");
 	return ar;
@@ -1011,7 +1116,7 @@ store_page_append(struct store *st, const char *id, uint64_t token,
 			v.mv_size = len - off < PAGE_CHUNK ? len - off :
 			    PAGE_CHUNK;
 			v.mv_data = (void *)(data + off);
-			if ((rc = mdb_put(txn, st->st_dbi[DB_PAGES], &k, &v,
+			if ((rc = db_put(txn, st->st_dbi[DB_PAGES], &k, &v,
 			    0)) != 0)
 				goto out;
 		}
@@ -1029,7 +1134,7 @@ store_page_append(struct store *st, const char *id, uint64_t token,
 		k.mv_data = skey;
 		v.mv_size = fields_len;
 		v.mv_data = (void *)fields;
-		if ((rc = mdb_put(txn, st->st_dbi[DB_STATS], &k, &v, 0)) != 0)
+		if ((rc = db_put(txn, st->st_dbi[DB_STATS], &k, &v, 0)) != 0)
 			goto out;
 	}
 	t.t_scanned = scanned;
@@ -1250,7 +1355,7 @@ page_gather(MDB_cursor *c, MDB_val *k, MDB_val *v, struct buf *buf,
 	*page = v->mv_data;
 	*len = v->mv_size;
 	memcpy(key, k->mv_data, TASK_ID_LEN + 8);
-	*rc = mdb_cursor_get(c, k, v, MDB_NEXT);
+	*rc = db_read(c, k, v, MDB_NEXT);
 	if (*len < PAGE_CHUNK)
 		return 0;	/* a short chunk ends its page */
 	buf->b_len = 0;
@@ -1260,7 +1365,7 @@ page_gather(MDB_cursor *c, MDB_val *k, MDB_val *v, struct buf *buf,
 	    memcmp(k->mv_data, key, TASK_ID_LEN + 8) == 0) {
 		if (buf_append(buf, v->mv_data, v->mv_size) == -1)
 			return -1;
-		*rc = mdb_cursor_get(c, k, v, MDB_NEXT);
+		*rc = db_read(c, k, v, MDB_NEXT);
 	}
 	*page = (const unsigned char *)buf->b_data;
 	*len = buf->b_len;
@@ -1305,10 +1410,12 @@ store_results_read(struct store *st, const char *id, uint64_t from,
 	key[TASK_ID_LEN + 8] = key[TASK_ID_LEN + 9] = 0;
 	k.mv_size = sizeof(key);
 	k.mv_data = key;
-	rc = mdb_cursor_get(c, &k, &v, MDB_SET_RANGE);
+	rc = db_read(c, &k, &v, MDB_SET_RANGE);
+	if (rc != 0 && rc != MDB_NOTFOUND)
+		goto out;
 	if (rc != 0 || memcmp(k.mv_data, id, TASK_ID_LEN) != 0 ||
 	    be64_get((unsigned char *)k.mv_data + TASK_ID_LEN) > from) {
-		rc = mdb_cursor_get(c, &k, &v, rc == MDB_NOTFOUND ?
+		rc = db_read(c, &k, &v, rc == MDB_NOTFOUND ?
 		    MDB_LAST : MDB_PREV);
 		if (rc == 0 && k.mv_size == PAGE_KEY_LEN &&
 		    memcmp(k.mv_data, id, TASK_ID_LEN) == 0) {
@@ -1316,7 +1423,7 @@ store_results_read(struct store *st, const char *id, uint64_t from,
 			    TASK_ID_LEN, 8);
 			k.mv_size = sizeof(key);
 			k.mv_data = key;
-			rc = mdb_cursor_get(c, &k, &v, MDB_SET_KEY);
+			rc = db_read(c, &k, &v, MDB_SET_KEY);
 		}
 	}
 	idx = from;
@@ -1345,6 +1452,14 @@ store_results_read(struct store *st, const char *id, uint64_t from,
 			goto done;
 		if (walk == -1)
 			break;
+	}
+	/* The record counts the results of the pages committed with it, in
+	 * this snapshot: stopping short of them (a failed read, a missing or
+	 * malformed page) is an error, never a shorter answer. */
+	if (idx < to) {
+		if (rc == 0 || rc == MDB_NOTFOUND)
+			rc = MDB_CORRUPTED;
+		goto out;
 	}
 done:
 	rc = 0;
@@ -1497,7 +1612,7 @@ store_stats_put(struct store *st, const char *id, uint64_t token,
 	k.mv_data = key;
 	v.mv_size = len;
 	v.mv_data = (void *)data;
-	return txn_end(txn, mdb_put(txn, st->st_dbi[DB_STATS], &k, &v, 0));
+	return txn_end(txn, db_put(txn, st->st_dbi[DB_STATS], &k, &v, 0));
 }
 
 int
@@ -1517,7 +1632,8 @@ store_stats_get(struct store *st, const char *id, const char *kind,
 	k.mv_data = key;
 	if ((rc = txn_begin(st, MDB_RDONLY, &txn)) != 0)
 		return mdb_to_ar(rc);
-	rc = mdb_get(txn, st->st_dbi[DB_STATS], &k, &v);
+	if (store_fault == NULL || (rc = store_fault(STORE_OP_READ)) == 0)
+		rc = mdb_get(txn, st->st_dbi[DB_STATS], &k, &v);
 	if (rc == 0) {
 		if ((*data = malloc(v.mv_size + 1)) == NULL)
 			rc = ENOMEM;

@@ -482,12 +482,14 @@ class Suite:
                    and all(type(v) is int and v >= 0 for v in q.values()),
                    "health: queue counts", short(q))
             s = j.get("storage")
-            good = (isinstance(s, dict) and sorted(s) == ["map_bytes", "percent", "used_bytes"]
+            good = (isinstance(s, dict) and sorted(s) == ["disk_free_bytes", "disk_full", "map_bytes", "percent", "used_bytes"]
+                    and type(s.get("disk_free_bytes")) is int and s["disk_free_bytes"] > 0
+                    and s.get("disk_full") is False
                     and type(s.get("used_bytes")) is int and type(s.get("map_bytes")) is int
                     and isinstance(s.get("percent"), (int, float))
                     and 0 < s["used_bytes"] <= s["map_bytes"]
                     and abs(s["percent"] - 100.0 * s["used_bytes"] / s["map_bytes"]) < 0.1)
-            tap.ok(good, "health: storage used_bytes, map_bytes, percent", short(s))
+            tap.ok(good, "health: storage used_bytes, map_bytes, percent, disk_free_bytes, disk_full", short(s))
         r = self.c.call("GET", "health", user="alice")
         self.check_json(r, 200, "health: 200 through the authenticated mount")
         r = self.c.call("POST", "health", body={})

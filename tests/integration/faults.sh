@@ -10,6 +10,11 @@
 #    is reused, many times over;
 #  - a full LMDB map (storage.map_size = 2MiB): create answers 503 naming
 #    storage while existing tasks stay readable, and a delete makes room;
+#  - a full disk (8 MiB tmpfs under a 1 GiB map): with storage.min_free_disk
+#    the writing task FAILED "storage is full" naming the disk, health
+#    degraded, create 503; with min_free_disk = 0 the real ENOSPC of a
+#    commit fails the task too; never DONE with results cut off (skipped
+#    when tmpfs cannot be mounted);
 #  - limits.max_runtime_seconds fails a long task naming the bound, and
 #    retention.ttl_seconds deletes finished tasks.
 
@@ -24,6 +29,22 @@ ar_conf full "storage.map_size = 2MiB" "runner.flush_ms = 20"
 ar_conf lim "limits.max_runtime_seconds = 1" "runner.page_bytes = 4KiB" \
     "retention.ttl_seconds = 2" "retention.sweep_seconds = 1"
 
+# Two small filesystems (tmpfs, as root) under a map far larger than they
+# are; detached at exit before $T is removed.
+DISK_OK=0
+mkdir -p "$T/disk" "$T/raw"
+if mount -t tmpfs -o size=8m asyncreq-test "$T/disk" 2>/dev/null &&
+    mount -t tmpfs -o size=8m asyncreq-test "$T/raw" 2>/dev/null; then
+	DISK_OK=1
+	trap 'rc=$?; umount -l "$T/disk" "$T/raw" 2>/dev/null; (exit $rc); ar_cleanup' EXIT
+	ar_conf disk "storage.path = $T/disk/store" "storage.map_size = 1GiB" \
+	    "storage.min_free_disk = 1MiB" "runner.flush_ms = 20"
+	ar_conf raw "storage.path = $T/raw/store" "storage.map_size = 1GiB" \
+	    "storage.min_free_disk = 0" "runner.flush_ms = 20"
+else
+	umount -l "$T/disk" 2>/dev/null
+fi
+
 ar_check "asyncreq-runner starts" ar_start_runner f
 ar_check "asyncreq-fcgi (2 workers) listens" ar_start_fcgi f 2
 ar_check "asyncreq-runner (4 MiB map) starts" ar_start_runner reuse
@@ -32,8 +53,16 @@ ar_check "asyncreq-runner (2 MiB map) starts" ar_start_runner full
 ar_check "asyncreq-fcgi (2 MiB map) listens" ar_start_fcgi full 1
 ar_check "asyncreq-runner (runtime limit, retention) starts" ar_start_runner lim
 ar_check "asyncreq-fcgi (runtime limit, retention) listens" ar_start_fcgi lim 1
+DISK_MOUNTS=()
+if [ $DISK_OK = 1 ]; then
+	ar_check "asyncreq-runner (8 MiB disk) starts" ar_start_runner disk
+	ar_check "asyncreq-fcgi (8 MiB disk) listens" ar_start_fcgi disk 1
+	ar_check "asyncreq-runner (8 MiB disk, no reserve) starts" ar_start_runner raw
+	ar_check "asyncreq-fcgi (8 MiB disk, no reserve) listens" ar_start_fcgi raw 1
+	DISK_MOUNTS=("/disk|$T/disk.sock|0" "/raw|$T/raw.sock|0")
+fi
 ar_check "nginx starts" ar_nginx_start "|$T/f.sock|0" "/reuse|$T/reuse.sock|0" "/full|$T/full.sock|0" \
-    "/lim|$T/lim.sock|0"
+    "/lim|$T/lim.sock|0" "${DISK_MOUNTS[@]}"
 ar_check "health answers 200" ar_wait_health "$AR_BASE/_sme/async_requests/health" 15
 ar_check "health (4 MiB map) answers 200" ar_wait_health "$AR_BASE/reuse/_sme/async_requests/health" 15
 ar_check "health (2 MiB map) answers 200" ar_wait_health "$AR_BASE/full/_sme/async_requests/health" 15
@@ -272,6 +301,76 @@ r = c.call("GET", "health", mount=S)
 ok(r.status == 200 and (r.json or {}).get("status") == "ok", "after the delete, health ok again", r)
 print("END")
 ' "$AR_BASE" /full
+
+# ---------------------------------------------------------------- full disk
+if [ $DISK_OK = 1 ]; then
+ar_wait_health "$AR_BASE/disk/_sme/async_requests/health" 15
+ar_py "$PY_COMMON"'
+import re
+r = c.call("GET", "health", mount=S)
+st = (r.json or {}).get("storage") or {}
+ok(r.status == 200 and st.get("disk_full") is False and 2 << 20 < st.get("disk_free_bytes", 0) <= 8 << 20,
+   "8 MiB disk: health 200, disk_full false, disk_free_bytes within the 8 MiB", r)
+r, small_id = create("| makeresults count=3")
+ok(small_id and wait(small_id).get("status") == "DONE", "8 MiB disk: a small task DONE", r)
+r, big = create("makeresults count=1000000 shownumbers=true")
+if ok(big, "8 MiB disk: big task created", r):
+    d = wait(big, 60)
+    n = d.get("resultCount")
+    ok(d.get("status") == "FAILED" and re.match(r"storage is full \(the disk of storage\.path has \d+ bytes free, "
+       r"storage\.min_free_disk is 1048576 bytes\); results written so far are kept$", str(d.get("error"))),
+       "full disk: the big task FAILED, storage is full naming the disk", d)
+    r = c.call("GET", "response/" + big, mount=S, query="from=%d" % max(0, (n or 0) - 1))
+    j = r.json or {}
+    ok(r.status == 200 and n and j.get("total") == n and [e.get("number") for e in j.get("events") or []] == [n],
+       "full disk: the %s results counted are all readable, the last one is number %s" % (n, n), r)
+r, x = create("| makeresults")
+e = (r.json or {}).get("error") or {}
+ok(r.status == 503 and e.get("type") == "unavailable" and "disk" in str(e.get("reason")),
+   "full disk: create answers 503 unavailable naming the disk", r)
+r = c.call("GET", "health", mount=S)
+j = r.json or {}
+ok(r.status == 503 and j.get("status") == "degraded" and (j.get("storage") or {}).get("disk_full") is True,
+   "full disk: health 503 degraded, disk_full true", r)
+if small_id:
+    r = c.call("GET", "response/" + small_id, mount=S)
+    ok(r.status == 200 and (r.json or {}).get("total") == 3, "full disk: results of the small task readable", r)
+if big:
+    r = c.call("DELETE", "delete/" + big, mount=S)
+    ok(r.status == 200, "full disk: delete of the big task 200", r)
+r = c.call("GET", "health", mount=S)
+ok(r.status == 200 and ((r.json or {}).get("storage") or {}).get("disk_full") is False,
+   "after the delete, health 200 and disk_full false (freed pages count)", r)
+r, tid = create("makeresults count=1000 shownumbers=true")
+d = wait(tid, 8) if tid else {}
+ok(tid and d.get("status") == "DONE" and d.get("resultCount") == 1000,
+   "after the delete, create works and the task runs", r, d)
+print("END")
+' "$AR_BASE" /disk
+ar_wait_health "$AR_BASE/raw/_sme/async_requests/health" 15
+ar_py "$PY_COMMON"'
+import re
+r, big = create("makeresults count=1000000 shownumbers=true")
+if ok(big, "8 MiB disk, no reserve: big task created", r):
+    d = wait(big, 60)
+    n = d.get("resultCount")
+    ok(d.get("status") == "FAILED" and re.match(r"storage is full \((No space left on device|the disk of storage\.path "
+       r"has \d+ bytes free, storage\.min_free_disk is 0 bytes)\); results written so far are kept$", str(d.get("error"))),
+       "ENOSPC: the big task FAILED, storage is full", d)
+    print("# the task ended: %s" % d.get("error"))
+    r = c.call("GET", "response/" + big, mount=S, query="from=%d" % max(0, (n or 0) - 1))
+    j = r.json or {}
+    ok(r.status == 200 and n and j.get("total") == n and [e.get("number") for e in j.get("events") or []] == [n],
+       "ENOSPC: the %s results counted are all readable" % n, r)
+r = c.call("GET", "health", mount=S)
+j = r.json or {}
+ok(r.status == 200 and 0 <= (j.get("storage") or {}).get("disk_free_bytes", -1) < 256 << 10,
+   "ENOSPC: health shows under 256 KiB free on the disk", r)
+print("END")
+' "$AR_BASE" /raw
+else
+	ar_ok "full disk # SKIP cannot mount a tmpfs here"
+fi
 
 # ---------------------------------------------------------------- limits, retention
 ar_py "$PY_COMMON"'
