@@ -100,6 +100,10 @@ static const struct config_key config_keys[] = {
 	    100000000),
 	N("limits.max_query_bytes", CONFIG_INT, limits_max_query_bytes, 65536,
 	    64, 16 * MIB),
+	N("limits.regex_match_limit", CONFIG_INT, limits_regex_match_limit,
+	    10000000, 1000, 1000000000),
+	N("limits.regex_depth_limit", CONFIG_INT, limits_regex_depth_limit,
+	    1000000, 100, 1000000000),
 
 	N("runner.max_concurrent", CONFIG_INT, runner_max_concurrent, 2, 1,
 	    256),

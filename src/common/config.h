@@ -39,6 +39,8 @@ struct config {
 	int64_t limits_max_qsize;		/* limits.max_qsize */
 	int64_t limits_max_groups;		/* limits.max_groups */
 	int64_t limits_max_query_bytes;		/* limits.max_query_bytes */
+	int64_t limits_regex_match_limit;	/* limits.regex_match_limit */
+	int64_t limits_regex_depth_limit;	/* limits.regex_depth_limit */
 
 	int64_t runner_max_concurrent;	/* runner.max_concurrent */
 	int64_t runner_cancel_latency_ms; /* runner.cancel_latency_ms */

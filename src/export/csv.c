@@ -80,9 +80,9 @@ csv_header(struct csv_writer *cw)
 			return -1;
 		if (i)
 			b->b_data[b->b_len++] = ',';
-		/* Names are not guarded: the guard is for text values
-		 * (spec 7), and "@timestamp" heads nearly every export. */
-		csv_field(b, n, len, 0);
+		/* Names get the values' guard: timechart ... by f makes
+		 * event values into names, and ingested keys are anything. */
+		csv_field(b, n, len, cw->cw_guard && csv_risky(n, len));
 	}
 	return buf_append(b, "\r\n", 2);
 }

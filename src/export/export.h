@@ -174,7 +174,8 @@ struct export_writer {
 struct export_opts {
 	const struct fieldset *eo_cols;	/* csv, xlsx: the columns (borrowed,
 					 * must outlive the writer) */
-	int eo_formula_guard;		/* csv: prefix risky text with ' */
+	int eo_formula_guard;		/* csv: prefix risky text and names
+					 * with ' */
 	const char *eo_tmpdir;		/* xlsx: an existing directory for the
 					 * temporary file (mode 0700) */
 	int eo_threads;			/* xlsx: deflate threads (export_zip) */
@@ -197,8 +198,8 @@ struct export_writer *export_json_new(const struct export_sink *,
  * one row per event. Nested objects flatten to dotted names, arrays and
  * empty objects are JSON text, missing values and null are empty, numbers
  * are their JSON text, booleans true/false. With eo_formula_guard, a text
- * value (a JSON string) starting with = + - @ tab or CR gets a ' in front;
- * header names are written as they are.
+ * value (a JSON string) starting with = + - @ tab or CR gets a ' in front,
+ * and so does such a header name ("@timestamp" becomes "'@timestamp").
  * An export without rows is empty (not even a header). Values of names
  * that are not columns are left out. NULL out of memory.
  */

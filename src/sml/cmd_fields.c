@@ -15,6 +15,7 @@
 #include "common/timeutil.h"
 #include "sml/agg.h"
 #include "sml/engine.h"
+#include "sml/regex.h"
 
 #define FIELD_DEPTH	32	/* nested objects walked by wildcards */
 
@@ -873,13 +874,12 @@ cmd_replace_init(struct stage *s, const struct sml_command *c)
 
 /* ---- rex [field=f] "regex" ---- */
 
-#define REX_MATCH_LIMIT	10000000	/* backtracking steps per match */
 #define REX_PAD		32		/* JIT code reads ahead this far */
 
 struct rex_state {
 	pcre2_code *rs_code;
 	pcre2_match_data *rs_md;
-	pcre2_match_context *rs_mctx;
+	struct sml_regex_env rs_env;	/* the limits, the JIT stack */
 	uint32_t *rs_groups;	/* group number of each rx_names[i] */
 	struct buf rs_subj;	/* the subject, padded for the JIT */
 };
@@ -903,13 +903,17 @@ rex_match(struct stage *s, struct event *e, const char *text, size_t len)
 		return run_fail(s->sg_run, "out of memory");
 	memset(rs->rs_subj.b_data + len, 0, REX_PAD);
 	rc = pcre2_match(rs->rs_code, (PCRE2_SPTR)rs->rs_subj.b_data, len, 0, 0,
-	    rs->rs_md, rs->rs_mctx);
-	if (rc == PCRE2_ERROR_MATCHLIMIT || rc == PCRE2_ERROR_DEPTHLIMIT ||
-	    rc == PCRE2_ERROR_HEAPLIMIT)
-		return run_fail(s->sg_run, "rex: the regular expression needs "
-		    "too much backtracking on an event");
-	if (rc < 0)
-		return 0;	/* no match (or text that is not UTF-8) */
+	    rs->rs_md, rs->rs_env.rg_mctx);
+	if (rc == PCRE2_ERROR_NOMATCH)
+		return 0;
+	if (rc < 0) {
+		char msg[256];
+
+		/* A limit reached is not "no match": the fields would be
+		 * missing from events where they are. */
+		sml_regex_error(&rs->rs_env, rc, "rex", msg, sizeof(msg));
+		return run_fail(s->sg_run, "%s", msg);
+	}
 	ov = pcre2_get_ovector_pointer(rs->rs_md);
 	/* Copy the groups first: setting a field may change the text. */
 	if ((vals = calloc(rx->rx_nnames, sizeof(*vals))) == NULL)
@@ -979,7 +983,7 @@ rex_free(struct stage *s)
 	if (rs == NULL)
 		return;
 	pcre2_match_data_free(rs->rs_md);
-	pcre2_match_context_free(rs->rs_mctx);
+	sml_regex_env_free(&rs->rs_env);
 	pcre2_code_free(rs->rs_code);
 	free(rs->rs_groups);
 	buf_free(&rs->rs_subj);
@@ -992,6 +996,7 @@ int
 cmd_rex_init(struct stage *s, const struct sml_command *c)
 {
 	const struct sml_rex *rx = &c->sc_u.rex;
+	const struct sml_run_limits *lim;
 	struct rex_state *rs;
 	PCRE2_UCHAR msg[128];
 	PCRE2_SIZE eoff;
@@ -1016,14 +1021,15 @@ cmd_rex_init(struct stage *s, const struct sml_command *c)
 		return run_fail(s->sg_run, "rex: invalid regular expression: "
 		    "%s at character %zu", (const char *)msg, (size_t)eoff);
 	}
-	(void)pcre2_jit_compile(rs->rs_code, PCRE2_JIT_COMPLETE);
+	sml_regex_jit(rs->rs_code);
 	rs->rs_md = pcre2_match_data_create_from_pattern(rs->rs_code, NULL);
-	rs->rs_mctx = pcre2_match_context_create(NULL);
 	rs->rs_groups = calloc(rx->rx_nnames ? rx->rx_nnames : 1,
 	    sizeof(*rs->rs_groups));
-	if (rs->rs_md == NULL || rs->rs_mctx == NULL || rs->rs_groups == NULL)
+	lim = run_limits(s->sg_run);
+	if (rs->rs_md == NULL || rs->rs_groups == NULL ||
+	    sml_regex_env_init(&rs->rs_env, lim->rl_regex_match_limit,
+	    lim->rl_regex_depth_limit) == -1)
 		return run_fail(s->sg_run, "out of memory");
-	pcre2_set_match_limit(rs->rs_mctx, REX_MATCH_LIMIT);
 	for (size_t i = 0; i < rx->rx_nnames; i++) {
 		n = pcre2_substring_number_from_name(rs->rs_code,
 		    (PCRE2_SPTR)rx->rx_names[i]);

@@ -150,12 +150,16 @@ struct eval_ctx {
 	int64_t ec_now;		/* the task's fixed now, ms */
 	char *ec_err;		/* where a runtime error is written */
 	size_t ec_errlen;
+	uint32_t ec_rx_match_limit;	/* limits.regex_match_limit (0: the
+					 * default) for match(), replace() */
+	uint32_t ec_rx_depth_limit;	/* limits.regex_depth_limit (0: ...) */
 };
 
 /*
  * Evaluates x on e. Returns a new reference (json null for null), or NULL
- * on an error (out of memory, a bad regular expression) with the reason in
- * ctx->ec_err. Never fails on data: wrong types give null.
+ * on an error (out of memory, a bad regular expression, a regular
+ * expression that hit its match limit on this event) with the reason in
+ * ctx->ec_err. Never fails on data otherwise: wrong types give null.
  */
 json_t *expr_eval(struct expr *x, struct event *e, struct eval_ctx *ctx);
 /* Evaluates x as a condition: 1 true, 0 false (null is false), -1 error. */

@@ -16,7 +16,7 @@
 #define POLL_MS 50		/* ... and every this many milliseconds */
 
 static const struct sml_run_limits run_default_limits = {
-	10000, 100, 100000, 512u << 20, 200, SML_DEFAULT_MAX_QSIZE
+	10000, 100, 100000, 512u << 20, 200, SML_DEFAULT_MAX_QSIZE, 0, 0
 };
 
 /* State of one run, shared by the commands of the pipeline. */
@@ -678,6 +678,8 @@ sml_run(const struct sml_query *q, struct sml_ctx *ctx, uint64_t *scanned,
 	r.r_eval.ec_now = ctx->sx_now;
 	r.r_eval.ec_err = err;
 	r.r_eval.ec_errlen = errlen;
+	r.r_eval.ec_rx_match_limit = r.r_limits->rl_regex_match_limit;
+	r.r_eval.ec_rx_depth_limit = r.r_limits->rl_regex_depth_limit;
 	*err = '\0';
 	*scanned = 0;
 	if (q->sq_ncmds == 0) {

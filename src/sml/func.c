@@ -17,6 +17,7 @@
 #include "common/buf.h"
 #include "common/timeutil.h"
 #include "sml/engine.h"
+#include "sml/regex.h"
 
 /*
  * Every function takes its arguments as values (json_t) and returns a new
@@ -340,6 +341,7 @@ fn_strop(enum fn_str_op op, const json_t *v, const char *set, size_t setn)
 struct fn_rx {
 	pcre2_code *rx_code;
 	pcre2_match_data *rx_md;
+	struct sml_regex_env rx_env;	/* the limits, the JIT stack */
 };
 
 static void
@@ -351,6 +353,7 @@ fn_rx_free(void *arg)
 		return;
 	pcre2_match_data_free(rx->rx_md);
 	pcre2_code_free(rx->rx_code);
+	sml_regex_env_free(&rx->rx_env);
 	free(rx);
 }
 
@@ -399,9 +402,11 @@ fn_rx_get(struct expr *x, size_t argi, const json_t *pat,
 		return NULL;
 	}
 	free(p);
-	(void)pcre2_jit_compile(rx->rx_code, PCRE2_JIT_COMPLETE);
+	sml_regex_jit(rx->rx_code);
 	rx->rx_md = pcre2_match_data_create_from_pattern(rx->rx_code, NULL);
-	if (rx->rx_md == NULL) {
+	if (rx->rx_md == NULL || sml_regex_env_init(&rx->rx_env,
+	    ctx ? ctx->ec_rx_match_limit : 0,
+	    ctx ? ctx->ec_rx_depth_limit : 0) == -1) {
 		fn_rx_free(rx);
 		FN_NOMEM(ctx);
 		return NULL;
@@ -432,9 +437,24 @@ fn_subject(const json_t *v)
 	return p;
 }
 
-/* Returns 1 when rx matches somewhere in v (any element), 0 if not. */
+/*
+ * Fails the call fn ("match()") for the result rc of pcre2_match(), an
+ * error other than no match: a limit reached is not an answer.
+ */
+static void
+fn_rx_fail(struct fn_rx *rx, int rc, const char *fn, struct eval_ctx *ctx)
+{
+	if (ctx && ctx->ec_err && ctx->ec_errlen)
+		sml_regex_error(&rx->rx_env, rc, fn, ctx->ec_err,
+		    ctx->ec_errlen);
+}
+
+/*
+ * Returns 1 when rx matches somewhere in v (any element), 0 if not, -1
+ * when the matcher failed (a limit reached) with the reason in ctx.
+ */
 static int
-fn_rx_match(struct fn_rx *rx, const json_t *v)
+fn_rx_match(struct fn_rx *rx, const json_t *v, struct eval_ctx *ctx)
 {
 	char *s;
 	size_t i;
@@ -442,16 +462,22 @@ fn_rx_match(struct fn_rx *rx, const json_t *v)
 
 	if (json_is_array(v)) {
 		for (i = 0; i < json_array_size(v); i++)
-			if (fn_rx_match(rx, json_array_get(v, i)))
-				return 1;
+			if ((r = fn_rx_match(rx, json_array_get(v, i),
+			    ctx)) != 0)
+				return r;
 		return 0;
 	}
 	if ((s = fn_subject(v)) == NULL)
 		return 0;
 	r = pcre2_match(rx->rx_code, (PCRE2_SPTR)s, strlen(s), 0, 0,
-	    rx->rx_md, NULL);
+	    rx->rx_md, rx->rx_env.rg_mctx);
 	free(s);
-	return r >= 0;
+	if (r >= 0)
+		return 1;
+	if (r == PCRE2_ERROR_NOMATCH)
+		return 0;
+	fn_rx_fail(rx, r, "match()", ctx);
+	return -1;
 }
 
 /* Appends repl with \0..\9 replaced by the groups of the match. */
@@ -480,21 +506,27 @@ fn_rx_repl(struct buf *b, const char *s, const char *repl,
 	return 0;
 }
 
-/* replace() on one scalar: every match of rx replaced by repl. */
+/*
+ * replace() on one scalar: every match of rx replaced by repl. Returns a
+ * new reference, or NULL with the reason in ctx (out of memory, the
+ * matcher failed on a limit).
+ */
 static json_t *
-fn_replace1(struct fn_rx *rx, const json_t *v, const char *repl)
+fn_replace1(struct fn_rx *rx, const json_t *v, const char *repl,
+    struct eval_ctx *ctx)
 {
 	char *s = fn_subject(v);
 	struct buf b = BUF_INIT;
 	PCRE2_SIZE *ov, off = 0, last = 0, n;
-	int rc;
+	json_t *r;
+	int rc = PCRE2_ERROR_NOMATCH;
 
 	if (s == NULL)
 		return json_null();
 	n = strlen(s);
 	ov = pcre2_get_ovector_pointer(rx->rx_md);
 	while (off <= n && (rc = pcre2_match(rx->rx_code, (PCRE2_SPTR)s, n,
-	    off, 0, rx->rx_md, NULL)) >= 0) {
+	    off, 0, rx->rx_md, rx->rx_env.rg_mctx)) >= 0) {
 		if (ov[0] < last || ov[1] < ov[0])
 			break;	/* \K games: stop rather than loop */
 		if (buf_append(&b, s + last, ov[0] - last) == -1 ||
@@ -515,27 +547,39 @@ fn_replace1(struct fn_rx *rx, const json_t *v, const char *repl)
 		} else
 			off = last = ov[1];
 	}
+	if (rc < 0 && rc != PCRE2_ERROR_NOMATCH) {
+		fn_rx_fail(rx, rc, "replace()", ctx);
+		fn_str_built(s, &b, 0);
+		return NULL;
+	}
 	if (last < n && buf_append(&b, s + last, n - last) == -1)
 		goto nomem;
-	return fn_str_built(s, &b, 1);
+	if ((r = fn_str_built(s, &b, 1)) == NULL)
+		FN_NOMEM(ctx);
+	return r;
 nomem:
-	return fn_str_built(s, &b, 0);
+	fn_str_built(s, &b, 0);
+	return FN_NOMEM(ctx);
 }
 
-/* replace() on each element of an array. */
+/* replace() on each element of an array. Returns as fn_replace1. */
 static json_t *
-fn_replace_all(struct fn_rx *rx, const json_t *arr, const char *repl)
+fn_replace_all(struct fn_rx *rx, const json_t *arr, const char *repl,
+    struct eval_ctx *ctx)
 {
 	json_t *r = json_array(), *el, *one;
 	size_t i;
 
 	if (r == NULL)
-		return NULL;
+		return FN_NOMEM(ctx);
 	json_array_foreach(arr, i, el) {
-		if ((one = fn_replace1(rx, el, repl)) == NULL ||
-		    json_array_append_new(r, one) == -1) {
+		if ((one = fn_replace1(rx, el, repl, ctx)) == NULL) {
 			json_decref(r);
 			return NULL;
+		}
+		if (json_array_append_new(r, one) == -1) {
+			json_decref(r);
+			return FN_NOMEM(ctx);
 		}
 	}
 	return r;
@@ -1736,11 +1780,13 @@ func_eval(struct expr *x, struct event *e, struct eval_ctx *ctx)
 		if ((s2 = fn_text(c)) == NULL)
 			r = json_null();
 		else if (json_is_array(a))
-			r = fn_replace_all(rx, a, s2);
+			r = fn_replace_all(rx, a, s2, ctx);
 		else
-			r = fn_replace1(rx, a, s2);
+			r = fn_replace1(rx, a, s2, ctx);
 		if (tmp)
 			fn_rx_free(rx);
+		if (r == NULL)
+			goto err;	/* the reason is in ctx */
 		break;
 	case SML_FN_MATCH:
 		if (fn_isnull(a) || fn_isnull(b)) {
@@ -1749,9 +1795,12 @@ func_eval(struct expr *x, struct event *e, struct eval_ctx *ctx)
 		}
 		if ((rx = fn_rx_get(x, 1, b, ctx, &tmp)) == NULL)
 			goto err;
-		r = json_boolean(fn_rx_match(rx, a));
+		t = fn_rx_match(rx, a, ctx);
 		if (tmp)
 			fn_rx_free(rx);
+		if (t < 0)
+			goto err;	/* the reason is in ctx */
+		r = json_boolean(t);
 		break;
 	case SML_FN_LIKE:
 		if (fn_isnull(a) || fn_isnull(b) || (s2 = fn_text(b)) == NULL) {

@@ -17,5 +17,7 @@ sml_limits_from_config(const struct config *cfg, struct sml_limits *pl,
 		rl->rl_max_memory = cfg->limits_max_memory_bytes;
 		rl->rl_timeline_buckets = cfg->stats_timeline_max_buckets;
 		rl->rl_max_qsize = cfg->limits_max_qsize;
+		rl->rl_regex_match_limit = (uint32_t)cfg->limits_regex_match_limit;
+		rl->rl_regex_depth_limit = (uint32_t)cfg->limits_regex_depth_limit;
 	}
 }

@@ -37,6 +37,10 @@ struct sml_run_limits {
 	uint64_t rl_max_memory;		/* limits.max_memory_bytes */
 	int64_t rl_timeline_buckets;	/* stats.timeline_max_buckets */
 	int64_t rl_max_qsize;		/* limits.max_qsize: source's cap */
+	uint32_t rl_regex_match_limit;	/* limits.regex_match_limit (0: the
+					 * default, 10000000) */
+	uint32_t rl_regex_depth_limit;	/* limits.regex_depth_limit (0: the
+					 * default, 1000000) */
 };
 
 struct config;

@@ -63,6 +63,10 @@ EOF
 "$AR_PYTHON" "$AR_GEN" --count 300 --seed 5 --start 2026-03-02T00:00:00Z \
     --end 2026-03-03T00:00:00Z --ascii-every 3 >>"$T/data/crafted.ndjson"
 ar_check "crafted events ingested" ar_ingest main crafted "$T/data/crafted.ndjson"
+# Values that timechart ... by f makes into column names.
+printf '%s\n' '{"@timestamp":"2026-03-01T00:00:00Z","f":"=HYPERLINK(\"http://x\",\"y\")"}' \
+    '{"@timestamp":"2026-03-01T01:00:00Z","f":"plain"}' >"$T/data/risky.ndjson"
+ar_check "risky events ingested" ar_ingest main risky "$T/data/risky.ndjson"
 "$AR_PYTHON" - "$BIG" >"$T/data/big.ndjson" <<'EOF'
 import sys
 w = sys.stdout.write
@@ -240,11 +244,13 @@ def xlsx_cell_ok(cell, v):
         return False
 
 
-def compare_rows(rows, evs, cols, cell_ok, what):
-    """rows: header + data rows (lists of cells)."""
-    if rows[0] != cols:
+def compare_rows(rows, evs, cols, cell_ok, what, head=None):
+    """rows: header + data rows (lists of cells); head: the header wanted
+    (cols when None)."""
+    head = cols if head is None else head
+    if rows[0] != head:
         return say(False, what + ": header is the task's column list",
-                   "got:  %r" % (rows[0],), "want: %r" % (cols,))
+                   "got:  %r" % (rows[0],), "want: %r" % (head,))
     if len(rows) - 1 != len(evs):
         return say(False, what + ": one row per event",
                    "got %d rows, want %d" % (len(rows) - 1, len(evs)))
@@ -304,7 +310,9 @@ def check_file(data, ft, evs, cols, what):
             and data.count(b"\r\n") >= len(evs) + 1
             and re.search(rb"[^\r]\n", re.sub(rb'"[^"]*"', b"", data)) is None,
             what + ": CRLF line ends", data[:200])
-        compare_rows(rows, evs, cols, csv_cell_ok, what)
+        # Names get the values' formula guard: '@timestamp.
+        compare_rows(rows, evs, cols, csv_cell_ok, what,
+                     [guard(c) for c in cols])
     else:
         try:
             wb = openpyxl.load_workbook(io.BytesIO(data), read_only=True)
@@ -372,6 +380,26 @@ r = download(tid0, file_name="empty", file_type="csv", compress_results=True)
 if say(r.status == 200, "no results, csv zipped: 200", r):
     d = unpack(r, "empty", "csv", "no results, csv zipped")
     say(d == b"", "no results, csv zipped: the entry is empty", d)
+
+# Column names made of event values: guarded in csv as values are, text
+# cells (never formulas) in xlsx.
+tr = create("source risky | timechart span=1d count by f")
+st = wait_done(tr)
+say(st["status"] == "DONE", "timechart by a field whose value starts with '=': DONE", st)
+r = download(tr, file_name="tc", file_type="csv", download_results_size=1)
+say(r.status == 200 and r.body.split(b"\r\n")[0] ==
+    b'_time,"\'=HYPERLINK(""http://x"",""y"")",plain',
+    "timechart by f, csv: the column named =HYPERLINK(...) is guarded", r)
+r = download(tr, file_name="tc", file_type="xlsx", download_results_size=1)
+try:
+    sheet = zipfile.ZipFile(io.BytesIO(r.body)).read("xl/worksheets/sheet1.xml")
+    head = next(openpyxl.load_workbook(io.BytesIO(r.body), read_only=True)
+                .worksheets[0].iter_rows(values_only=True))
+    say(r.status == 200 and b"<f>" not in sheet and
+        head == ("_time", '=HYPERLINK("http://x","y")', "plain"),
+        "timechart by f, xlsx: the name is a text cell, no formula", head)
+except Exception as e:
+    say(False, "timechart by f, xlsx: the name is a text cell, no formula", repr(e), r)
 
 # ------------------------------------------------------------ file names
 

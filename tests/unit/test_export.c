@@ -333,7 +333,12 @@ test_csv(void)
 		NULL,
 	};
 	static const char *const none[] = {NULL};
-	static const char *const risky_head[] = {"{\"=cmd\":1}", NULL};
+	/* Names made from event values (timechart ... by f) or ingested
+	 * keys: each formula starter, a quote to double, a plain name. */
+	static const char *const risky_head[] = {
+		"{\"=HYPERLINK(\\\"http://x\\\",\\\"y\\\")\":1,\"+a\":2,"
+		    "\"-b\":3,\"@timestamp\":4,\"\\tc\":5,\"\\rd\":6,\"ok\":7}",
+		NULL};
 	struct fieldset *cols = cols_of(ev);
 	char *out;
 	size_t len;
@@ -359,7 +364,14 @@ test_csv(void)
 	fieldset_free(cols);
 	cols = cols_of(risky_head);
 	out = export_events(export_csv_new, cols, 1, risky_head, &len);
-	is_str(out, "=cmd\r\n1\r\n", "csv: header names are not guarded");
+	is_str(out, "\"'=HYPERLINK(\"\"http://x\"\",\"\"y\"\")\",'+a,'-b,"
+	    "'@timestamp,'\tc,\"'\rd\",ok\r\n1,2,3,4,5,6,7\r\n",
+	    "csv: header names get the values' formula guard");
+	free(out);
+	out = export_events(export_csv_new, cols, 0, risky_head, &len);
+	is_str(out, "\"=HYPERLINK(\"\"http://x\"\",\"\"y\"\")\",+a,-b,"
+	    "@timestamp,\tc,\"\rd\",ok\r\n1,2,3,4,5,6,7\r\n",
+	    "csv: and are written as they are with the guard off");
 	free(out);
 	fieldset_free(cols);
 }
@@ -783,6 +795,36 @@ test_xlsx_xml_chars(const char *dir)
 	    "as written, the sheet parses as XML");
 }
 
+/*
+ * A header name that would be a formula in a CSV (timechart ... by f makes
+ * event values into names) is a text cell, as a text value is: the sheet
+ * has no formula (<f>) and the name reads back as it is.
+ */
+static void
+test_xlsx_risky_head(const char *dir)
+{
+	static const char *const ev[] = {
+		"{\"=HYPERLINK(\\\"http://x\\\",\\\"y\\\")\":1,"
+		    "\"@timestamp\":\"=1+2\"}",
+		NULL};
+	struct fieldset *cols = cols_of(ev);
+	struct export_opts o = {.eo_cols = cols, .eo_formula_guard = 1,
+	    .eo_tmpdir = dir};
+	int rc = xlsx_save(dir, "head.xlsx", ev, &o, "xlsx risky header");
+
+	fieldset_free(cols);
+	if (rc == -1 || !have("python3"))
+		return;
+	is_int(run("cd %s && python3 -c 'import zipfile; "
+	    "s = zipfile.ZipFile(\"head.xlsx\").read(\"xl/worksheets/sheet1.xml\"); "
+	    "want = b\"<row r=\\\"1\\\"><c r=\\\"A1\\\" t=\\\"inlineStr\\\"><is><t>"
+	    "=HYPERLINK(\\\"http://x\\\",\\\"y\\\")</t></is></c>"
+	    "<c r=\\\"B1\\\" t=\\\"inlineStr\\\"><is><t>@timestamp</t></is></c>"
+	    "</row>\"; "
+	    "assert want in s, s; assert b\"<f>\" not in s, s'", dir), 0,
+	    "xlsx risky header: names are text cells like values, no formula");
+}
+
 static void
 name_case(const char *in, size_t len, size_t max, const char *want,
     const char *what)
@@ -857,6 +899,7 @@ main(void)
 	test_zip(dir);
 	test_xlsx(dir);
 	test_xlsx_reference(dir);
+	test_xlsx_risky_head(dir);
 	test_xlsx_xml_chars(dir);
 	test_names();
 	run("rm -rf %s", dir);
