@@ -356,14 +356,17 @@ def report(args, lost, maybe_deleted, duration):
             finals[v["final"]] = finals.get(v["final"], 0) + 1
     finished = sum(finals.values())
     deleted = sum(1 for v in tasks.values() if v["deleted"] is True)
+    unfinished_deleted = sum(1 for v in tasks.values() if v["deleted"] and not v["final"])
     out("")
     out("== soak: %d clients, %d users, %.0f s of load, %d cores; kills: %s"
         % (args.clients, args.users, duration, os.cpu_count() or 0,
            ", ".join("%s %d" % (w, sum(1 for _, x, _ in REC.kills if x == w))
                      for w in ("executor", "worker", "runner"))))
-    out("tasks: created %d (201), finished %d (%s), deleted %d (+%d whose delete answer was lost), lost %d"
+    out("tasks: created %d (201), finished %d (%s), deleted before they finished %d, lost %d"
         % (created, finished, ", ".join("%s %d" % kv for kv in sorted(finals.items())),
-           deleted, maybe_deleted, len(lost)))
+           unfinished_deleted, len(lost)))
+    out("  deleted %d (200), deletes whose answer was lost and the task is gone: %d"
+        % (deleted, maybe_deleted))
     reasons = {}
     for v in tasks.values():
         if v["final"] == "FAILED" and v.get("error"):
