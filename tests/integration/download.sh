@@ -554,9 +554,15 @@ for ft in ("csv", "xlsx"):
     except (AttributeError, OSError):
         pass
     c.close()
-    time.sleep(0.5)
+    # The worker notices the client left at its next write, then removes
+    # its temporary file: wait for that (a deadline, not a fixed sleep).
+    end = time.time() + 15
+    while True:
+        left = os.listdir(tmp) if os.path.isdir(tmp) else []
+        if left == [] or time.time() > end:
+            break
+        time.sleep(0.05)
     r = call("GET", API + "health")
-    left = os.listdir(tmp) if os.path.isdir(tmp) else []
     say(rr.status == 200 and r.status == 200 and left == [],
         "%s: a client that leaves mid-download; service fine, no temp file" % ft,
         rr.status, r, left)

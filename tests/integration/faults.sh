@@ -171,15 +171,13 @@ W=$(children "$FCGI")
 ar_is "asyncreq-fcgi master has 2 workers" "$(echo $W | wc -w)" 2
 victim=$(echo "$W" | head -n 1)
 kill -9 "$victim"
-respawned=0
-for i in $(seq 1 100); do
+respawned_two() {	# the master has two workers again, none of them $victim
+	local now
 	now=$(children "$FCGI")
-	if [ "$(echo $now | wc -w)" = 2 ] && ! echo "$now" | grep -qx "$victim"; then
-		respawned=1
-		break
-	fi
-	sleep 0.05
-done
+	[ "$(echo $now | wc -w)" = 2 ] && ! echo "$now" | grep -qx "$victim"
+}
+respawned=0
+ar_wait_until 15 respawned_two && respawned=1
 ar_is "killed worker is respawned" "$respawned" 1
 ar_py '
 from api_test import Client
@@ -195,15 +193,13 @@ print("END")
 ' "$AR_BASE"
 W=$(children "$FCGI")
 kill -HUP "$FCGI"
-replaced=0
-for i in $(seq 1 100); do
+replaced_both() {	# the master has two workers, none of those in $W
+	local now
 	now=$(children "$FCGI")
-	if [ "$(echo $now | wc -w)" = 2 ] && [ -z "$(comm -12 <(echo "$W") <(echo "$now"))" ]; then
-		replaced=1
-		break
-	fi
-	sleep 0.05
-done
+	[ "$(echo $now | wc -w)" = 2 ] && [ -z "$(comm -12 <(echo "$W") <(echo "$now"))" ]
+}
+replaced=0
+ar_wait_until 15 replaced_both && replaced=1
 ar_is "SIGHUP: the master replaces both workers" "$replaced" 1
 ar_http GET "$U/health"
 ar_is "SIGHUP: requests keep working" "$HTTP_STATUS" 200

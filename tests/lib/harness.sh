@@ -270,10 +270,39 @@ ar_conf() {	# NAME [LINE...]: writes $T/NAME.conf (storage.path = $T/store-NAME
 	mkdir -p "$T/store-$name"
 }
 
-ar_start_runner() {	# NAME: starts asyncreq-runner with $T/NAME.conf as "runner-NAME"
+ar_start_runner() {	# NAME: starts asyncreq-runner with $T/NAME.conf as "runner-NAME";
+			# waits (15 s) until it holds the storage lock and has
+			# recovered, i.e. has logged "runner started (pid PID"
+	local pid
 	ar_spawn "runner-$1" "$AR_RUNNER" -c "$T/$1.conf"
-	sleep 0.2
-	kill -0 "${AR_PID[runner-$1]}" 2>/dev/null
+	pid=${AR_PID[runner-$1]}
+	ar_wait_until 15 ar_runner_ready "$1" "$pid"
+}
+
+ar_runner_ready() {	# NAME PID: true once runner PID logged that it started;
+			# false, and stops the caller's wait, when it has exited
+	if ! kill -0 "$2" 2>/dev/null || ar_is_zombie "$2"; then
+		AR_WAIT_ABORT=1
+		return 1
+	fi
+	grep -q "runner started (pid $2," "$T/logs/runner-$1.log" 2>/dev/null
+}
+
+# ar_wait_until SECONDS COMMAND...: runs COMMAND every 50 ms until it exits 0
+# (returns 0) or SECONDS have passed (returns 1). COMMAND may set
+# AR_WAIT_ABORT=1 to end the wait at once (returns 1): the condition can no
+# longer come true. Use it instead of a fixed sleep before a check.
+ar_wait_until() {
+	local secs=$1 end
+	shift
+	end=$(($(date +%s%N) + secs * 1000000000))
+	AR_WAIT_ABORT=0
+	while :; do
+		"$@" && return 0
+		[ "$AR_WAIT_ABORT" = 1 ] && return 1
+		[ "$(date +%s%N)" -lt "$end" ] || return 1
+		sleep 0.05
+	done
 }
 
 ar_start_fcgi() {	# NAME [WORKERS] [SOCKET]: asyncreq-fcgi --listen unix:SOCKET
