@@ -83,6 +83,11 @@ static const struct config_key config_keys[] = {
 
 	N("auth.require_user", CONFIG_BOOL, auth_require_user, 0, 0, 1),
 	S("auth.admin_users", CONFIG_STRING, auth_admin_users, ""),
+	S("auth.ingest_users", CONFIG_STRING, auth_ingest_users, ""),
+
+	N("ingest.max_body_bytes", CONFIG_SIZE, ingest_max_body_bytes,
+	    100 * MIB, KIB, GIB),
+	S("ingest.time_field", CONFIG_WORD, ingest_time_field, "@timestamp"),
 
 	N("limits.max_active_tasks_per_user", CONFIG_INT,
 	    limits_max_active_tasks_per_user, 8, 1, 100000),
@@ -215,20 +220,19 @@ config_default_path(void)
 }
 
 /*
- * Walks the comma list of auth.admin_users; white space around each name is
- * not part of it. An empty user never matches.
+ * Returns 1 when user is a name of the comma list list, else 0. White space
+ * around each name is not part of it. An empty user never matches.
  */
-int
-config_is_admin(const struct config *cfg, const char *user)
+static int
+config_list_has(const char *list, const char *user)
 {
 	const char *p, *e, *end;
 	size_t ulen;
 
-	if (cfg == NULL || cfg->auth_admin_users == NULL || user == NULL ||
-	    *user == '\0')
+	if (list == NULL || user == NULL || *user == '\0')
 		return 0;
 	ulen = strlen(user);
-	p = cfg->auth_admin_users;
+	p = list;
 	for (;;) {
 		while (*p == ' ' || *p == '\t')
 			p++;
@@ -244,6 +248,31 @@ config_is_admin(const struct config *cfg, const char *user)
 			return 0;
 		p = end + 1;
 	}
+}
+
+int
+config_is_admin(const struct config *cfg, const char *user)
+{
+	return cfg != NULL && config_list_has(cfg->auth_admin_users, user);
+}
+
+int
+config_is_ingest_user(const struct config *cfg, const char *user)
+{
+	return cfg != NULL && config_list_has(cfg->auth_ingest_users, user);
+}
+
+int
+config_ingest_enabled(const struct config *cfg)
+{
+	const char *p;
+
+	if (cfg == NULL || cfg->auth_ingest_users == NULL)
+		return 0;
+	for (p = cfg->auth_ingest_users; *p; p++)
+		if (*p != ' ' && *p != '\t' && *p != ',')
+			return 1;
+	return 0;
 }
 
 /*

@@ -30,6 +30,11 @@ struct config {
 
 	int auth_require_user;		/* auth.require_user */
 	char *auth_admin_users;		/* auth.admin_users: comma list */
+	char *auth_ingest_users;	/* auth.ingest_users: comma list; "" =
+					 * ingest off */
+
+	uint64_t ingest_max_body_bytes;	/* ingest.max_body_bytes (after gzip) */
+	char *ingest_time_field;	/* ingest.time_field */
 
 	int64_t limits_max_active_tasks_per_user; /* limits.max_active_tasks_per_user */
 	int64_t limits_max_queued_tasks;	/* limits.max_queued_tasks */
@@ -88,5 +93,11 @@ const char *config_default_path(void);
  * Returns 1 when user is listed in auth.admin_users, else 0.
  */
 int config_is_admin(const struct config *, const char *user);
+
+/* Returns 1 when user is listed in auth.ingest_users, else 0. */
+int config_is_ingest_user(const struct config *, const char *user);
+
+/* Returns 1 when auth.ingest_users names at least one user, else 0. */
+int config_ingest_enabled(const struct config *);
 
 #endif

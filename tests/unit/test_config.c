@@ -73,8 +73,11 @@ test_defaults(void)
 	    c.http_max_requests_per_worker == 10000 &&
 	    c.http_max_body_bytes == 1048576 &&
 	    strcmp(c.http_access_log, "off") == 0, "http.*");
-	ok(c.auth_require_user == 0 && strcmp(c.auth_admin_users, "") == 0,
-	    "auth.*");
+	ok(c.auth_require_user == 0 && strcmp(c.auth_admin_users, "") == 0 &&
+	    strcmp(c.auth_ingest_users, "") == 0, "auth.*");
+	ok(c.ingest_max_body_bytes == 100ULL * 1024 * 1024 &&
+	    strcmp(c.ingest_time_field, "@timestamp") == 0, "ingest.*");
+	is_int(config_ingest_enabled(&c), 0, "ingest is off by default");
 	ok(c.limits_max_active_tasks_per_user == 8 &&
 	    c.limits_max_queued_tasks == 1000 &&
 	    c.limits_max_runtime_seconds == 3600 &&
@@ -202,6 +205,10 @@ test_errors(void)
 	    "storage.map_size: '99999999T' is too large");
 	LOAD_ERR("http.max_body_bytes = 2G\n", 1,
 	    "http.max_body_bytes: '2G' is out of range 1KiB..1GiB");
+	LOAD_ERR("ingest.max_body_bytes = 2G\n", 1,
+	    "ingest.max_body_bytes: '2G' is out of range 1KiB..1GiB");
+	LOAD_ERR("storage.path = /x\ningest.time_field = \"\"\n", 2,
+	    "ingest.time_field: must not be empty");
 	LOAD_ERR("limits.max_memory_bytes = 1M\n", 1,
 	    "limits.max_memory_bytes: '1M' is out of range 16MiB..1TiB");
 	LOAD_ERR("a = 1\n#\n#\n#\n#\n#\n#\n#\nrunner.max_concurrent = 0\n", 1,
@@ -346,6 +353,31 @@ test_admin(void)
 	config_free(&c);
 }
 
+/* auth.ingest_users: who may write events; empty (or only commas) is off. */
+static void
+test_ingest_users(void)
+{
+	struct config c;
+
+	is_int(load(&c, "storage.path = /x\n"
+	    "auth.ingest_users = \"rsyslog, syslog-ng\"\n"
+	    "ingest.max_body_bytes = 10MiB\n"
+	    "ingest.time_field = ts\n"), 0, "ingest keys load");
+	is_int(config_ingest_enabled(&c), 1, "a listed user turns ingest on");
+	is_int(config_is_ingest_user(&c, "rsyslog"), 1, "first writer");
+	is_int(config_is_ingest_user(&c, "syslog-ng"), 1, "second writer");
+	is_int(config_is_ingest_user(&c, "syslog"), 0, "prefix is no writer");
+	is_int(config_is_ingest_user(&c, "anonymous"), 0, "others are not");
+	is_int(config_is_admin(&c, "rsyslog"), 0, "a writer is no admin");
+	is_int((long long)c.ingest_max_body_bytes, 10LL << 20, "body bound");
+	is_str(c.ingest_time_field, "ts", "time field");
+	config_free(&c);
+	is_int(load(&c, "storage.path = /x\nauth.ingest_users = \" , ,\"\n"),
+	    0, "a list of no names loads");
+	is_int(config_ingest_enabled(&c), 0, "and leaves ingest off");
+	config_free(&c);
+}
+
 /* The shipped example must load and hold the defaults. */
 static void
 test_example(void)
@@ -406,7 +438,7 @@ test_example_uncommented(void)
 	}
 	fclose(in);
 	fclose(out);
-	is_int(n, 40, "the example lists all 40 other keys");
+	is_int(n, 43, "the example lists all 43 other keys");
 	config_defaults(&c);
 	config_defaults(&d);
 	is_int(config_load(&c, conf_path, err, sizeof(err)), 0,
@@ -416,6 +448,9 @@ test_example_uncommented(void)
 	ok(c.storage_map_size == d.storage_map_size &&
 	    c.storage_events_map_size == d.storage_events_map_size &&
 	    c.http_max_body_bytes == d.http_max_body_bytes &&
+	    c.ingest_max_body_bytes == d.ingest_max_body_bytes &&
+	    strcmp(c.ingest_time_field, d.ingest_time_field) == 0 &&
+	    strcmp(c.auth_ingest_users, d.auth_ingest_users) == 0 &&
 	    c.limits_max_memory_bytes == d.limits_max_memory_bytes &&
 	    c.runner_page_bytes == d.runner_page_bytes &&
 	    c.limits_max_qsize == d.limits_max_qsize &&
@@ -448,6 +483,7 @@ main(void)
 	test_errors();
 	test_relative();
 	test_admin();
+	test_ingest_users();
 	test_example();
 	test_example_uncommented();
 
