@@ -22,6 +22,7 @@
 #include "fcgi/handlers.h"
 #include "fcgi/request.h"
 #include "sml/sml.h"
+#include "store/events.h"
 #include "store/store.h"
 
 #define PREFIX "_sme/async_requests/"
@@ -52,6 +53,8 @@ void
 app_close(struct app *ap)
 {
 	store_close(ap->ap_store);
+	evstore_close(ap->ap_events);
+	ap->ap_events = NULL;
 	if (ap->ap_wake_fd != -1)
 		close(ap->ap_wake_fd);
 	ap->ap_store = NULL;
@@ -1050,6 +1053,10 @@ handle_request(struct app *ap, struct req *r)
 	if (r->rq_bad_user) {
 		req_error(r, AR_EFORBIDDEN, "the user name (REMOTE_USER) is not "
 		    "valid UTF-8", NULL);
+		goto out;
+	}
+	if (r->rq_api_ingest) {
+		handle_ingest(ap, r);
 		goto out;
 	}
 	if (strncmp(r->rq_path, PREFIX, strlen(PREFIX)) != 0 ||

@@ -5,6 +5,7 @@
 #include <sys/un.h>
 
 struct config;
+struct evstore;
 struct store;
 struct req;
 
@@ -16,6 +17,8 @@ struct app {
 	struct sockaddr_un ap_wake_addr;
 	int ap_wake_ok;
 	char ap_lock_path[4200];	/* STORAGE/runner.lock */
+	struct evstore *ap_events;	/* event store, opened by the first
+					 * ingest request (ingest.c) */
 };
 
 /* Opens the task store for this process. Returns 0, or -1 with err. */
@@ -67,6 +70,12 @@ struct json_t *handler_body_string(struct req *, struct json_t *body,
  */
 int handler_body_bool(struct req *, struct json_t *body, const char *name,
     int *out);
+
+/*
+ * The Elasticsearch-compatible ingest API (ingest.c): answers any request
+ * that came through a server block setting ASYNCREQ_API=ingest.
+ */
+void handle_ingest(struct app *, struct req *);
 
 /* POST file_download/{id}: the task's results as a file (download.c). */
 void handle_download(struct app *, struct req *, const char *id);

@@ -160,8 +160,13 @@ req_init(struct req *r, void *fcgx)
 			r->rq_invalid = "query string";
 		free(dq);
 	}
-	/* Route on the part from "_sme/" on, whatever the mount prefix. */
-	sme = strstr(path, "/_sme/");
+	/* Route on the part from "_sme/" on, whatever the mount prefix; the
+	 * ingest API (its own server block) on the whole path. The
+	 * parameter is set by the web server's configuration, never by a
+	 * client (headers arrive as HTTP_*). */
+	q = FCGX_GetParam("ASYNCREQ_API", f->envp);
+	r->rq_api_ingest = q != NULL && strcmp(q, "ingest") == 0;
+	sme = r->rq_api_ingest ? NULL : strstr(path, "/_sme/");
 	r->rq_path = strdup(sme ? sme + 1 : path);
 	free(path);
 	/* The last REMOTE_USER wins, so a web server configuration can
@@ -176,12 +181,14 @@ req_init(struct req *r, void *fcgx)
 	if (r->rq_has_user && !util_utf8_valid(user, strlen(user)))
 		r->rq_bad_user = 1;
 	r->rq_content_type = param_dup(f, "CONTENT_TYPE");
+	r->rq_content_encoding = param_dup(f, "HTTP_CONTENT_ENCODING");
 	r->rq_origin = param_dup(f, "HTTP_ORIGIN");
 	r->rq_has_origin = FCGX_GetParam("HTTP_ORIGIN", f->envp) != NULL;
 	r->rq_has_xrw = FCGX_GetParam("HTTP_X_REQUESTED_WITH", f->envp) !=
 	    NULL;
 	r->rq_self_origin = self_origin(f);
-	if (r->rq_content_type == NULL || r->rq_origin == NULL ||
+	if (r->rq_content_type == NULL || r->rq_content_encoding == NULL ||
+	    r->rq_origin == NULL ||
 	    r->rq_self_origin == NULL)
 		return -1;
 	cl = FCGX_GetParam("CONTENT_LENGTH", f->envp);
@@ -216,12 +223,18 @@ req_origin_same(const struct req *r)
 int
 req_content_type_json(const struct req *r)
 {
+	return req_content_type_is(r, "application/json");
+}
+
+int
+req_content_type_is(const struct req *r, const char *type)
+{
 	const char *ct = r->rq_content_type;
-	size_t n = strlen("application/json");
+	size_t n = strlen(type);
 
 	while (*ct == ' ' || *ct == '\t')
 		ct++;
-	if (strncasecmp(ct, "application/json", n) != 0)
+	if (strncasecmp(ct, type, n) != 0)
 		return 0;
 	ct += n;
 	while (*ct == ' ' || *ct == '\t')
@@ -238,6 +251,7 @@ req_free(struct req *r)
 	free(r->rq_user);
 	free(r->rq_body);
 	free(r->rq_content_type);
+	free(r->rq_content_encoding);
 	free(r->rq_origin);
 	free(r->rq_self_origin);
 	memset(r, 0, sizeof(*r));

@@ -15,7 +15,12 @@ struct req {
 	void *rq_fcgx;		/* the FCGX_Request */
 	char *rq_method;
 	char *rq_path;		/* percent-decoded, from "_sme/" on, or the
-				 * whole path when it has no "_sme/" */
+				 * whole path when it has no "_sme/"; on
+				 * the ingest API the whole path ("/...") */
+	int rq_api_ingest;	/* the web server set ASYNCREQ_API=ingest:
+				 * the Elasticsearch-compatible ingest API
+				 * at the root of its own server block */
+	char *rq_content_encoding; /* Content-Encoding ("" when none) */
 	char *rq_query;		/* raw query string ("" when none) */
 	char *rq_user;		/* REMOTE_USER or "anonymous" */
 	int rq_has_user;	/* REMOTE_USER was set */
@@ -50,6 +55,13 @@ void req_free(struct req *r);
  * otherwise (none, text/plain, a form, ...).
  */
 int req_content_type_json(const struct req *r);
+
+/*
+ * Returns 1 when the Content-Type is type (compared as
+ * req_content_type_json does: case-insensitively, parameters allowed), 0
+ * otherwise.
+ */
+int req_content_type_is(const struct req *r, const char *type);
 
 /*
  * Returns 1 when the Origin header names the origin the request was sent

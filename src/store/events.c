@@ -702,6 +702,252 @@ evstore_ingest_end(struct evstore_ingest *ei, char *err, size_t errlen)
 	return rc;
 }
 
+/* One index a batch writes to. */
+struct evstore_bidx {
+	char		 bx_name[EVSTORE_NAME_MAX + 1];
+	char		 bx_field[EVSTORE_FIELD_MAX + 1];
+	uint32_t	 bx_id;
+	uint64_t	 bx_count;	/* with the batch's events */
+	int		 bx_dirty;	/* record to rewrite at commit */
+};
+
+struct evstore_batch {
+	struct evstore		*eb_store;
+	MDB_txn			*eb_txn;
+	uint64_t		 eb_seq;	/* next sequence number */
+	int			 eb_failed;	/* only abort is left */
+	int			 eb_tail;	/* as ei_tail */
+	unsigned char		 eb_maxkey[EVSTORE_KEY_LEN];
+	struct evstore_bidx	*eb_idx;
+	size_t			 eb_nidx;
+};
+
+int
+evstore_batch_begin(struct evstore *es, struct evstore_batch **out,
+    char *err, size_t errlen)
+{
+	struct evstore_batch *eb;
+	int rc;
+
+	*out = NULL;
+	if ((eb = calloc(1, sizeof(*eb))) == NULL) {
+		evstore_err(err, errlen, "out of memory");
+		return -1;
+	}
+	eb->eb_store = es;
+	eb->eb_tail = -1;
+	if ((rc = evstore_txn_begin(es, 0, &eb->eb_txn)) != 0) {
+		evstore_mdb_err(es, rc, "starting a batch", err, errlen);
+		free(eb);
+		return -1;
+	}
+	if ((rc = evstore_meta_get(es, eb->eb_txn, evstore_key_seq,
+	    &eb->eb_seq)) != 0) {
+		evstore_mdb_err(es, rc, "starting a batch", err, errlen);
+		evstore_txn_abort(es, eb->eb_txn);
+		free(eb);
+		return -1;
+	}
+	*out = eb;
+	return 0;
+}
+
+/* Returns the batch's entry for index, or NULL. */
+static struct evstore_bidx *
+evstore_batch_find(struct evstore_batch *eb, const char *index)
+{
+	for (size_t i = 0; i < eb->eb_nidx; i++)
+		if (strcmp(eb->eb_idx[i].bx_name, index) == 0)
+			return &eb->eb_idx[i];
+	return NULL;
+}
+
+int
+evstore_batch_index(struct evstore_batch *eb, const char *index,
+    const char *time_field, char *field, size_t fieldlen,
+    char *err, size_t errlen)
+{
+	struct evstore *es = eb->eb_store;
+	struct evstore_bidx *bx;
+	uint64_t next;
+	int rc;
+
+	if (eb->eb_failed) {
+		evstore_err(err, errlen, "event store: the batch has failed");
+		return -1;
+	}
+	if ((bx = evstore_batch_find(eb, index)) != NULL)
+		goto found;
+	if (!evstore_index_name_ok(index)) {
+		evstore_err(err, errlen, "invalid index name '%s' (letters, "
+		    "digits, '.', '_', '-', not starting with a punctuation "
+		    "mark, at most %d bytes)", index, EVSTORE_NAME_MAX);
+		return 1;
+	}
+	if (time_field[0] == '\0' || strlen(time_field) > EVSTORE_FIELD_MAX) {
+		evstore_err(err, errlen, "invalid time field name '%s'",
+		    time_field);
+		return 1;
+	}
+	if (eb->eb_nidx >= EVSTORE_BATCH_MAX_INDICES) {
+		evstore_err(err, errlen, "more than %d indices in one request",
+		    EVSTORE_BATCH_MAX_INDICES);
+		return 1;
+	}
+	if (eb->eb_idx == NULL && (eb->eb_idx = calloc(
+	    EVSTORE_BATCH_MAX_INDICES, sizeof(*eb->eb_idx))) == NULL) {
+		evstore_err(err, errlen, "out of memory");
+		return 1;
+	}
+	bx = &eb->eb_idx[eb->eb_nidx];
+	memset(bx, 0, sizeof(*bx));
+	strcpy(bx->bx_name, index);
+	rc = evstore_index_get(es, eb->eb_txn, index, &bx->bx_id,
+	    &bx->bx_count, bx->bx_field);
+	if (rc == MDB_NOTFOUND) {
+		if ((rc = evstore_meta_get(es, eb->eb_txn, evstore_key_next,
+		    &next)) != 0)
+			goto fail;
+		if (next > UINT32_MAX) {
+			evstore_err(err, errlen, "event store: out of index ids");
+			return 1;
+		}
+		bx->bx_id = (uint32_t)next;
+		bx->bx_count = 0;
+		strcpy(bx->bx_field, time_field);
+		bx->bx_dirty = 1;
+		if ((rc = evstore_meta_put(es, eb->eb_txn, evstore_key_next,
+		    next + 1, 4)) != 0)
+			goto fail;
+	} else if (rc != 0)
+		goto fail;
+	eb->eb_nidx++;
+found:
+	if (strlen(bx->bx_field) >= fieldlen) {
+		evstore_err(err, errlen, "index '%s': time field name too long",
+		    index);
+		return 1;
+	}
+	strcpy(field, bx->bx_field);
+	return 0;
+fail:
+	eb->eb_failed = 1;
+	evstore_mdb_err(es, rc, "looking up an index", err, errlen);
+	return -1;
+}
+
+/*
+ * Puts one event with the MDB_APPEND shortcut of evstore_ingest_put (the
+ * reasoning holds for a batch over several indices: it is about the end of
+ * the whole DB). Returns 0 or an LMDB error code.
+ */
+static int
+evstore_batch_put(struct evstore_batch *eb, MDB_val *k, MDB_val *v)
+{
+	MDB_dbi dbi = eb->eb_store->es_events;
+	int rc;
+
+	if (eb->eb_tail == 0 || (eb->eb_tail == 1 &&
+	    memcmp(k->mv_data, eb->eb_maxkey, EVSTORE_KEY_LEN) < 0))
+		return mdb_put(eb->eb_txn, dbi, k, v, 0);
+	rc = mdb_put(eb->eb_txn, dbi, k, v, MDB_APPEND);
+	if (rc == MDB_KEYEXIST) {
+		eb->eb_tail = 0;
+		return mdb_put(eb->eb_txn, dbi, k, v, 0);
+	}
+	if (rc == 0) {
+		eb->eb_tail = 1;
+		memcpy(eb->eb_maxkey, k->mv_data, EVSTORE_KEY_LEN);
+	}
+	return rc;
+}
+
+int
+evstore_batch_add(struct evstore_batch *eb, const char *index,
+    int64_t time_ms, const char *json, size_t len, uint64_t *seq,
+    char *err, size_t errlen)
+{
+	unsigned char key[EVSTORE_KEY_LEN];
+	struct evstore_bidx *bx;
+	MDB_val k, v;
+	int rc;
+
+	if (eb->eb_failed) {
+		evstore_err(err, errlen, "event store: the batch has failed");
+		return -1;
+	}
+	if ((bx = evstore_batch_find(eb, index)) == NULL) {
+		eb->eb_failed = 1;
+		evstore_err(err, errlen, "event store: index '%s' was not "
+		    "opened in this batch", index);
+		return -1;
+	}
+	if (len == 0) {
+		eb->eb_failed = 1;
+		evstore_err(err, errlen, "event store: empty event");
+		return -1;
+	}
+	evstore_key(key, bx->bx_id, time_ms, eb->eb_seq);
+	k.mv_data = key;
+	k.mv_size = sizeof(key);
+	v.mv_data = (void *)json;
+	v.mv_size = len;
+	if ((rc = evstore_batch_put(eb, &k, &v)) != 0) {
+		eb->eb_failed = 1;
+		evstore_mdb_err(eb->eb_store, rc, "storing an event", err,
+		    errlen);
+		return -1;
+	}
+	*seq = eb->eb_seq++;
+	bx->bx_count++;
+	bx->bx_dirty = 1;
+	return 0;
+}
+
+int
+evstore_batch_commit(struct evstore_batch *eb, char *err, size_t errlen)
+{
+	struct evstore *es = eb->eb_store;
+	int rc = 0;
+
+	if (eb->eb_failed) {
+		evstore_err(err, errlen, "event store: the batch has failed");
+		evstore_batch_abort(eb);
+		return -1;
+	}
+	for (size_t i = 0; i < eb->eb_nidx && rc == 0; i++)
+		if (eb->eb_idx[i].bx_dirty && eb->eb_idx[i].bx_count > 0)
+			rc = evstore_index_put(es, eb->eb_txn,
+			    eb->eb_idx[i].bx_name, eb->eb_idx[i].bx_id,
+			    eb->eb_idx[i].bx_count, eb->eb_idx[i].bx_field);
+	if (rc == 0)
+		rc = evstore_meta_put(es, eb->eb_txn, evstore_key_seq,
+		    eb->eb_seq, 8);
+	if (rc != 0) {
+		evstore_mdb_err(es, rc, "committing events", err, errlen);
+		evstore_batch_abort(eb);
+		return -1;
+	}
+	rc = evstore_txn_commit(es, eb->eb_txn);
+	free(eb->eb_idx);
+	free(eb);
+	if (rc != 0) {
+		evstore_mdb_err(es, rc, "committing events", err, errlen);
+		return -1;
+	}
+	return 0;
+}
+
+void
+evstore_batch_abort(struct evstore_batch *eb)
+{
+	if (eb == NULL)
+		return;
+	evstore_txn_abort(eb->eb_store, eb->eb_txn);
+	free(eb->eb_idx);
+	free(eb);
+}
+
 /* Returns 1 when cursor a's event comes before b's in the scan order. */
 static int
 evstore_cur_before(const struct evstore_cur *a, const struct evstore_cur *b)

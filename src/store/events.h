@@ -8,6 +8,7 @@
 struct evstore;
 struct evstore_ingest;
 struct evstore_scan;
+struct evstore_batch;
 
 /*
  * Opens (creating when missing) the event store in directory dir
@@ -49,6 +50,46 @@ int evstore_ingest_add(struct evstore_ingest *, int64_t time_ms,
     const char *json, size_t len, char *err, size_t errlen);
 /* Commits what remains and frees the handle. Returns 0 or -1. */
 int evstore_ingest_end(struct evstore_ingest *, char *err, size_t errlen);
+
+/*
+ * A batch writes events into any number of indices in ONE write
+ * transaction: nothing of it is visible or kept until evstore_batch_commit
+ * returns 0, and then all of it is on disk (the environment is opened
+ * without MDB_NOSYNC / MDB_NOMETASYNC, so a commit is fsync'd and survives
+ * a machine crash). A batch holds LMDB's single writer lock from begin to
+ * commit or abort: keep it short (one HTTP request). At most
+ * EVSTORE_BATCH_MAX_INDICES distinct indices per batch.
+ *
+ * evstore_batch_begin returns 0 and *out, or -1 with a reason.
+ */
+#define EVSTORE_BATCH_MAX_INDICES	256
+int evstore_batch_begin(struct evstore *, struct evstore_batch **out,
+    char *err, size_t errlen);
+/*
+ * Makes index known to the batch, creating it (inside the batch) keyed by
+ * time_field when it does not exist, and copies the field the index is
+ * keyed by into field (fieldlen bytes): an existing index keeps its own.
+ * Returns 0; 1 when the index cannot be used (an invalid name, too many
+ * indices in this batch) with a reason in err, the batch still usable; or
+ * -1 on a storage error, after which the batch can only be aborted.
+ */
+int evstore_batch_index(struct evstore_batch *, const char *index,
+    const char *time_field, char *field, size_t fieldlen,
+    char *err, size_t errlen);
+/*
+ * Adds one event (JSON object text json/len, copied) with its time to an
+ * index given to evstore_batch_index before. Returns 0 and the event's
+ * sequence number in *seq (unique in the store), or -1 with a reason (a
+ * storage error: the batch can only be aborted).
+ */
+int evstore_batch_add(struct evstore_batch *, const char *index,
+    int64_t time_ms, const char *json, size_t len, uint64_t *seq,
+    char *err, size_t errlen);
+/* Commits and frees the batch. Returns 0, or -1 with a reason (nothing of
+ * the batch is kept). */
+int evstore_batch_commit(struct evstore_batch *, char *err, size_t errlen);
+/* Drops everything the batch wrote and frees it. NULL is fine. */
+void evstore_batch_abort(struct evstore_batch *);
 
 /*
  * Opens a scan of the events of the named indices whose time lies in

@@ -454,10 +454,35 @@ ar_htpasswd() {	# writes $T/htpasswd for $AR_USERS (apr1 hashes)
 # ar_nginx_start ROUTE...: nginx on a free port; sets AR_PORT and AR_BASE.
 # ROUTE is "PREFIX|SOCKET|AUTH": location PREFIX/_sme/ passes to the
 # FastCGI unix SOCKET; AUTH=1 adds basic auth with $T/htpasswd.
+# With AR_NGINX_INGEST="SOCKET" set, a second server block on another free
+# port serves the ingest API at its root (ASYNCREQ_API=ingest, basic auth
+# with $T/htpasswd, as conf/nginx/asyncreq-ingest.conf); it sets
+# AR_INGEST_PORT and AR_INGEST_BASE.
 ar_nginx_start() {
-	local d="$T/nginx" r prefix sock auth locs=""
+	local d="$T/nginx" r prefix sock auth locs="" ingest=""
 	mkdir -p "$d/tmp"
 	AR_PORT=$(ar_free_port)
+	if [ -n "${AR_NGINX_INGEST:-}" ]; then
+		AR_INGEST_PORT=$(ar_free_port)
+		while [ "$AR_INGEST_PORT" = "$AR_PORT" ]; do
+			AR_INGEST_PORT=$(ar_free_port)
+		done
+		ingest="
+    server {
+        listen 127.0.0.1:$AR_INGEST_PORT;
+        server_name localhost;
+        client_max_body_size 200m;
+        location / {
+            auth_basic \"asyncreq ingest\";
+            auth_basic_user_file $T/htpasswd;
+            fastcgi_pass unix:$AR_NGINX_INGEST;
+            include /etc/nginx/fastcgi_params;
+            fastcgi_param ASYNCREQ_API ingest;
+            fastcgi_request_buffering on;
+        }
+    }"
+		AR_INGEST_BASE="http://127.0.0.1:$AR_INGEST_PORT"
+	fi
 	for r in "$@"; do
 		IFS='|' read -r prefix sock auth <<<"$r"
 		locs+="
@@ -500,13 +525,14 @@ http {
         listen 127.0.0.1:$AR_PORT;
         server_name localhost;
         location / { return 404; }$locs
-    }
+    }$ingest
 }
 EOF
 	} >"$d/nginx.conf"
 	ar_spawn nginx "$AR_NGINX" -p "$d/" -c "$d/nginx.conf" -e "$d/error.log"
 	AR_BASE="http://127.0.0.1:$AR_PORT"
 	ar_wait_port "$AR_PORT" 10
+	[ -z "$ingest" ] || ar_wait_port "$AR_INGEST_PORT" 10
 }
 
 # ar_lighttpd_start NAME ROUTE...: lighttpd on a free port as "NAME"; sets
@@ -565,6 +591,7 @@ EOF
 	ar_spawn "$name" "$AR_LIGHTTPD" -D -f "$d/lighttpd.conf"
 	AR_BASE="http://127.0.0.1:$AR_PORT"
 	ar_wait_port "$AR_PORT" 10
+	[ -z "$ingest" ] || ar_wait_port "$AR_INGEST_PORT" 10
 }
 
 # ---------------------------------------------------------------- api_test.py
