@@ -472,6 +472,16 @@ ar_nginx_start() {
         listen 127.0.0.1:$AR_INGEST_PORT;
         server_name localhost;
         client_max_body_size 200m;
+        error_page 401 @ingest401;
+        error_page 413 @ingest413;
+        location @ingest401 {
+            default_type application/json;
+            return 401 '{\"error\":{\"root_cause\":[{\"type\":\"security_exception\",\"reason\":\"missing authentication credentials\"}],\"type\":\"security_exception\",\"reason\":\"missing authentication credentials\"},\"status\":401}';
+        }
+        location @ingest413 {
+            default_type application/json;
+            return 413 '{\"error\":{\"root_cause\":[{\"type\":\"request_entity_too_large\",\"reason\":\"the body is larger than the web server accepts (client_max_body_size)\"}],\"type\":\"request_entity_too_large\",\"reason\":\"the body is larger than the web server accepts (client_max_body_size)\"},\"status\":413}';
+        }
         location / {
             auth_basic \"asyncreq ingest\";
             auth_basic_user_file $T/htpasswd;
