@@ -1023,14 +1023,17 @@ access_log(struct app *ap, struct req *r)
 	const char *to = ap->ap_cfg->http_access_log;
 	long long ms = (long long)(time_mono_ms() - r->rq_t0);
 
+	/* The ingest API's paths keep their leading '/'. */
+	const char *slash = r->rq_path[0] == '/' ? "" : "/";
+
 	if (strcmp(to, "stderr") == 0)
-		log_msg(LOG_LVL_INFO, "%s /%s %d %llu %lldms user=%s",
-		    r->rq_method, r->rq_path, r->rq_status,
+		log_msg(LOG_LVL_INFO, "%s %s%s %d %llu %lldms user=%s",
+		    r->rq_method, slash, r->rq_path, r->rq_status,
 		    (unsigned long long)r->rq_bytes, ms, r->rq_user);
 	else if (strcmp(to, "syslog") == 0)
-		syslog(LOG_INFO, "%s /%s %d %llu %lldms user=%s", r->rq_method,
-		    r->rq_path, r->rq_status, (unsigned long long)r->rq_bytes,
-		    ms, r->rq_user);
+		syslog(LOG_INFO, "%s %s%s %d %llu %lldms user=%s", r->rq_method,
+		    slash, r->rq_path, r->rq_status,
+		    (unsigned long long)r->rq_bytes, ms, r->rq_user);
 }
 
 void

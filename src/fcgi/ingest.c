@@ -664,6 +664,50 @@ fail:
 }
 
 /*
+ * GET /_cat/health[?format=json] (rsyslog's omelasticsearch asks it before
+ * it sends): one green line, as Elasticsearch's.
+ */
+static void
+ingest_cat_health(struct app *ap, struct req *r)
+{
+	struct buf b = BUF_INIT, scratch = BUF_INIT;
+	struct ingest_cat c = { &scratch, 0, 0, 0 };
+	int64_t now = time_now_ms();
+	char *fmt = NULL;
+	int n, json = 0, rc;
+	struct evstore *es;
+
+	if ((es = ingest_events(ap, r)) == NULL)
+		return;
+	if (req_query_get(r, "format", &fmt) && strcmp(fmt, "json") == 0)
+		json = 1;
+	free(fmt);
+	n = evstore_match(es, "*", ingest_cat_cb, &c);
+	buf_free(&scratch);
+	if (n < 0)
+		n = 0;
+	if (json)
+		rc = buf_printf(&b, "[{\"epoch\":\"%lld\",\"timestamp\":"
+		    "\"-\",\"cluster\":\"asyncreq\",\"status\":\"green\","
+		    "\"node.total\":\"1\",\"node.data\":\"1\",\"shards\":"
+		    "\"%d\",\"pri\":\"%d\",\"relo\":\"0\",\"init\":\"0\","
+		    "\"unassign\":\"0\",\"pending_tasks\":\"0\","
+		    "\"active_shards_percent\":\"100.0%%\"}]",
+		    (long long)(now / 1000), n, n);
+	else
+		rc = buf_printf(&b, "%lld - asyncreq green 1 1 %d %d 0 0 0 0 - "
+		    "100.0%%\n", (long long)(now / 1000), n, n);
+	if (rc == -1) {
+		buf_free(&b);
+		ingest_fail(r, AR_ENOMEM, "out of memory");
+		return;
+	}
+	ingest_reply(r, 200, json ? INGEST_JSON_TYPE : INGEST_TEXT_TYPE,
+	    b.b_data, b.b_len);
+	buf_free(&b);
+}
+
+/*
  * Template and lifecycle probes (_template, _index_template,
  * _component_template, _ilm/policy, _ingest/pipeline): asyncreq keeps no
  * mappings, so a read finds nothing (404, as Elasticsearch answers for a
@@ -749,6 +793,12 @@ handle_ingest(struct app *ap, struct req *r)
 		    strcmp(seg[1], "health") == 0 &&
 		    ingest_method(r, "GET", "HEAD")) {
 			ingest_cat(ap, r, 1);
+			return;
+		}
+		if (nseg == 2 && strcmp(s0, "_cat") == 0 &&
+		    strcmp(seg[1], "health") == 0 &&
+		    ingest_method(r, "GET", "HEAD")) {
+			ingest_cat_health(ap, r);
 			return;
 		}
 		if (nseg == 2 && strcmp(s0, "_cat") == 0 &&
