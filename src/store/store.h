@@ -148,8 +148,14 @@ int store_task_delete(struct store *, const char *id);
 int store_queue_counts(struct store *, uint64_t *queued, uint64_t *running);
 
 /*
- * Runner: claims the oldest QUEUED task, making it RUNNING with token and
- * runner_pid, and fills *t. Returns AR_OK, AR_ENOTFOUND (queue empty), or
+ * Runner: claims the next QUEUED task fairly across users, in one write
+ * transaction and O(log n): the oldest task of the user with the fewest
+ * RUNNING tasks, ties to the user served least recently, then to the
+ * oldest queued task; a user who already has runner.max_running_per_user
+ * (config_running_per_user) tasks RUNNING is passed over, even when
+ * slots are free. Makes the task RUNNING with token and runner_pid and
+ * fills *t (the caller clears it). Returns AR_OK, AR_ENOTFOUND (nothing
+ * to claim: the queue is empty or every waiting user is at the cap), or
  * an error.
  */
 int store_task_claim(struct store *, uint64_t token, int runner_pid,
