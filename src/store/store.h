@@ -118,7 +118,8 @@ extern int (*store_fault)(enum store_op op);
 
 /*
  * Stores a new QUEUED task (t->t_id is chosen here) with its first log line.
- * Errors: AR_EBUSY (reason names the limit), AR_EFULL, AR_EINTERNAL.
+ * Errors: AR_EINVAL (owner empty or longer than 256 bytes), AR_EBUSY (reason
+ * names the limit), AR_EFULL, AR_EINTERNAL.
  */
 int store_task_create(struct store *, struct task *t, char *err, size_t errlen);
 

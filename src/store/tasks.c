@@ -552,7 +552,7 @@ fair_update(struct store *st, MDB_txn *txn, const char *owner, int drun,
 	int rc;
 
 	if (olen == 0 || olen > OWNER_MAX)
-		return 0;	/* refused at create; never indexed */
+		return 0;	/* refused by store_task_create: never queued */
 	rc = mdb_get(txn, st->st_dbi[DB_USERS], &k, &v);
 	if (rc == 0 && v.mv_size == sizeof(rec)) {
 		const unsigned char *p = v.mv_data;
@@ -739,6 +739,11 @@ store_task_create(struct store *st, struct task *t, char *err, size_t errlen)
 	char msg[OWNER_MAX + 64];
 	int rc, ar;
 
+	if (t->t_owner[0] == '\0') {
+		/* The user's turn (users, turns) needs a non-empty key. */
+		snprintf(err, errlen, "user name is empty");
+		return AR_EINVAL;
+	}
 	if (strlen(t->t_owner) > OWNER_MAX) {
 		snprintf(err, errlen, "user name is longer than %d bytes",
 		    OWNER_MAX);

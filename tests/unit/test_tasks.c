@@ -189,6 +189,15 @@ test_fair(void)
 	cfg.runner_max_running_per_user = 2;
 	is_int(config_running_per_user(&cfg), 2, "fair: the key wins");
 	ok(store_open(&st, &cfg, err, sizeof(err)) == AR_OK, "fair: open store");
+	{
+		struct task t;
+
+		new_task(&t, "");
+		is_int(store_task_create(st, &t, err, sizeof(err)), AR_EINVAL,
+		    "fair: a task without an owner is refused");
+		is_str(err, "user name is empty", "fair: with the reason");
+		task_clear(&t);
+	}
 
 	/* A, A, A queued, then B: B comes second, not fourth. Cap 2. */
 	a1 = fair_create(st, "anna", "A1");
