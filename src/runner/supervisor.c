@@ -250,6 +250,9 @@ supervisor_run(const struct config *cfg, int lock_fd)
 	    "results written so far are kept");
 	if (n > 0)
 		log_warn("failed %d task(s) left RUNNING by a previous runner", n);
+	if (store_fair_rebuild(st) != AR_OK)
+		log_warn("cannot rebuild the users' turns: %s; tasks are "
+		    "claimed with the turns as they are", store_error());
 	if ((n = store_purge_orphans(st)) > 0)
 		log_warn("purged the result pages of %d deleted task(s)", n);
 	wake_fd = sup_wake_socket(cfg);

@@ -242,6 +242,14 @@ int store_stats_get(struct store *, const char *id, const char *kind,
 /* Runner: fails every RUNNING task (after a runner restart). Returns count. */
 int store_recover(struct store *, const char *reason);
 /*
+ * Runner, at start (after store_recover): rebuilds the indices of fair
+ * claiming (each user's queue, RUNNING count and turn) from the queue and
+ * the RUNNING tasks, in one write transaction, O(n log n) in those tasks;
+ * who was served last is forgotten. Returns AR_OK or an error.
+ */
+int store_fair_rebuild(struct store *);
+
+/*
  * Runner, at start: deletes the result pages whose task is gone (a delete
  * that stopped between removing the task and purging its pages). Returns
  * how many tasks' pages it purged.

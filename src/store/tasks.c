@@ -66,7 +66,7 @@ struct store {
 /* Map bytes read or written between two map_release calls. */
 #define RELEASE_BYTES (4u << 20)
 static void map_release(struct store *);
-static int fair_layout(struct store *, MDB_txn *);
+static int fair_layout(struct store *, MDB_txn *, int force);
 
 /* Encodes v big-endian into p[0..8). */
 static void
@@ -197,7 +197,7 @@ store_open(struct store **out, const struct config *cfg, char *err,
 		if ((rc = mdb_dbi_open(txn, db_names[i], MDB_CREATE,
 		    &st->st_dbi[i])) != 0)
 			goto lmdb_fail;
-	if ((rc = fair_layout(st, txn)) != 0)
+	if ((rc = fair_layout(st, txn, 0)) != 0)
 		goto lmdb_fail;
 	if ((rc = db_commit(txn)) != 0) {
 		txn = NULL;
@@ -605,13 +605,13 @@ fair_update(struct store *st, MDB_txn *txn, const char *owner, int drun,
 }
 
 /*
- * At open: builds uqueue, users and turns from queue and running when the
- * store was made by a version without them (meta "layout" below 2), in
- * the caller's write transaction. O(n log n) in the QUEUED and RUNNING
- * tasks, once. Returns an LMDB code.
+ * Builds uqueue, users and turns from queue and running, in the caller's
+ * write transaction: at open when the store was made by a version without
+ * them (meta "layout" below 2), or always with force. O(n log n) in the
+ * QUEUED and RUNNING tasks. Returns an LMDB code.
  */
 static int
-fair_layout(struct store *st, MDB_txn *txn)
+fair_layout(struct store *st, MDB_txn *txn, int force)
 {
 	unsigned char key[OWNER_MAX + 40], two[4] = {0, 0, 0, 2};
 	char id[TASK_ID_LEN + 1];
@@ -622,7 +622,8 @@ fair_layout(struct store *st, MDB_txn *txn)
 	int rc, pass;
 
 	rc = mdb_get(txn, st->st_dbi[DB_META], &k, &v);
-	if (rc == 0 && v.mv_size == 4 && memcmp(v.mv_data, two, 4) >= 0)
+	if (!force && rc == 0 && v.mv_size == 4 &&
+	    memcmp(v.mv_data, two, 4) >= 0)
 		return 0;
 	if (rc != 0 && rc != MDB_NOTFOUND)
 		return rc;
@@ -1090,6 +1091,17 @@ pages_purge(struct store *st, const char *id)
 			return rc;
 	} while (n == PURGE_BATCH);
 	return AR_OK;
+}
+
+int
+store_fair_rebuild(struct store *st)
+{
+	MDB_txn *txn;
+	int rc;
+
+	if ((rc = txn_begin(st, 0, &txn)) != 0)
+		return mdb_to_ar(rc);
+	return txn_end(txn, fair_layout(st, txn, 1));
 }
 
 int

@@ -296,6 +296,40 @@ test_fair(void)
 	    "fair: store opened again");
 	is_str(fair_claims(st, 3), "D1 B4 -", "fair: rebuilt: dave (none "
 	    "running) before the older B4 of bert (B3 running)");
+
+	/* A RUNNING count gone wrong (erin's running task removed behind the
+	 * store's back) is mended by the runner's rebuild at start. */
+	cfg.runner_max_running_per_user = 1;
+	a1 = fair_create(st, "erin", "E1");
+	is_str(fair_claims(st, 1), "E1", "fair: erin's E1 claimed");
+	store_close(st);
+	{
+		char path[600];
+		MDB_env *env;
+		MDB_txn *txn;
+		MDB_dbi dt, dr;
+		MDB_val k = { TASK_ID_LEN, fair_id[a1] };
+
+		snprintf(path, sizeof(path), "%s/tasks", dir);
+		mdb_env_create(&env);
+		mdb_env_set_maxdbs(env, 16);
+		mdb_env_set_mapsize(env, cfg.storage_map_size);
+		ok(mdb_env_open(env, path, MDB_NOTLS, 0600) == 0 &&
+		    mdb_txn_begin(env, NULL, 0, &txn) == 0 &&
+		    mdb_dbi_open(txn, "tasks", 0, &dt) == 0 &&
+		    mdb_dbi_open(txn, "running", 0, &dr) == 0 &&
+		    mdb_del(txn, dt, &k, NULL) == 0 &&
+		    mdb_del(txn, dr, &k, NULL) == 0 &&
+		    mdb_txn_commit(txn) == 0, "fair: E1 removed behind the store");
+		mdb_env_close(env);
+	}
+	ok(store_open(&st, &cfg, err, sizeof(err)) == AR_OK,
+	    "fair: store opened again");
+	fair_create(st, "erin", "E2");
+	is_str(fair_claims(st, 1), "-", "fair: erin counted at her cap");
+	is_int(store_fair_rebuild(st), AR_OK, "fair: rebuild");
+	is_str(fair_claims(st, 2), "E2 -", "fair: rebuilt: E2 claimed");
+	is_int(store_reader_count(st), 0, "fair: no read transaction left open");
 	store_close(st);
 	config_free(&cfg);
 	snprintf(cmd, sizeof(cmd), "rm -rf %s", dir);
