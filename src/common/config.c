@@ -107,6 +107,8 @@ static const struct config_key config_keys[] = {
 
 	N("runner.max_concurrent", CONFIG_INT, runner_max_concurrent, 2, 1,
 	    256),
+	N("runner.max_running_per_user", CONFIG_INT,
+	    runner_max_running_per_user, 0, 0, 256),
 	N("runner.cancel_latency_ms", CONFIG_INT, runner_cancel_latency_ms,
 	    200, 10, 60000),
 	N("runner.poll_ms", CONFIG_INT, runner_poll_ms, 500, 10, 60000),
@@ -244,6 +246,16 @@ config_is_admin(const struct config *cfg, const char *user)
 			return 0;
 		p = end + 1;
 	}
+}
+
+int64_t
+config_running_per_user(const struct config *cfg)
+{
+	int64_t half = cfg->runner_max_concurrent / 2;
+
+	if (cfg->runner_max_running_per_user > 0)
+		return cfg->runner_max_running_per_user;
+	return half > 1 ? half : 1;
 }
 
 /*

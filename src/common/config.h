@@ -43,6 +43,8 @@ struct config {
 	int64_t limits_regex_depth_limit;	/* limits.regex_depth_limit */
 
 	int64_t runner_max_concurrent;	/* runner.max_concurrent */
+	int64_t runner_max_running_per_user; /* runner.max_running_per_user:
+					      * 0 = config_running_per_user */
 	int64_t runner_cancel_latency_ms; /* runner.cancel_latency_ms */
 	int64_t runner_poll_ms;		/* runner.poll_ms */
 	int64_t runner_flush_ms;	/* runner.flush_ms */
@@ -88,5 +90,12 @@ const char *config_default_path(void);
  * Returns 1 when user is listed in auth.admin_users, else 0.
  */
 int config_is_admin(const struct config *, const char *user);
+
+/*
+ * Returns the tasks one user may have RUNNING at once: the value of
+ * runner.max_running_per_user, or, when it is 0 (the default),
+ * max(1, runner.max_concurrent / 2). Always >= 1.
+ */
+int64_t config_running_per_user(const struct config *);
 
 #endif
