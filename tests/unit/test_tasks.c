@@ -10,6 +10,7 @@
 #include "common/config.h"
 #include "common/timeutil.h"
 #include "store/store.h"
+#include "page.h"
 #include "tap.h"
 
 static struct buf got = BUF_INIT;
@@ -61,23 +62,6 @@ claim_until(struct store *st, uint64_t token, const char *id)
 			return 1;
 	}
 	return 0;
-}
-
-static void
-make_page(struct buf *p, int first, int count)
-{
-	struct buf text = BUF_INIT;
-	uint32_t c = (uint32_t)count, off;
-
-	buf_reset(p);
-	buf_append(p, &c, 4);
-	for (int i = 0; i < count; i++) {
-		off = (uint32_t)text.b_len;
-		buf_append(p, &off, 4);
-		buf_printf(&text, "{\"n\":%d}", first + i);
-	}
-	buf_append(p, text.b_data, text.b_len);
-	buf_free(&text);
 }
 
 static void
