@@ -112,6 +112,8 @@ static const struct config_key config_keys[] = {
 
 	N("runner.max_concurrent", CONFIG_INT, runner_max_concurrent, 2, 1,
 	    256),
+	N("runner.max_running_per_user", CONFIG_INT,
+	    runner_max_running_per_user, 0, 0, 256),
 	N("runner.cancel_latency_ms", CONFIG_INT, runner_cancel_latency_ms,
 	    200, 10, 60000),
 	N("runner.poll_ms", CONFIG_INT, runner_poll_ms, 500, 10, 60000),
@@ -273,6 +275,16 @@ config_ingest_enabled(const struct config *cfg)
 		if (*p != ' ' && *p != '\t' && *p != ',')
 			return 1;
 	return 0;
+}
+
+int64_t
+config_running_per_user(const struct config *cfg)
+{
+	int64_t half = cfg->runner_max_concurrent / 2;
+
+	if (cfg->runner_max_running_per_user > 0)
+		return cfg->runner_max_running_per_user;
+	return half > 1 ? half : 1;
 }
 
 /*

@@ -48,6 +48,8 @@ struct config {
 	int64_t limits_regex_depth_limit;	/* limits.regex_depth_limit */
 
 	int64_t runner_max_concurrent;	/* runner.max_concurrent */
+	int64_t runner_max_running_per_user; /* runner.max_running_per_user:
+					      * 0 = config_running_per_user */
 	int64_t runner_cancel_latency_ms; /* runner.cancel_latency_ms */
 	int64_t runner_poll_ms;		/* runner.poll_ms */
 	int64_t runner_flush_ms;	/* runner.flush_ms */
@@ -99,5 +101,12 @@ int config_is_ingest_user(const struct config *, const char *user);
 
 /* Returns 1 when auth.ingest_users names at least one user, else 0. */
 int config_ingest_enabled(const struct config *);
+
+/*
+ * Returns the tasks one user may have RUNNING at once: the value of
+ * runner.max_running_per_user, or, when it is 0 (the default),
+ * max(1, runner.max_concurrent / 2). Always >= 1.
+ */
+int64_t config_running_per_user(const struct config *);
 
 #endif

@@ -143,7 +143,12 @@ sup_limits(const struct config *cfg, struct store *st, struct child *kids,
 	}
 }
 
-/* Claims and starts tasks while there is room. */
+/*
+ * Claims and starts tasks while there is room. store_task_claim picks
+ * fairly across users and passes over users at runner.max_running_per_user,
+ * so AR_ENOTFOUND may leave slots free while tasks are QUEUED; the next
+ * wake-up or poll (a finished executor frees a user's slot) tries again.
+ */
 static void
 sup_claim(const struct config *cfg, struct store *st, struct child *kids,
     int *nkids, int lock_fd, int wake_fd)
@@ -245,12 +250,16 @@ supervisor_run(const struct config *cfg, int lock_fd)
 	    "results written so far are kept");
 	if (n > 0)
 		log_warn("failed %d task(s) left RUNNING by a previous runner", n);
+	if (store_fair_rebuild(st) != AR_OK)
+		log_warn("cannot rebuild the users' turns: %s; tasks are "
+		    "claimed with the turns as they are", store_error());
 	if ((n = store_purge_orphans(st)) > 0)
 		log_warn("purged the result pages of %d deleted task(s)", n);
 	wake_fd = sup_wake_socket(cfg);
-	log_info("runner started (pid %d, storage %s, max_concurrent %lld)",
-	    (int)getpid(), cfg->storage_path,
-	    (long long)cfg->runner_max_concurrent);
+	log_info("runner started (pid %d, storage %s, max_concurrent %lld, "
+	    "max_running_per_user %lld)", (int)getpid(), cfg->storage_path,
+	    (long long)cfg->runner_max_concurrent,
+	    (long long)config_running_per_user(cfg));
 	idle_since = time_mono_ms();
 	while (!sup_stop) {
 		int64_t now = time_mono_ms();

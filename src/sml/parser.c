@@ -1918,6 +1918,18 @@ sml_parse_source(struct sml_parser *p, struct sml_command *c)
 	return sml_end(p);
 }
 
+/*
+ * Returns the largest makeresults count: SML_MAX_COUNT, or limits.max_qsize
+ * when that is lower (makeresults makes events as source reads them, under
+ * the same cap).
+ */
+static int64_t
+sml_makeresults_max(const struct sml_parser *p)
+{
+	return p->sp_max_qsize < SML_MAX_COUNT ? p->sp_max_qsize :
+	    SML_MAX_COUNT;
+}
+
 /* makeresults [count=n] [shownumbers=bool] */
 static int
 sml_parse_makeresults(struct sml_parser *p, struct sml_command *c)
@@ -1942,11 +1954,14 @@ sml_parse_makeresults(struct sml_parser *p, struct sml_command *c)
 				    "parameter 'count' for makeresults");
 			if ((v = sml_param_value(p, "count")) == NULL)
 				return -1;
-			if (sml_int(v, 1, SML_MAX_COUNT, &mr->sm_count) == -1) {
+			if (sml_int(v, 1, sml_makeresults_max(p),
+			    &mr->sm_count) == -1) {
 				free(v);
 				return sml_fail(p, p->sp_tok.lt_off,
-				    "count must be an integer between 1 and %d",
-				    SML_MAX_COUNT);
+				    "count must be an integer between 1 and "
+				    "%lld%s", (long long)sml_makeresults_max(p),
+				    p->sp_max_qsize < SML_MAX_COUNT ?
+				    " (limits.max_qsize)" : "");
 			}
 			free(v);
 		} else if (lex_is_word(p->sp_text, &key, "shownumbers")) {

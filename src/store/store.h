@@ -118,7 +118,8 @@ extern int (*store_fault)(enum store_op op);
 
 /*
  * Stores a new QUEUED task (t->t_id is chosen here) with its first log line.
- * Errors: AR_EBUSY (reason names the limit), AR_EFULL, AR_EINTERNAL.
+ * Errors: AR_EINVAL (owner empty or longer than 256 bytes), AR_EBUSY (reason
+ * names the limit), AR_EFULL, AR_EINTERNAL.
  */
 int store_task_create(struct store *, struct task *t, char *err, size_t errlen);
 
@@ -148,8 +149,14 @@ int store_task_delete(struct store *, const char *id);
 int store_queue_counts(struct store *, uint64_t *queued, uint64_t *running);
 
 /*
- * Runner: claims the oldest QUEUED task, making it RUNNING with token and
- * runner_pid, and fills *t. Returns AR_OK, AR_ENOTFOUND (queue empty), or
+ * Runner: claims the next QUEUED task fairly across users, in one write
+ * transaction and O(log n): the oldest task of the user with the fewest
+ * RUNNING tasks, ties to the user served least recently, then to the
+ * oldest queued task; a user who already has runner.max_running_per_user
+ * (config_running_per_user) tasks RUNNING is passed over, even when
+ * slots are free. Makes the task RUNNING with token and runner_pid and
+ * fills *t (the caller clears it). Returns AR_OK, AR_ENOTFOUND (nothing
+ * to claim: the queue is empty or every waiting user is at the cap), or
  * an error.
  */
 int store_task_claim(struct store *, uint64_t token, int runner_pid,
@@ -234,6 +241,14 @@ int store_stats_get(struct store *, const char *id, const char *kind,
 
 /* Runner: fails every RUNNING task (after a runner restart). Returns count. */
 int store_recover(struct store *, const char *reason);
+/*
+ * Runner, at start (after store_recover): rebuilds the indices of fair
+ * claiming (each user's queue, RUNNING count and turn) from the queue and
+ * the RUNNING tasks, in one write transaction, O(n log n) in those tasks;
+ * who was served last is forgotten. Returns AR_OK or an error.
+ */
+int store_fair_rebuild(struct store *);
+
 /*
  * Runner, at start: deletes the result pages whose task is gone (a delete
  * that stopped between removing the task and purging its pages). Returns

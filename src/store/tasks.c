@@ -27,6 +27,12 @@
  *   logs     id seq(4)                   -> log line (JSON)
  *   stats    id kind                     -> JSON (sidebar, timeline, cost)
  *   expiry   expires(8) id               -> ""   final tasks, by expiry
+ *   uqueue   owner \0 created(8) id      -> ""   QUEUED tasks per user, FIFO
+ *   users    owner  -> running(4) served(8) head(8)   users with QUEUED or
+ *            RUNNING tasks (see "Fair claiming" below)
+ *   turns    running(4) served(8) head(8) owner -> ""   users with QUEUED
+ *            tasks, in the order they are served
+ *   meta     name                        -> value   "serve_seq", "layout"
  * Numbers in keys are big-endian so byte order is numeric order.
  *
  * page_layout: u32 count, u32 offsets[count] (offset of each event in the
@@ -34,11 +40,12 @@
  */
 enum {
 	DB_TASKS, DB_QUEUE, DB_RUNNING, DB_BYTIME, DB_OWNER, DB_ACTIVE,
-	DB_PAGES, DB_LOGS, DB_STATS, DB_EXPIRY, DB__COUNT
+	DB_PAGES, DB_LOGS, DB_STATS, DB_EXPIRY, DB_UQUEUE, DB_USERS, DB_TURNS,
+	DB_META, DB__COUNT
 };
 static const char *const db_names[DB__COUNT] = {
 	"tasks", "queue", "running", "bytime", "owner", "active",
-	"pages", "logs", "stats", "expiry"
+	"pages", "logs", "stats", "expiry", "uqueue", "users", "turns", "meta"
 };
 
 #define OWNER_MAX 256
@@ -59,6 +66,7 @@ struct store {
 /* Map bytes read or written between two map_release calls. */
 #define RELEASE_BYTES (4u << 20)
 static void map_release(struct store *);
+static int fair_layout(struct store *, MDB_txn *, int force);
 
 /* Encodes v big-endian into p[0..8). */
 static void
@@ -189,6 +197,8 @@ store_open(struct store **out, const struct config *cfg, char *err,
 		if ((rc = mdb_dbi_open(txn, db_names[i], MDB_CREATE,
 		    &st->st_dbi[i])) != 0)
 			goto lmdb_fail;
+	if ((rc = fair_layout(st, txn, 0)) != 0)
+		goto lmdb_fail;
 	if ((rc = db_commit(txn)) != 0) {
 		txn = NULL;
 		goto lmdb_fail;
@@ -457,6 +467,208 @@ del_key(MDB_txn *txn, MDB_dbi dbi, const void *key, size_t klen)
 }
 
 /*
+ * Fair claiming (docs/DESIGN.md, "Claiming tasks fairly"). The next task
+ * is the oldest QUEUED task (uqueue, FIFO per user) of the first user in
+ * turns: turns orders the users who have QUEUED tasks by
+ *   1. fewest tasks RUNNING,
+ *   2. then least recently served (served: the serve_seq of that user's
+ *      last claim; 0 for a user not served since their record was made),
+ *   3. then oldest QUEUED task (head: its creation time),
+ *   4. then the user name.
+ * A user with runner.max_running_per_user tasks RUNNING is not served; as
+ * turns is sorted by the running count first, when the first user is at
+ * the cap, every user is. So a claim reads one turns key and one uqueue
+ * key and rewrites one users record and one turns key: O(log n) in the
+ * number of tasks and users, whatever the queue holds.
+ */
+#define TURN_HEAD 20		/* running(4) served(8) head(8) */
+
+/* A users record, decoded. */
+struct fair_user {
+	uint32_t fu_running;	/* tasks RUNNING */
+	uint64_t fu_served;	/* serve_seq of the last claim; 0 none */
+	uint64_t fu_head;	/* created of the oldest QUEUED task; 0 none */
+};
+
+/* Builds the turns key of owner (olen bytes) with u. Returns its length. */
+static size_t
+turn_key(unsigned char *out, const struct fair_user *u, const char *owner,
+    size_t olen)
+{
+	out[0] = (unsigned char)(u->fu_running >> 24);
+	out[1] = (unsigned char)(u->fu_running >> 16);
+	out[2] = (unsigned char)(u->fu_running >> 8);
+	out[3] = (unsigned char)u->fu_running;
+	be64_put(out + 4, u->fu_served);
+	be64_put(out + 12, u->fu_head);
+	memcpy(out + TURN_HEAD, owner, olen);
+	return TURN_HEAD + olen;
+}
+
+/* Returns the running count at the start of a turns key. */
+static uint32_t
+turn_running(const unsigned char *k)
+{
+	return (uint32_t)k[0] << 24 | (uint32_t)k[1] << 16 |
+	    (uint32_t)k[2] << 8 | k[3];
+}
+
+/*
+ * Reads meta "serve_seq", increments it and writes it back. Sets *seq to
+ * the new value. Returns an LMDB code.
+ */
+static int
+fair_next_seq(struct store *st, MDB_txn *txn, uint64_t *seq)
+{
+	unsigned char b[8];
+	MDB_val k = {9, "serve_seq"}, v;
+	int rc = mdb_get(txn, st->st_dbi[DB_META], &k, &v);
+
+	if (rc != 0 && rc != MDB_NOTFOUND)
+		return rc;
+	*seq = (rc == 0 && v.mv_size == 8 ? be64_get(v.mv_data) : 0) + 1;
+	be64_put(b, *seq);
+	v.mv_size = 8;
+	v.mv_data = b;
+	return db_put(txn, st->st_dbi[DB_META], &k, &v, 0);
+}
+
+/*
+ * Recomputes owner's users record and turns key in txn after a change of
+ * its tasks: drun (-1, 0 or +1) to its RUNNING count, serve set when one
+ * of its tasks was just claimed. The uqueue entries must already be as
+ * they will be committed (the head is read from there). Returns an LMDB
+ * code.
+ */
+static int
+fair_update(struct store *st, MDB_txn *txn, const char *owner, int drun,
+    int serve)
+{
+	unsigned char tk[TURN_HEAD + OWNER_MAX], qk[OWNER_MAX + 1], rec[20];
+	struct fair_user u = {0, 0, 0};
+	size_t olen = strlen(owner), n;
+	MDB_cursor *c;
+	MDB_val k = {olen, (void *)owner}, v;
+	int rc;
+
+	if (olen == 0 || olen > OWNER_MAX)
+		return 0;	/* refused by store_task_create: never queued */
+	rc = mdb_get(txn, st->st_dbi[DB_USERS], &k, &v);
+	if (rc == 0 && v.mv_size == sizeof(rec)) {
+		const unsigned char *p = v.mv_data;
+
+		u.fu_running = turn_running(p);
+		u.fu_served = be64_get(p + 4);
+		u.fu_head = be64_get(p + 12);
+	} else if (rc != 0 && rc != MDB_NOTFOUND)
+		return rc;
+	if (u.fu_head != 0) {
+		n = turn_key(tk, &u, owner, olen);
+		if ((rc = del_key(txn, st->st_dbi[DB_TURNS], tk, n)) != 0)
+			return rc;
+	}
+	if (drun < 0 && u.fu_running > 0)
+		u.fu_running--;
+	else if (drun > 0)
+		u.fu_running++;
+	if (serve && (rc = fair_next_seq(st, txn, &u.fu_served)) != 0)
+		return rc;
+	/* The head: the first uqueue key under "owner \0". */
+	memcpy(qk, owner, olen);
+	qk[olen] = '\0';
+	u.fu_head = 0;
+	if ((rc = mdb_cursor_open(txn, st->st_dbi[DB_UQUEUE], &c)) != 0)
+		return rc;
+	k.mv_size = olen + 1;
+	k.mv_data = qk;
+	rc = mdb_cursor_get(c, &k, &v, MDB_SET_RANGE);
+	if (rc == 0 && k.mv_size == olen + 1 + 8 + TASK_ID_LEN &&
+	    memcmp(k.mv_data, qk, olen + 1) == 0)
+		u.fu_head = be64_get((unsigned char *)k.mv_data + olen + 1);
+	mdb_cursor_close(c);
+	if (rc != 0 && rc != MDB_NOTFOUND)
+		return rc;
+	k.mv_size = olen;
+	k.mv_data = (void *)owner;
+	if (u.fu_running == 0 && u.fu_head == 0)
+		return del_key(txn, st->st_dbi[DB_USERS], owner, olen);
+	n = turn_key(tk, &u, owner, 0);
+	memcpy(rec, tk, sizeof(rec));
+	v.mv_size = sizeof(rec);
+	v.mv_data = rec;
+	if ((rc = db_put(txn, st->st_dbi[DB_USERS], &k, &v, 0)) != 0)
+		return rc;
+	if (u.fu_head == 0)
+		return 0;
+	n = turn_key(tk, &u, owner, olen);
+	return put_empty(txn, st->st_dbi[DB_TURNS], tk, n);
+}
+
+/*
+ * Builds uqueue, users and turns from queue and running, in the caller's
+ * write transaction: at open when the store was made by a version without
+ * them (meta "layout" below 2), or always with force. O(n log n) in the
+ * QUEUED and RUNNING tasks. Returns an LMDB code.
+ */
+static int
+fair_layout(struct store *st, MDB_txn *txn, int force)
+{
+	unsigned char key[OWNER_MAX + 40], two[4] = {0, 0, 0, 2};
+	char id[TASK_ID_LEN + 1];
+	MDB_val k = {6, "layout"}, v, ck, cv;
+	MDB_cursor *c;
+	struct task t;
+	size_t n;
+	int rc, pass;
+
+	rc = mdb_get(txn, st->st_dbi[DB_META], &k, &v);
+	if (!force && rc == 0 && v.mv_size == 4 &&
+	    memcmp(v.mv_data, two, 4) >= 0)
+		return 0;
+	if (rc != 0 && rc != MDB_NOTFOUND)
+		return rc;
+	if ((rc = mdb_drop(txn, st->st_dbi[DB_UQUEUE], 0)) != 0 ||
+	    (rc = mdb_drop(txn, st->st_dbi[DB_USERS], 0)) != 0 ||
+	    (rc = mdb_drop(txn, st->st_dbi[DB_TURNS], 0)) != 0)
+		return rc;
+	/* Pass 0: QUEUED tasks into uqueue; pass 1: RUNNING counts. */
+	for (pass = 0; pass < 2; pass++) {
+		if ((rc = mdb_cursor_open(txn, st->st_dbi[pass == 0 ? DB_QUEUE :
+		    DB_RUNNING], &c)) != 0)
+			return rc;
+		for (rc = mdb_cursor_get(c, &ck, &cv, MDB_FIRST); rc == 0;
+		    rc = mdb_cursor_get(c, &ck, &cv, MDB_NEXT)) {
+			if (ck.mv_size != (pass == 0 ? 8u : 0u) + TASK_ID_LEN)
+				continue;
+			memcpy(id, (char *)ck.mv_data + (pass == 0 ? 8 : 0),
+			    TASK_ID_LEN);
+			id[TASK_ID_LEN] = '\0';
+			if (task_load(st, txn, id, &t) != 0)
+				continue;
+			rc = 0;
+			if (pass == 0 && t.t_state == TASK_QUEUED &&
+			    strlen(t.t_owner) <= OWNER_MAX) {
+				n = owner_key(key, t.t_owner, t.t_created,
+				    t.t_id);
+				rc = put_empty(txn, st->st_dbi[DB_UQUEUE], key, n);
+			}
+			if (rc == 0 && (pass == 1 ? t.t_state == TASK_RUNNING :
+			    t.t_state == TASK_QUEUED))
+				rc = fair_update(st, txn, t.t_owner, pass, 0);
+			task_clear(&t);
+			if (rc != 0)
+				break;
+		}
+		mdb_cursor_close(c);
+		if (rc != MDB_NOTFOUND)
+			return rc;
+	}
+	v.mv_size = 4;
+	v.mv_data = two;
+	return db_put(txn, st->st_dbi[DB_META], &k, &v, 0);
+}
+
+/*
  * Appends a log line to t in txn, keeping at most limits.max_log_lines: the
  * last slot is rewritten to say how many lines were dropped. t is updated
  * (the caller saves it). Returns an LMDB code.
@@ -528,6 +740,11 @@ store_task_create(struct store *st, struct task *t, char *err, size_t errlen)
 	char msg[OWNER_MAX + 64];
 	int rc, ar;
 
+	if (t->t_owner[0] == '\0') {
+		/* The user's turn (users, turns) needs a non-empty key. */
+		snprintf(err, errlen, "user name is empty");
+		return AR_EINVAL;
+	}
 	if (strlen(t->t_owner) > OWNER_MAX) {
 		snprintf(err, errlen, "user name is longer than %d bytes",
 		    OWNER_MAX);
@@ -597,7 +814,12 @@ store_task_create(struct store *st, struct task *t, char *err, size_t errlen)
 	if ((rc = put_empty(txn, st->st_dbi[DB_OWNER], key, n)) != 0)
 		goto out;
 	n = owner_key(key, t->t_owner, -1, t->t_id);
-	rc = put_empty(txn, st->st_dbi[DB_ACTIVE], key, n);
+	if ((rc = put_empty(txn, st->st_dbi[DB_ACTIVE], key, n)) != 0)
+		goto out;
+	n = owner_key(key, t->t_owner, t->t_created, t->t_id);
+	if ((rc = put_empty(txn, st->st_dbi[DB_UQUEUE], key, n)) != 0)
+		goto out;
+	rc = fair_update(st, txn, t->t_owner, 0, 0);
 out:
 	ar = txn_end(txn, rc);
 	if (ar == AR_EFULL)
@@ -683,7 +905,8 @@ store_task_list(struct store *st, const char *owner, int state,
 }
 
 /* Removes the queue/active/running index entries of t (leaving a final
- * state). Returns an LMDB code. */
+ * state) and updates its owner's turn (fair_update) by t's state before
+ * the change. Returns an LMDB code. */
 static int
 index_unactive(struct store *st, MDB_txn *txn, const struct task *t)
 {
@@ -698,7 +921,17 @@ index_unactive(struct store *st, MDB_txn *txn, const struct task *t)
 	    TASK_ID_LEN)) != 0)
 		return rc;
 	n = owner_key(key, t->t_owner, -1, t->t_id);
-	return del_key(txn, st->st_dbi[DB_ACTIVE], key, n);
+	if ((rc = del_key(txn, st->st_dbi[DB_ACTIVE], key, n)) != 0)
+		return rc;
+	if (t->t_state == TASK_QUEUED) {
+		n = owner_key(key, t->t_owner, t->t_created, t->t_id);
+		if ((rc = del_key(txn, st->st_dbi[DB_UQUEUE], key, n)) != 0)
+			return rc;
+		return fair_update(st, txn, t->t_owner, 0, 0);
+	}
+	if (t->t_state == TASK_RUNNING)
+		return fair_update(st, txn, t->t_owner, -1, 0);
+	return 0;
 }
 
 /*
@@ -861,6 +1094,17 @@ pages_purge(struct store *st, const char *id)
 }
 
 int
+store_fair_rebuild(struct store *st)
+{
+	MDB_txn *txn;
+	int rc;
+
+	if ((rc = txn_begin(st, 0, &txn)) != 0)
+		return mdb_to_ar(rc);
+	return txn_end(txn, fair_layout(st, txn, 1));
+}
+
+int
 store_purge_orphans(struct store *st)
 {
 	char ids[64][TASK_ID_LEN + 1];
@@ -993,33 +1237,68 @@ store_queue_counts(struct store *st, uint64_t *queued, uint64_t *running)
 	return AR_OK;
 }
 
+/*
+ * Picks the next task as "Fair claiming" above says: the first turns key
+ * names the user, the first uqueue key under that user the task. Both
+ * index entries go, and the user's turn is re-keyed. O(log n).
+ */
 int
 store_task_claim(struct store *st, uint64_t token, int runner_pid,
     struct task *t)
 {
-	char id[TASK_ID_LEN + 1], msg[64];
+	unsigned char qk[OWNER_MAX + 40];
+	char id[TASK_ID_LEN + 1], msg[64], owner[OWNER_MAX + 1];
+	int64_t cap = config_running_per_user(st->st_cfg);
+	uint64_t created;
 	MDB_txn *txn;
 	MDB_cursor *c;
 	MDB_val k, v;
+	size_t olen, n;
 	int rc;
 
 	memset(t, 0, sizeof(*t));
 	if ((rc = txn_begin(st, 0, &txn)) != 0)
 		return mdb_to_ar(rc);
-	if ((rc = mdb_cursor_open(txn, st->st_dbi[DB_QUEUE], &c)) != 0)
+	if ((rc = mdb_cursor_open(txn, st->st_dbi[DB_TURNS], &c)) != 0)
 		return txn_end(txn, rc);
 	rc = mdb_cursor_get(c, &k, &v, MDB_FIRST);
-	if (rc == 0 && k.mv_size == 8 + TASK_ID_LEN) {
-		memcpy(id, (char *)k.mv_data + 8, TASK_ID_LEN);
-		id[TASK_ID_LEN] = '\0';
-		rc = mdb_cursor_del(c, 0);
-	} else if (rc == 0)
+	if (rc == 0 && (k.mv_size <= TURN_HEAD ||
+	    k.mv_size > TURN_HEAD + OWNER_MAX))
 		rc = MDB_CORRUPTED;
+	else if (rc == 0 && (int64_t)turn_running(k.mv_data) >= cap)
+		rc = MDB_NOTFOUND;	/* every waiting user is at the cap */
+	if (rc == 0) {
+		olen = k.mv_size - TURN_HEAD;
+		memcpy(owner, (char *)k.mv_data + TURN_HEAD, olen);
+		owner[olen] = '\0';
+	}
 	mdb_cursor_close(c);
 	if (rc != 0) {
 		mdb_txn_abort(txn);
 		return mdb_to_ar(rc);
 	}
+	/* That user's oldest QUEUED task. */
+	memcpy(qk, owner, olen + 1);
+	k.mv_size = olen + 1;
+	k.mv_data = qk;
+	if ((rc = mdb_cursor_open(txn, st->st_dbi[DB_UQUEUE], &c)) != 0)
+		return txn_end(txn, rc);
+	rc = mdb_cursor_get(c, &k, &v, MDB_SET_RANGE);
+	if (rc == 0 && k.mv_size == olen + 1 + 8 + TASK_ID_LEN &&
+	    memcmp(k.mv_data, qk, olen + 1) == 0) {
+		created = be64_get((unsigned char *)k.mv_data + olen + 1);
+		memcpy(id, (char *)k.mv_data + olen + 9, TASK_ID_LEN);
+		id[TASK_ID_LEN] = '\0';
+		rc = mdb_cursor_del(c, 0);
+	} else if (rc == 0 || rc == MDB_NOTFOUND)
+		rc = MDB_CORRUPTED;	/* a turn without a queued task */
+	mdb_cursor_close(c);
+	if (rc != 0)
+		return txn_end(txn, rc);
+	n = time_key(qk, (int64_t)created, id);
+	if ((rc = del_key(txn, st->st_dbi[DB_QUEUE], qk, n)) != 0 ||
+	    (rc = fair_update(st, txn, owner, 1, 1)) != 0)
+		return txn_end(txn, rc);
 	if ((rc = task_load(st, txn, id, t)) != 0)
 		return txn_end(txn, rc);
 	t->t_state = TASK_RUNNING;

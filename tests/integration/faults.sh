@@ -233,6 +233,25 @@ def ok(cond, name, *diag):
 def create(q):
     r = c.call("POST", "request", body={"query": q}, mount=S)
     return r, (r.json.get("id") if r.status == 201 else None)
+
+# fill_disk(what, reason): a task of 1,000,000 results on the 8 MiB disk must
+# end FAILED "storage is full (REASON); ..." with every result it counted
+# readable. Returns the task id (None when the create failed).
+def fill_disk(what, reason):
+    import re
+    r, big = create("makeresults count=1000000 shownumbers=true")
+    if not ok(big, "%s: big task created" % what, r):
+        return None
+    d = wait(big, 60)
+    n = d.get("resultCount")
+    ok(d.get("status") == "FAILED" and re.match(r"storage is full \((%s)\); results written so far are kept$" % reason,
+       str(d.get("error"))), "%s: the big task FAILED, storage is full" % what, d)
+    print("# the task ended: %s" % d.get("error"))
+    r = c.call("GET", "response/" + big, mount=S, query="from=%d" % max(0, (n or 0) - 1))
+    j = r.json or {}
+    ok(r.status == 200 and n and j.get("total") == n and [e.get("number") for e in j.get("events") or []] == [n],
+       "%s: the %s results counted are all readable, the last one is number %s" % (what, n, n), r)
+    return big
 '
 ar_py "$PY_COMMON"'
 # About 25 x 0.45 MB of results through a 4 MiB map, deleting each.
@@ -309,17 +328,7 @@ ok(r.status == 200 and st.get("disk_full") is False and 2 << 20 < st.get("disk_f
    "8 MiB disk: health 200, disk_full false, disk_free_bytes within the 8 MiB", r)
 r, small_id = create("| makeresults count=3")
 ok(small_id and wait(small_id).get("status") == "DONE", "8 MiB disk: a small task DONE", r)
-r, big = create("makeresults count=1000000 shownumbers=true")
-if ok(big, "8 MiB disk: big task created", r):
-    d = wait(big, 60)
-    n = d.get("resultCount")
-    ok(d.get("status") == "FAILED" and re.match(r"storage is full \(the disk of storage\.path has \d+ bytes free, "
-       r"storage\.min_free_disk is 1048576 bytes\); results written so far are kept$", str(d.get("error"))),
-       "full disk: the big task FAILED, storage is full naming the disk", d)
-    r = c.call("GET", "response/" + big, mount=S, query="from=%d" % max(0, (n or 0) - 1))
-    j = r.json or {}
-    ok(r.status == 200 and n and j.get("total") == n and [e.get("number") for e in j.get("events") or []] == [n],
-       "full disk: the %s results counted are all readable, the last one is number %s" % (n, n), r)
+big = fill_disk("full disk", r"the disk of storage\.path has \d+ bytes free, storage\.min_free_disk is 1048576 bytes")
 r, x = create("| makeresults")
 e = (r.json or {}).get("error") or {}
 ok(r.status == 503 and e.get("type") == "unavailable" and "disk" in str(e.get("reason")),
@@ -346,18 +355,7 @@ print("END")
 ar_wait_health "$AR_BASE/raw/_sme/async_requests/health" 15
 ar_py "$PY_COMMON"'
 import re
-r, big = create("makeresults count=1000000 shownumbers=true")
-if ok(big, "8 MiB disk, no reserve: big task created", r):
-    d = wait(big, 60)
-    n = d.get("resultCount")
-    ok(d.get("status") == "FAILED" and re.match(r"storage is full \((No space left on device|the disk of storage\.path "
-       r"has \d+ bytes free, storage\.min_free_disk is 0 bytes)\); results written so far are kept$", str(d.get("error"))),
-       "ENOSPC: the big task FAILED, storage is full", d)
-    print("# the task ended: %s" % d.get("error"))
-    r = c.call("GET", "response/" + big, mount=S, query="from=%d" % max(0, (n or 0) - 1))
-    j = r.json or {}
-    ok(r.status == 200 and n and j.get("total") == n and [e.get("number") for e in j.get("events") or []] == [n],
-       "ENOSPC: the %s results counted are all readable" % n, r)
+fill_disk("ENOSPC", r"No space left on device|the disk of storage\.path has \d+ bytes free, storage\.min_free_disk is 0 bytes")
 r = c.call("GET", "health", mount=S)
 j = r.json or {}
 ok(r.status == 200 and 0 <= (j.get("storage") or {}).get("disk_free_bytes", -1) < 256 << 10,

@@ -88,8 +88,10 @@ test_defaults(void)
 	    c.limits_max_query_bytes == 65536, "limits.*");
 	ok(c.runner_max_concurrent == 2 && c.runner_cancel_latency_ms == 200 &&
 	    c.runner_poll_ms == 500 && c.runner_flush_ms == 200 &&
-	    c.runner_page_bytes == 65536 && c.runner_idle_exit_seconds == 0,
-	    "runner.*");
+	    c.runner_page_bytes == 65536 && c.runner_idle_exit_seconds == 0 &&
+	    c.runner_max_running_per_user == 0, "runner.*");
+	is_int(config_running_per_user(&c), 1,
+	    "runner.max_running_per_user 0: max(1, 2 / 2) = 1");
 	ok(c.retention_ttl_seconds == 86400 && c.retention_sweep_seconds == 60,
 	    "retention.*");
 	ok(c.stats_sidebar_top == 10 && c.stats_sidebar_exact_distinct == 10000 &&
@@ -157,6 +159,8 @@ test_types(void)
 	ok(err[0] == '\0', "no error text on success");
 	is_str(c.storage_path, "/data/ar", "spaces and trailing comment dropped");
 	is_int(c.runner_max_concurrent, 16, "integer");
+	is_int(config_running_per_user(&c), 8,
+	    "runner.max_running_per_user unset: half of max_concurrent 16");
 	is_int(c.http_max_requests_per_worker, 0, "integer at its minimum");
 	is_int(c.storage_map_size, 64LL << 20, "size 64MiB");
 	is_int(c.storage_events_map_size, 1LL << 40, "size 1t (case-insensitive)");
@@ -174,6 +178,18 @@ test_types(void)
 	is_str(c.dt_end, "2026-11-28T10:00:00+03:00", "ISO date accepted");
 	is_int(c.limits_max_qsize, 1000000000000LL, "CRLF line end");
 	is_int(c.runner_poll_ms, 250, "duplicate key: the later wins");
+	config_free(&c);
+
+	is_int(load(&c, "storage.path = /x\nrunner.max_running_per_user = 3\n"
+	    "runner.max_concurrent = 1\n"), 0, "runner.max_running_per_user set");
+	ok(c.runner_max_running_per_user == 3 &&
+	    config_running_per_user(&c) == 3,
+	    "runner.max_running_per_user 3 is used as given");
+	config_free(&c);
+	is_int(load(&c, "storage.path = /x\nrunner.max_concurrent = 1\n"), 0,
+	    "runner.max_concurrent 1");
+	is_int(config_running_per_user(&c), 1,
+	    "runner.max_running_per_user 0 with max_concurrent 1: 1");
 	config_free(&c);
 
 	is_int(load(&c, "storage.path = /x\nhttp.listen = \"a\\\"b\\\\c\\d\"\n"
@@ -215,6 +231,10 @@ test_errors(void)
 	    "unknown key 'a'");
 	LOAD_ERR("#\n#\n#\n#\n#\n#\n#\n#\nrunner.max_concurrent = 0\n", 9,
 	    "runner.max_concurrent: 0 is out of range 1..256");
+	LOAD_ERR("runner.max_running_per_user = 257\n", 1,
+	    "runner.max_running_per_user: 257 is out of range 0..256");
+	LOAD_ERR("runner.max_running_per_user = -1\n", 1,
+	    "runner.max_running_per_user: -1 is out of range 0..256");
 	LOAD_ERR("http.max_requests_per_worker = -1\n", 1,
 	    "http.max_requests_per_worker: -1 is out of range 0..1000000000");
 	LOAD_ERR("http.workers = 99999999999999999999\n", 1,
@@ -438,7 +458,7 @@ test_example_uncommented(void)
 	}
 	fclose(in);
 	fclose(out);
-	is_int(n, 43, "the example lists all 43 other keys");
+	is_int(n, 44, "the example lists all 44 other keys");
 	config_defaults(&c);
 	config_defaults(&d);
 	is_int(config_load(&c, conf_path, err, sizeof(err)), 0,
@@ -457,6 +477,7 @@ test_example_uncommented(void)
 	    c.export_csv_formula_guard == d.export_csv_formula_guard &&
 	    c.export_deflate_threads == d.export_deflate_threads &&
 	    c.runner_idle_exit_seconds == d.runner_idle_exit_seconds &&
+	    c.runner_max_running_per_user == d.runner_max_running_per_user &&
 	    strcmp(c.dt_start, d.dt_start) == 0 &&
 	    strcmp(c.dt_field_name, d.dt_field_name) == 0 &&
 	    strcmp(c.http_listen, d.http_listen) == 0 &&

@@ -15,6 +15,7 @@
 #include "common/timeutil.h"
 #include "runner/runner.h"
 #include "store/store.h"
+#include "page.h"
 #include "tap.h"
 
 /*
@@ -66,24 +67,6 @@ fault_disarm(void)
 
 #define WRITES ((1u << STORE_OP_PUT) | (1u << STORE_OP_COMMIT))
 #define READS (1u << STORE_OP_READ)
-
-/* Builds a page of events {"n":first}..{"n":first+count-1}. */
-static void
-make_page(struct buf *p, int first, int count)
-{
-	struct buf text = BUF_INIT;
-	uint32_t c = (uint32_t)count, off;
-
-	buf_reset(p);
-	buf_append(p, &c, 4);
-	for (int i = 0; i < count; i++) {
-		off = (uint32_t)text.b_len;
-		buf_append(p, &off, 4);
-		buf_printf(&text, "{\"n\":%d}", first + i);
-	}
-	buf_append(p, text.b_data, text.b_len);
-	buf_free(&text);
-}
 
 static void
 new_task(struct task *t, const char *query)

@@ -217,7 +217,7 @@ test_head_tail(void)
 	Q("source ev | head 0", "");
 	Q("source ev | search host=c | head 5 | fields id",
 	    "{\"id\":3}\n{\"id\":8}\n");
-	Q("| makeresults count=1000000000 | head 3 | stats count",
+	Q("| makeresults count=1000000 | head 3 | stats count",
 	    "{\"count\":3}\n");
 	Q("source ev | tail 3 | fields id",
 	    "{\"id\":7}\n{\"id\":8}\n{\"id\":9}\n");

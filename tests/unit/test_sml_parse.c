@@ -866,12 +866,24 @@ test_errors_source(void)
 static void
 test_errors_makeresults(void)
 {
+	struct sml_limits small = { 500, 100 };
+	struct sml_query *q;
+
+	/* makeresults makes events under limits.max_qsize, as source reads. */
+	check_err_l("makeresults count=501", 21, &small, "count must be an "
+	    "integer between 1 and 500 (limits.max_qsize) at line 1, column 19",
+	    1, 19, 18);
+	q = parse_ok_l("makeresults count=500", 21, &small);
+	ok(q != NULL && q->sq_cmds[0].sc_u.makeresults.sm_count == 500,
+	    "makeresults count up to limits.max_qsize");
+	sml_query_free(q);
 	ERR("makeresults count=0", "count must be an integer between 1 and "
-	    "1000000000 at line 1, column 19", 1, 19, 18);
-	ERR("makeresults count=1000000001", "count must be an integer between "
-	    "1 and 1000000000 at line 1, column 19", 1, 19, 18);
+	    "10000000 (limits.max_qsize) at line 1, column 19", 1, 19, 18);
+	ERR("makeresults count=10000001", "count must be an integer between "
+	    "1 and 10000000 (limits.max_qsize) at line 1, column 19", 1, 19,
+	    18);
 	ERR("makeresults count=x", "count must be an integer between 1 and "
-	    "1000000000 at line 1, column 19", 1, 19, 18);
+	    "10000000 (limits.max_qsize) at line 1, column 19", 1, 19, 18);
 	ERR("makeresults shownumbers=yes", "shownumbers must be true or false "
 	    "at line 1, column 25", 1, 25, 24);
 	ERR("makeresults foo=1", "unknown parameter 'foo' for makeresults at "

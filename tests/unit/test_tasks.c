@@ -10,6 +10,7 @@
 #include "common/config.h"
 #include "common/timeutil.h"
 #include "store/store.h"
+#include "page.h"
 #include "tap.h"
 
 static struct buf got = BUF_INIT;
@@ -64,23 +65,6 @@ claim_until(struct store *st, uint64_t token, const char *id)
 }
 
 static void
-make_page(struct buf *p, int first, int count)
-{
-	struct buf text = BUF_INIT;
-	uint32_t c = (uint32_t)count, off;
-
-	buf_reset(p);
-	buf_append(p, &c, 4);
-	for (int i = 0; i < count; i++) {
-		off = (uint32_t)text.b_len;
-		buf_append(p, &off, 4);
-		buf_printf(&text, "{\"n\":%d}", first + i);
-	}
-	buf_append(p, text.b_data, text.b_len);
-	buf_free(&text);
-}
-
-static void
 new_task(struct task *t, const char *owner)
 {
 	memset(t, 0, sizeof(*t));
@@ -98,6 +82,243 @@ count_cb(void *arg, const struct task *t)
 	(void)t;
 	(*(int *)arg)++;
 	return 0;
+}
+
+/* Tasks of the fairness test: their labels ("A1") and ids. */
+static char fair_label[16][8];
+static char fair_id[16][TASK_ID_LEN + 1];
+static int fair_n;
+
+/* Creates a QUEUED task of owner labelled label. Returns its index. */
+static int
+fair_create(struct store *st, const char *owner, const char *label)
+{
+	char err[256];
+	struct task t;
+	int i = fair_n++;
+
+	new_task(&t, owner);
+	if (store_task_create(st, &t, err, sizeof(err)) != AR_OK)
+		printf("# create %s: %s\n", label, err);
+	snprintf(fair_label[i], sizeof(fair_label[i]), "%s", label);
+	memcpy(fair_id[i], t.t_id, sizeof(fair_id[i]));
+	task_clear(&t);
+	return i;
+}
+
+/*
+ * Claims n times and returns the labels claimed, space-separated, "-" for
+ * a claim that found nothing (static storage).
+ */
+static const char *
+fair_claims(struct store *st, int n)
+{
+	static char out[256];
+	struct task t;
+
+	out[0] = '\0';
+	for (int c = 0; c < n; c++) {
+		const char *l = "?";
+
+		if (c > 0)
+			strcat(out, " ");
+		if (store_task_claim(st, 10 + (uint64_t)c, 1, &t) != AR_OK) {
+			strcat(out, "-");
+			continue;
+		}
+		for (int i = 0; i < fair_n; i++)
+			if (strcmp(t.t_id, fair_id[i]) == 0)
+				l = fair_label[i];
+		strcat(out, l);
+		task_clear(&t);
+	}
+	return out;
+}
+
+/* Ends task i (RUNNING under any token) DONE. Returns store_task_finish's. */
+static int
+fair_finish(struct store *st, int i)
+{
+	return store_task_finish(st, fair_id[i], 0, TASK_DONE, NULL, "INFO",
+	    "done");
+}
+
+/*
+ * Fair claiming across users (issue 10, defect 4): one user's queue does
+ * not hold another's task back, runner.max_running_per_user caps a user's
+ * RUNNING tasks, and equal users take turns.
+ */
+static void
+test_fair(void)
+{
+	char dir[] = "/tmp/asyncreq-fair-XXXXXX", err[512], cmd[600];
+	struct config cfg;
+	struct store *st;
+	uint64_t q, r;
+	int a1, a2, a3, b1, b2, b3, c1, c2;
+
+	if (mkdtemp(dir) == NULL) {
+		ok(0, "fair: temporary directory");
+		return;
+	}
+	config_defaults(&cfg);
+	cfg.storage_path = strdup(dir);
+	cfg.storage_map_size = 4u << 20;
+	is_int(config_running_per_user(&cfg), 1,
+	    "fair: default cap with max_concurrent 2 is 1");
+	cfg.runner_max_concurrent = 9;
+	is_int(config_running_per_user(&cfg), 4,
+	    "fair: default cap with max_concurrent 9 is 4");
+	cfg.runner_max_concurrent = 2;
+	cfg.runner_max_running_per_user = 2;
+	is_int(config_running_per_user(&cfg), 2, "fair: the key wins");
+	ok(store_open(&st, &cfg, err, sizeof(err)) == AR_OK, "fair: open store");
+	{
+		struct task t;
+
+		new_task(&t, "");
+		is_int(store_task_create(st, &t, err, sizeof(err)), AR_EINVAL,
+		    "fair: a task without an owner is refused");
+		is_str(err, "user name is empty", "fair: with the reason");
+		task_clear(&t);
+	}
+
+	/* A, A, A queued, then B: B comes second, not fourth. Cap 2. */
+	a1 = fair_create(st, "anna", "A1");
+	a2 = fair_create(st, "anna", "A2");
+	a3 = fair_create(st, "anna", "A3");
+	b1 = fair_create(st, "bert", "B1");
+	is_str(fair_claims(st, 4), "A1 B1 A2 -",
+	    "fair: A,A,A,B queued are claimed A1 B1 A2, then A3 waits (cap 2)");
+	store_queue_counts(st, &q, &r);
+	ok(q == 1 && r == 3, "fair: 1 queued, 3 running");
+	is_int(fair_finish(st, a1), AR_OK, "fair: A1 done");
+	is_str(fair_claims(st, 2), "A3 -", "fair: then A3, and the queue is empty");
+	fair_finish(st, a2);
+	fair_finish(st, a3);
+	fair_finish(st, b1);
+
+	/* Cap 1: anna's older task is passed over while anna runs one. */
+	cfg.runner_max_running_per_user = 1;
+	a1 = fair_create(st, "anna", "A1");
+	a2 = fair_create(st, "anna", "A2");
+	b1 = fair_create(st, "bert", "B1");
+	is_str(fair_claims(st, 3), "A1 B1 -",
+	    "fair: cap 1: A1, then B1 before the older A2, then nothing");
+	store_queue_counts(st, &q, &r);
+	ok(q == 1 && r == 2, "fair: A2 still queued with a slot to spare");
+
+	/* Equal running counts: the user served least recently goes first,
+	 * even with the younger task. */
+	b2 = fair_create(st, "bert", "B2");
+	c1 = fair_create(st, "carl", "C1");
+	fair_finish(st, a1);
+	fair_finish(st, b1);
+	is_str(fair_claims(st, 4), "C1 A2 B2 -",
+	    "fair: carl (never served), anna (served before bert), bert");
+	a3 = fair_create(st, "anna", "A3");
+	b3 = fair_create(st, "bert", "B3");
+	c2 = fair_create(st, "carl", "C2");
+	fair_finish(st, c1);
+	fair_finish(st, a2);
+	fair_finish(st, b2);
+	is_str(fair_claims(st, 4), "C2 A3 B3 -",
+	    "fair: served carl < anna < bert, so C2 A3 B3 though C2 is the "
+	    "youngest");
+
+	/* A break of a queued head and a delete of a running task re-key the
+	 * user's turn. */
+	{
+		enum task_state s;
+
+		a1 = fair_create(st, "anna", "A4");
+		a2 = fair_create(st, "anna", "A5");
+		is_int(store_task_break(st, fair_id[a1], "x", &s), AR_OK,
+		    "fair: break queued A4");
+		is_str(fair_claims(st, 1), "-", "fair: anna still at the cap");
+		is_int(store_task_delete(st, fair_id[a3]), AR_OK,
+		    "fair: delete running A3");
+		is_str(fair_claims(st, 2), "A5 -",
+		    "fair: A5 claimed once A3 is gone, then nothing");
+	}
+	store_queue_counts(st, &q, &r);
+	ok(q == 0 && r == 3, "fair: 0 queued, 3 running (B3, C2, A5)");
+	(void)b3;
+	(void)c2;
+	is_int(store_reader_count(st), 0, "fair: no read transaction left open");
+
+	/* A store made before these indices: they are built at open from
+	 * the queue and the RUNNING tasks. */
+	fair_create(st, "bert", "B4");
+	fair_create(st, "dave", "D1");
+	store_close(st);
+	{
+		static const char *const drop[] = { "uqueue", "users", "turns" };
+		char path[600];
+		MDB_env *env;
+		MDB_txn *txn;
+		MDB_dbi dbi;
+		MDB_val k = { 6, "layout" };
+		int bad = 0;
+
+		snprintf(path, sizeof(path), "%s/tasks", dir);
+		mdb_env_create(&env);
+		mdb_env_set_maxdbs(env, 16);
+		mdb_env_set_mapsize(env, cfg.storage_map_size);
+		bad |= mdb_env_open(env, path, MDB_NOTLS, 0600) != 0 ||
+		    mdb_txn_begin(env, NULL, 0, &txn) != 0;
+		for (int i = 0; !bad && i < 3; i++)
+			bad |= mdb_dbi_open(txn, drop[i], 0, &dbi) != 0 ||
+			    mdb_drop(txn, dbi, 0) != 0;
+		bad |= bad || mdb_dbi_open(txn, "meta", 0, &dbi) != 0 ||
+		    mdb_del(txn, dbi, &k, NULL) != 0 || mdb_txn_commit(txn) != 0;
+		mdb_env_close(env);
+		ok(!bad, "fair: indices emptied, layout mark removed");
+	}
+	cfg.runner_max_running_per_user = 2;
+	ok(store_open(&st, &cfg, err, sizeof(err)) == AR_OK,
+	    "fair: store opened again");
+	is_str(fair_claims(st, 3), "D1 B4 -", "fair: rebuilt: dave (none "
+	    "running) before the older B4 of bert (B3 running)");
+
+	/* A RUNNING count gone wrong (erin's running task removed behind the
+	 * store's back) is mended by the runner's rebuild at start. */
+	cfg.runner_max_running_per_user = 1;
+	a1 = fair_create(st, "erin", "E1");
+	is_str(fair_claims(st, 1), "E1", "fair: erin's E1 claimed");
+	store_close(st);
+	{
+		char path[600];
+		MDB_env *env;
+		MDB_txn *txn;
+		MDB_dbi dt, dr;
+		MDB_val k = { TASK_ID_LEN, fair_id[a1] };
+
+		snprintf(path, sizeof(path), "%s/tasks", dir);
+		mdb_env_create(&env);
+		mdb_env_set_maxdbs(env, 16);
+		mdb_env_set_mapsize(env, cfg.storage_map_size);
+		ok(mdb_env_open(env, path, MDB_NOTLS, 0600) == 0 &&
+		    mdb_txn_begin(env, NULL, 0, &txn) == 0 &&
+		    mdb_dbi_open(txn, "tasks", 0, &dt) == 0 &&
+		    mdb_dbi_open(txn, "running", 0, &dr) == 0 &&
+		    mdb_del(txn, dt, &k, NULL) == 0 &&
+		    mdb_del(txn, dr, &k, NULL) == 0 &&
+		    mdb_txn_commit(txn) == 0, "fair: E1 removed behind the store");
+		mdb_env_close(env);
+	}
+	ok(store_open(&st, &cfg, err, sizeof(err)) == AR_OK,
+	    "fair: store opened again");
+	fair_create(st, "erin", "E2");
+	is_str(fair_claims(st, 1), "-", "fair: erin counted at her cap");
+	is_int(store_fair_rebuild(st), AR_OK, "fair: rebuild");
+	is_str(fair_claims(st, 2), "E2 -", "fair: rebuilt: E2 claimed");
+	is_int(store_reader_count(st), 0, "fair: no read transaction left open");
+	store_close(st);
+	config_free(&cfg);
+	snprintf(cmd, sizeof(cmd), "rm -rf %s", dir);
+	if (system(cmd) != 0)
+		ok(0, "fair: remove %s", dir);
 }
 
 int
@@ -382,5 +603,6 @@ main(void)
 	snprintf(cmd, sizeof(cmd), "rm -rf %s", dir);
 	if (system(cmd) != 0)
 		return 1;
+	test_fair();
 	return done_testing();
 }
