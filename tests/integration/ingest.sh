@@ -274,6 +274,21 @@ st, h, data = es("POST", "/gz/_bulk", gzip.compress(
     headers={"Content-Type": "application/x-ndjson", "Content-Encoding": "gzip"})
 say(st == 200 and took0(data).startswith('{"took":0,"errors":false,'),
     "a gzip body (Content-Encoding: gzip) is inflated and stored", st, data)
+st, h, data = es("POST", "/gz/_bulk", gzip.compress(
+    b'{"index":{}}\n{"@timestamp":"2026-12-03T09:06:00Z","msg":"member 1"}\n') +
+    gzip.compress(b'{"index":{}}\n{"@timestamp":"2026-12-03T09:07:00Z","msg":"member 2"}\n'),
+    headers={"Content-Type": "application/x-ndjson", "Content-Encoding": "gzip"})
+d = j(data) or {}
+say(st == 200 and d.get("errors") is False and len(d.get("items", [])) == 2,
+    "a gzip body of two members: both inflated", st, data)
+st, h, data = es("PUT", "/gz/_doc/my-id", '{"@timestamp":"2026-12-03T09:08:00Z","msg":"put"}',
+                 headers={"Content-Type": "application/json"})
+say(st == 201 and (j(data) or {}).get("_id") == "my-id", "PUT /{index}/_doc/{id}: 201 "
+    "echoing the id", st, data)
+st, h, data = es("GET", "/web/_bulk", headers={})
+say(st == 405 and (j(data) or {}).get("error", {}).get("reason") == "Incorrect HTTP "
+    "method for uri [/web/_bulk] and method [GET], allowed: [POST, PUT]",
+    "GET on _bulk: 405", st, data)
 say(count("web") == before, "still nothing more in web", count("web"))
 
 # -- who may write ------------------------------------------------------------
@@ -326,7 +341,11 @@ say(len(ev) == 1 and ev[0].get("msg") == "no time" and
     ev[0].get("_time_missing") is True and ok_time,
     "an event without a time has the receipt time and _time_missing: true", ev)
 d, raw = search("source gz | table msg")
-say((d or {}).get("events") == [{"msg": "zipped"}], "the gzip event is found", raw)
+say((d or {}).get("events") == [{"msg": "put"}, {"msg": "member 2"}, {"msg": "member 1"},
+                                {"msg": "zipped"}], "the gzip events are found", raw)
+d, raw = search("source nots | search _time_missing=true | stats count", "now-1h", "now+1h")
+say((d or {}).get("events") == [{"count": 1}], "search _time_missing=true finds "
+    "the events that had no time", raw)
 print("END")
 EOF
 )" "$AR_INGEST_BASE" "$AR_BASE"
