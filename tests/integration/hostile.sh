@@ -183,17 +183,23 @@ ar_is "the task is untouched by the refused requests: RUNNING" "$(ar_json 'd["st
 r=$(hx GET "$A/status/$T1" user=alice)
 ar_is "GET needs no extra header: 200" "${r%% *}" 200
 
-# ------------------------------------------------ break by an admin: who
-r=$(hx POST "$A/request" user=alice "$JS" 'body={"query":"| makeresults count=100000000"}')
-T1=$(printf '%s' "${r#* }" | "$AR_PYTHON" -c 'import json,sys; print(json.load(sys.stdin)["id"])' 2>/dev/null)
-ar_wait_json "$AR_BASE$A/status/$T1" 20 'd["status"] == "RUNNING"' alice
-r=$(hx POST "$A/break/$T1" user=carol "H=Origin:$ORIGIN")
-ar_check "admin's break/{id} with a same-origin Origin: 200 or 202" \
+r=$(hx POST "$A/break/$T1" user=alice "$XRW")
+ar_check "break/{id} with X-Requested-With: 200 or 202" \
     test "${r%% *}" = 200 -o "${r%% *}" = 202
 ar_wait_json "$AR_BASE$A/status/$T1" 20 'd["status"] == "CANCELLED"' alice
+ar_is "break/{id} with X-Requested-With: CANCELLED" "$(ar_json 'd["status"]')" CANCELLED
+
+# ------------------------------------------------ break by an admin: who
+r=$(hx POST "$A/request" user=alice "$JS" 'body={"query":"| makeresults count=100000000"}')
+T3=$(printf '%s' "${r#* }" | "$AR_PYTHON" -c 'import json,sys; print(json.load(sys.stdin)["id"])' 2>/dev/null)
+ar_wait_json "$AR_BASE$A/status/$T3" 20 'd["status"] == "RUNNING"' alice
+r=$(hx POST "$A/break/$T3" user=carol "H=Origin:$ORIGIN")
+ar_check "admin's break/{id} with a same-origin Origin: 200 or 202" \
+    test "${r%% *}" = 200 -o "${r%% *}" = 202
+ar_wait_json "$AR_BASE$A/status/$T3" 20 'd["status"] == "CANCELLED"' alice
 ar_is "admin's break: error 'cancelled by admin carol'" \
     "$(ar_json 'd["status"] + " " + d["error"]')" "CANCELLED cancelled by admin carol"
-ar_http GET "$AR_BASE$A/logs/$T1" "" alice
+ar_http GET "$AR_BASE$A/logs/$T3" "" alice
 ar_is "admin's break: the task log says who" \
     "$(ar_json '[l["message"] for l in d["logs"] if "cancel" in l["message"]][0]')" \
     "cancelled by admin carol: cancellation requested"
@@ -216,8 +222,7 @@ is_reply "break (all) with X-Requested-With: 200" \
 master=${AR_PID[fcgi-main]}
 workers=$(pgrep -P "$master" | tr '\n' ' ')
 ar_is "the master has 2 workers" "$(echo $workers | wc -w)" 2
-kill -KILL "$master"
-wait "$master" 2>/dev/null
+{ kill -KILL "$master"; wait "$master"; } 2>/dev/null
 workers_gone() {
 	local p
 	for p in $workers; do
@@ -234,7 +239,7 @@ fi
 ar_spawn fcgi-again "$AR_FCGI" -c "$T/main.conf" --listen "unix:$T/main.sock" --workers 2
 ar_check "a fresh master serves on the same socket and storage" \
     ar_wait_health "$AR_BASE$API/health" 15
-r=$(hx GET "$A/status/$T1" user=alice)
+r=$(hx GET "$A/status/$T3" user=alice)
 ar_is "the fresh master reads the storage: the cancelled task" \
     "${r%% *} $(printf '%s' "${r#* }" | "$AR_PYTHON" -c 'import json,sys; print(json.load(sys.stdin)["status"])')" \
     "200 CANCELLED"
