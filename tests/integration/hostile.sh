@@ -132,6 +132,13 @@ print(sum(1 for t in d.get("tasks", []) if t["owner"] not in ("alice", "bob", "c
 is_reply "create body with \\xff in a string: 400 parse_exception" \
     "$(hx POST "$A/request" user=alice "$JS" 'body={"query":"| makeresults \xff"}')" \
     "$(err 400 parse_exception "request body is not valid JSON: unable to decode byte 0xff near '\\\"| makeresults ' at line 1, column 24")"
+for b in '{"query":"| makeresults \\ud800"}' '{"query":"| makeresults \xed\xa0\x80"}' \
+    '{"query":"| makeresults \xc0\xaf"}'; do
+	r=$(hx POST "$A/request" user=alice "$JS" "body=$b")
+	ar_check "create body $b: strict UTF-8 JSON" json_ok "$r"
+	ar_is "create body $b: 400 parse_exception" \
+	    "${r%% *} $(ar_json 'd["error"]["type"]' "${r#* }")" "400 parse_exception"
+done
 # Messages that quote request text cut it at a byte count: a cut inside a
 # character must not make the reply invalid.
 long=a$("$AR_PYTHON" -c 'print("\u00e9" * 150)')
