@@ -69,9 +69,8 @@ param_dup(FCGX_Request *f, const char *name)
  * a browser writes it in an Origin header: the scheme from HTTPS (or
  * REQUEST_SCHEME), the host and any port from HTTP_HOST (else
  * SERVER_NAME), SERVER_PORT when the host names no port, the port left out
- * when it is the scheme's default,
- * all in lower case. Returns a malloc'd string (caller frees), or NULL out
- * of memory.
+ * when it is the scheme's default, all in lower case. Returns a malloc'd
+ * string (caller frees), or NULL out of memory.
  */
 static char *
 self_origin(FCGX_Request *f)
