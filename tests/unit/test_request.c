@@ -30,9 +30,9 @@ main(void)
 	{
 		char *env[] = {"REQUEST_METHOD=GET",
 		    "REQUEST_URI=/_sme/async_requests/status/%ff%fe", NULL};
-		ok(load(&r, &f, env) == 0, "path %ff%fe: loads");
+		ok(load(&r, &f, env) == 0, "path %%ff%%fe: loads");
 		is_str(r.rq_invalid ? r.rq_invalid : "(none)", "path",
-		    "path %ff%fe: the path is not UTF-8");
+		    "path %%ff%%fe: the path is not UTF-8");
 		req_free(&r);
 	}
 	{
@@ -40,14 +40,14 @@ main(void)
 		    "REQUEST_URI=/_sme/async_requests/status?status=%ff", NULL};
 		load(&r, &f, env);
 		is_str(r.rq_invalid ? r.rq_invalid : "(none)", "query string",
-		    "status=%ff: the query string is not UTF-8");
+		    "status=%%ff: the query string is not UTF-8");
 		req_free(&r);
 	}
 	{
 		char *env[] = {"REQUEST_METHOD=GET", "REQUEST_URI=/_sme/"
 		    "async_requests/status/%c3%a9?status=%c3%a9", NULL};
 		load(&r, &f, env);
-		ok(r.rq_invalid == NULL, "%c3%a9 in path and query is UTF-8");
+		ok(r.rq_invalid == NULL, "%%c3%%a9 in path and query is UTF-8");
 		is_str(r.rq_path, "_sme/async_requests/status/\xc3\xa9",
 		    "the path is decoded");
 		req_free(&r);
