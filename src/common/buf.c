@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "common/buf.h"
+#include "common/util.h"
 
 int
 buf_reserve(struct buf *b, size_t extra)
@@ -82,7 +83,18 @@ buf_json_str(struct buf *b, const char *s, size_t len)
 		unsigned char c = (unsigned char)s[i];
 		const char *rep = NULL;
 
-		if (c >= 0x20 && c != '"' && c != '\\' && c != 0x7f)
+		if (c >= 0x80) {
+			size_t n = util_utf8_seq(s + i, len - i);
+
+			if (n > 0) {
+				i += n - 1;
+				continue;
+			}
+			/* Not UTF-8 (request text is checked at the
+			 * boundary; this catches a message cut inside a
+			 * character, or data stored before): U+FFFD. */
+			rep = "\\ufffd";
+		} else if (c >= 0x20 && c != '"' && c != '\\' && c != 0x7f)
 			continue;
 		switch (c) {
 		case '"': rep = "\\\""; break;

@@ -24,7 +24,11 @@ int buf_puts(struct buf *, const char *s);
 int buf_putc(struct buf *, char c);
 int buf_printf(struct buf *, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));
-/* Appends s (len bytes, UTF-8) as a quoted, escaped JSON string. */
+/*
+ * Appends s (len bytes, UTF-8) as a quoted, escaped JSON string. A byte
+ * that does not start a well-formed UTF-8 sequence (util_utf8_seq) is
+ * written as \ufffd, so the output is valid UTF-8 whatever s holds.
+ */
 int buf_json_str(struct buf *, const char *s, size_t len);
 
 void buf_reset(struct buf *);

@@ -21,6 +21,8 @@ static const struct {
 	[AR_EUNAVAIL] = {503, "unavailable"},
 	[AR_ENOMEM] = {500, "internal_error"},
 	[AR_ELOST] = {409, "status_exception"},
+	[AR_EFORBIDDEN] = {403, "security_exception"},
+	[AR_EMEDIA] = {415, "unsupported_media_type"},
 };
 
 int
@@ -48,10 +50,12 @@ ar_http_reason(int status)
 	case 202: return "Accepted";
 	case 400: return "Bad Request";
 	case 401: return "Unauthorized";
+	case 403: return "Forbidden";
 	case 404: return "Not Found";
 	case 405: return "Method Not Allowed";
 	case 409: return "Conflict";
 	case 413: return "Payload Too Large";
+	case 415: return "Unsupported Media Type";
 	case 429: return "Too Many Requests";
 	case 501: return "Not Implemented";
 	case 503: return "Service Unavailable";

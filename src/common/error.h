@@ -23,6 +23,9 @@ enum ar_err {
 	AR_EUNAVAIL,	/* 503 unavailable: runner not running */
 	AR_ENOMEM,	/* 500 internal_error (out of memory) */
 	AR_ELOST,	/* task lost its claim: another party changed its state */
+	AR_EFORBIDDEN,	/* 403 security_exception: refused (CSRF check, a user
+			 * name that is not valid UTF-8) */
+	AR_EMEDIA,	/* 415 unsupported_media_type: body not JSON typed */
 	AR__COUNT
 };
 

@@ -1,4 +1,5 @@
-/* util.h - small helpers: task ids, glob matching, bounded number parsing. */
+/* util.h - small helpers: task ids, glob matching, bounded number parsing,
+ * UTF-8 validation. */
 #ifndef AR_UTIL_H
 #define AR_UTIL_H
 
@@ -21,6 +22,21 @@ int util_glob(const char *pattern, const char *name);
  * -1 (not a number, trailing garbage, out of range).
  */
 int util_parse_i64(const char *s, int64_t min, int64_t max, int64_t *out);
+
+/*
+ * Returns the length (1 to 4) of the well-formed UTF-8 sequence at the
+ * start of s[0..len), or 0 when it is not one: a stray continuation byte,
+ * an overlong form, a surrogate, a code point above U+10FFFF, a sequence
+ * cut short. len must be at least 1.
+ */
+size_t util_utf8_seq(const char *s, size_t len);
+
+/*
+ * Returns 1 when all of s[0..len) is well-formed UTF-8 (RFC 3629), 0
+ * otherwise. The one check applied to request text (path, query string,
+ * REMOTE_USER) before any of it can reach a JSON reply.
+ */
+int util_utf8_valid(const char *s, size_t len);
 
 /* Room util_fmt_real needs, with the NUL. */
 #define UTIL_REAL_MAX 32

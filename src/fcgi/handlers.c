@@ -197,7 +197,8 @@ status_object(struct buf *b, const struct task *t)
 	    "\"resultCount\":%llu", progress,
 	    (unsigned long long)t->t_scanned,
 	    (unsigned long long)t->t_results) == -1 ||
-	    put_str(b, "error", t->t_error) == -1 || buf_putc(b, '}') == -1)
+	    put_str(b, "error", task_state_final(t->t_state) ? t->t_error :
+	    NULL) == -1 || buf_putc(b, '}') == -1)
 		return -1;
 	return 0;
 }
@@ -805,15 +806,21 @@ handle_break_one(struct app *ap, struct req *r, const char *id)
 	struct buf b = BUF_INIT;
 	enum task_state st;
 	struct task t;
-	char reason[160];
+	char reason[160], why[160];
 	int rc, state;
 
 	if ((rc = handler_task_for_caller(ap, r, id, &t)) != AR_OK) {
 		handler_reply_store_error(r, rc, id);
 		return;
 	}
+	/* Say who cancelled: the owner, or an admin by name. */
+	if (strcmp(t.t_owner, r->rq_user) == 0)
+		snprintf(why, sizeof(why), "cancelled by the user");
+	else
+		snprintf(why, sizeof(why), "cancelled by admin %.128s",
+		    r->rq_user);
 	task_clear(&t);
-	rc = store_task_break(ap->ap_store, id, "cancelled by the user", &st);
+	rc = store_task_break(ap->ap_store, id, why, &st);
 	if (rc == AR_ESTATE) {
 		snprintf(reason, sizeof(reason), "task '%s' has already "
 		    "finished (%s)", id, task_state_name(st));
@@ -947,25 +954,68 @@ handle_health(struct app *ap, struct req *r)
 	buf_free(&b);
 }
 
-/* The routing table: endpoint name, method, whether an id follows. */
+/*
+ * The routing table: endpoint name, method, whether an id follows, and the
+ * request headers it needs against cross-site request forgery.
+ */
 enum id_rule { ID_NONE, ID_REQUIRED };
+enum csrf_rule {
+	CSRF_NONE,	/* GET: changes nothing */
+	CSRF_BODY,	/* takes a JSON body: Content-Type application/json,
+			 * which no cross-site form can send */
+	CSRF_HEADER	/* changes state without a body: X-Requested-With,
+			 * or an Origin equal to the request's own */
+};
 static const struct route {
 	const char *rt_name;
 	const char *rt_method;
 	enum id_rule rt_id;
 	int rt_no_user;	/* answered without a user (health) */
+	enum csrf_rule rt_csrf;
 } routes[] = {
-	{"request", "POST", ID_NONE, 0},
-	{"status", "GET", ID_REQUIRED, 0},
-	{"status", "GET", ID_NONE, 0},
-	{"response", "GET", ID_REQUIRED, 0},
-	{"logs", "GET", ID_REQUIRED, 0},
-	{"break", "POST", ID_REQUIRED, 0},
-	{"break", "POST", ID_NONE, 0},
-	{"delete", "DELETE", ID_REQUIRED, 0},
-	{"file_download", "POST", ID_REQUIRED, 0},
-	{"health", "GET", ID_NONE, 1},
+	{"request", "POST", ID_NONE, 0, CSRF_BODY},
+	{"status", "GET", ID_REQUIRED, 0, CSRF_NONE},
+	{"status", "GET", ID_NONE, 0, CSRF_NONE},
+	{"response", "GET", ID_REQUIRED, 0, CSRF_NONE},
+	{"logs", "GET", ID_REQUIRED, 0, CSRF_NONE},
+	{"break", "POST", ID_REQUIRED, 0, CSRF_HEADER},
+	{"break", "POST", ID_NONE, 0, CSRF_HEADER},
+	{"delete", "DELETE", ID_REQUIRED, 0, CSRF_HEADER},
+	{"file_download", "POST", ID_REQUIRED, 0, CSRF_BODY},
+	{"health", "GET", ID_NONE, 1, CSRF_NONE},
 };
+
+/*
+ * Checks the request headers route rt needs against cross-site request
+ * forgery (docs/api.md, "Request headers"). Returns 0, or -1 after
+ * answering 415 (a body that is not typed application/json) or 403 (a
+ * state change without X-Requested-With or a same-origin Origin).
+ */
+static int
+csrf_check(struct req *r, const struct route *rt)
+{
+	int has_body = r->rq_has_length && r->rq_content_length > 0;
+
+	if ((rt->rt_csrf == CSRF_BODY || (has_body && rt->rt_csrf !=
+	    CSRF_NONE)) && !req_content_type_json(r)) {
+		req_error(r, AR_EMEDIA, *r->rq_content_type ? "the request "
+		    "body must be sent with Content-Type: application/json" :
+		    "the request body must be sent with Content-Type: "
+		    "application/json (no Content-Type was given)", NULL);
+		return -1;
+	}
+	if (rt->rt_csrf == CSRF_HEADER && !r->rq_has_xrw &&
+	    !(r->rq_has_origin && req_origin_same(r))) {
+		req_error(r, AR_EFORBIDDEN, r->rq_has_origin ? "cross-site "
+		    "request refused: the Origin header is not the origin of "
+		    "this service; send X-Requested-With or a same-origin "
+		    "Origin header" : "cross-site request refused: a request "
+		    "that changes state must send an X-Requested-With header "
+		    "(any value) or a same-origin Origin header", NULL);
+		return -1;
+	}
+	return 0;
+}
 
 /*
  * Writes one access log line (method, path, status, body bytes, duration,
@@ -996,6 +1046,19 @@ handle_request(struct app *ap, struct req *r)
 	int name_known = 0, has_id;
 	size_t len;
 
+	/* Nothing that is not UTF-8 may reach a reply: say what it is, and
+	 * do not quote it. */
+	if (r->rq_invalid) {
+		snprintf(reason, sizeof(reason), "%s is not valid UTF-8",
+		    r->rq_invalid);
+		req_error(r, AR_EINVAL, reason, NULL);
+		goto out;
+	}
+	if (r->rq_bad_user) {
+		req_error(r, AR_EFORBIDDEN, "the user name (REMOTE_USER) is not "
+		    "valid UTF-8", NULL);
+		goto out;
+	}
 	if (strncmp(r->rq_path, PREFIX, strlen(PREFIX)) != 0 ||
 	    strlen(r->rq_path) >= sizeof(path)) {
 		snprintf(reason, sizeof(reason), "no such endpoint: /%.200s",
@@ -1043,6 +1106,8 @@ handle_request(struct app *ap, struct req *r)
 		    "set no REMOTE_USER (auth.require_user = true)", NULL);
 		goto out;
 	}
+	if (csrf_check(r, rt) == -1)
+		goto out;
 	if (id && !util_task_id_ok(id)) {
 		reply_not_found(r, id);
 		goto out;

@@ -2,11 +2,13 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include <fcgiapp.h>
 
 #include "common/error.h"
 #include "common/timeutil.h"
+#include "common/util.h"
 #include "fcgi/request.h"
 
 #define JSON_TYPE "application/json; charset=utf-8"
@@ -62,6 +64,51 @@ param_dup(FCGX_Request *f, const char *name)
 	return strdup(v ? v : "");
 }
 
+/*
+ * Returns the origin this request was sent to, "scheme://host[:port]", as
+ * a browser writes it in an Origin header: the scheme from HTTPS (or
+ * REQUEST_SCHEME), the host and any port from HTTP_HOST (else
+ * SERVER_NAME), SERVER_PORT when the host names no port, the port left out
+ * when it is the scheme's default, all in lower case. Returns a malloc'd
+ * string (caller frees), or NULL out of memory.
+ */
+static char *
+self_origin(FCGX_Request *f)
+{
+	const char *https = FCGX_GetParam("HTTPS", f->envp);
+	const char *scheme = FCGX_GetParam("REQUEST_SCHEME", f->envp);
+	const char *host = FCGX_GetParam("HTTP_HOST", f->envp);
+	const char *port = NULL, *dflt, *p;
+	struct buf b = BUF_INIT;
+	size_t dl;
+	int tls;
+
+	tls = (https && *https && strcasecmp(https, "off") != 0) ||
+	    (scheme && strcasecmp(scheme, "https") == 0);
+	dflt = tls ? ":443" : ":80";
+	dl = strlen(dflt);
+	if (host == NULL || *host == '\0')
+		host = FCGX_GetParam("SERVER_NAME", f->envp);
+	/* Some web servers pass the Host without its port (nginx's
+	 * "fastcgi_param HTTP_HOST $host"): take the port it listens on. */
+	if (host == NULL || (p = strrchr(host, ':')) == NULL ||
+	    strchr(p, ']') != NULL)
+		port = FCGX_GetParam("SERVER_PORT", f->envp);
+	if (buf_printf(&b, "%s://%s", tls ? "https" : "http",
+	    host ? host : "") == -1 ||
+	    (port && *port && buf_printf(&b, ":%s", port) == -1)) {
+		buf_free(&b);
+		return NULL;
+	}
+	/* "Host: example:80" is the origin "http://example". */
+	if (b.b_len > dl && strcmp(b.b_data + b.b_len - dl, dflt) == 0)
+		b.b_data[b.b_len -= dl] = '\0';
+	for (char *c = b.b_data; *c; c++)
+		if (*c >= 'A' && *c <= 'Z')
+			*c = (char)(*c - 'A' + 'a');
+	return b.b_data;
+}
+
 int
 req_init(struct req *r, void *fcgx)
 {
@@ -97,6 +144,25 @@ req_init(struct req *r, void *fcgx)
 		free(path);
 		return -1;
 	}
+	/* Request text reaches JSON replies (error messages, stored task
+	 * owners): what is not UTF-8 is refused before it is used. */
+	if (!util_utf8_valid(r->rq_method, strlen(r->rq_method)))
+		r->rq_invalid = "method";
+	else if (!util_utf8_valid(path, strlen(path)))
+		r->rq_invalid = "path";
+	else {
+		char *dq = pct_decode(r->rq_query, strlen(r->rq_query), 1);
+
+		if (dq == NULL) {
+			free(path);
+			return -1;
+		}
+		/* '&' and '=' are ASCII: the whole decoded string is UTF-8
+		 * exactly when every decoded name and value is. */
+		if (!util_utf8_valid(dq, strlen(dq)))
+			r->rq_invalid = "query string";
+		free(dq);
+	}
 	/* Route on the part from "_sme/" on, whatever the mount prefix. */
 	sme = strstr(path, "/_sme/");
 	r->rq_path = strdup(sme ? sme + 1 : path);
@@ -110,12 +176,60 @@ req_init(struct req *r, void *fcgx)
 			user = *e + 12;
 	r->rq_has_user = user && *user;
 	r->rq_user = strdup(r->rq_has_user ? user : "anonymous");
+	if (r->rq_has_user && !util_utf8_valid(user, strlen(user)))
+		r->rq_bad_user = 1;
+	r->rq_content_type = param_dup(f, "CONTENT_TYPE");
+	r->rq_origin = param_dup(f, "HTTP_ORIGIN");
+	r->rq_has_origin = FCGX_GetParam("HTTP_ORIGIN", f->envp) != NULL;
+	r->rq_has_xrw = FCGX_GetParam("HTTP_X_REQUESTED_WITH", f->envp) !=
+	    NULL;
+	r->rq_self_origin = self_origin(f);
+	if (r->rq_content_type == NULL || r->rq_origin == NULL ||
+	    r->rq_self_origin == NULL)
+		return -1;
 	cl = FCGX_GetParam("CONTENT_LENGTH", f->envp);
 	if (cl && *cl) {
 		r->rq_has_length = 1;
 		r->rq_content_length = strtoull(cl, NULL, 10);
 	}
 	return r->rq_path && r->rq_user ? 0 : -1;
+}
+
+int
+req_origin_same(const struct req *r)
+{
+	const char *o = r->rq_origin;
+	size_t n = strlen(o);
+
+	/* Compared case-insensitively; a default port written out in the
+	 * Origin header is the same origin. */
+	if (strcasecmp(o, r->rq_self_origin) == 0)
+		return 1;
+	if (n > 3 && strncasecmp(o, "http://", 7) == 0 &&
+	    strcmp(o + n - 3, ":80") == 0)
+		return strlen(r->rq_self_origin) == n - 3 &&
+		    strncasecmp(o, r->rq_self_origin, n - 3) == 0;
+	if (n > 4 && strncasecmp(o, "https://", 8) == 0 &&
+	    strcmp(o + n - 4, ":443") == 0)
+		return strlen(r->rq_self_origin) == n - 4 &&
+		    strncasecmp(o, r->rq_self_origin, n - 4) == 0;
+	return 0;
+}
+
+int
+req_content_type_json(const struct req *r)
+{
+	const char *ct = r->rq_content_type;
+	size_t n = strlen("application/json");
+
+	while (*ct == ' ' || *ct == '\t')
+		ct++;
+	if (strncasecmp(ct, "application/json", n) != 0)
+		return 0;
+	ct += n;
+	while (*ct == ' ' || *ct == '\t')
+		ct++;
+	return *ct == '\0' || *ct == ';';
 }
 
 void
@@ -126,6 +240,9 @@ req_free(struct req *r)
 	free(r->rq_query);
 	free(r->rq_user);
 	free(r->rq_body);
+	free(r->rq_content_type);
+	free(r->rq_origin);
+	free(r->rq_self_origin);
 	memset(r, 0, sizeof(*r));
 }
 

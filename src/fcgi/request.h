@@ -29,11 +29,34 @@ struct req {
 	int rq_started;		/* headers were sent */
 	int64_t rq_t0;		/* monotonic ms at start */
 	const char *rq_allow;	/* static: Allow header of a 405 */
+	const char *rq_invalid;	/* static: "method", "path" or "query
+				 * string" when that text (decoded) is not
+				 * UTF-8; NULL when all is */
+	int rq_bad_user;	/* REMOTE_USER is not UTF-8 */
+	char *rq_content_type;	/* CONTENT_TYPE ("" when none) */
+	char *rq_origin;	/* the Origin header ("" when none) */
+	int rq_has_origin;	/* an Origin header was sent */
+	int rq_has_xrw;		/* an X-Requested-With header was sent */
+	char *rq_self_origin;	/* "scheme://host[:port]" of this request */
 };
 
 /* Fills r from the FastCGI request fcgx. Returns 0, or -1 out of memory. */
 int req_init(struct req *r, void *fcgx);
 void req_free(struct req *r);
+
+/*
+ * Returns 1 when the Content-Type is application/json, parameters such as
+ * "; charset=utf-8" allowed, the type compared case-insensitively; 0
+ * otherwise (none, text/plain, a form, ...).
+ */
+int req_content_type_json(const struct req *r);
+
+/*
+ * Returns 1 when the Origin header names the origin the request was sent
+ * to (rq_self_origin; a default port written out is the same origin), 0
+ * otherwise. Meaningful only when rq_has_origin.
+ */
+int req_origin_same(const struct req *r);
 
 /*
  * Reads the body, refusing (without reading it) one declared larger than
