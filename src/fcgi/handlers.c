@@ -200,7 +200,8 @@ status_object(struct buf *b, const struct task *t)
 	    "\"resultCount\":%llu", progress,
 	    (unsigned long long)t->t_scanned,
 	    (unsigned long long)t->t_results) == -1 ||
-	    put_str(b, "error", t->t_error) == -1 || buf_putc(b, '}') == -1)
+	    put_str(b, "error", task_state_final(t->t_state) ? t->t_error :
+	    NULL) == -1 || buf_putc(b, '}') == -1)
 		return -1;
 	return 0;
 }
@@ -808,15 +809,21 @@ handle_break_one(struct app *ap, struct req *r, const char *id)
 	struct buf b = BUF_INIT;
 	enum task_state st;
 	struct task t;
-	char reason[160];
+	char reason[160], why[160];
 	int rc, state;
 
 	if ((rc = handler_task_for_caller(ap, r, id, &t)) != AR_OK) {
 		handler_reply_store_error(r, rc, id);
 		return;
 	}
+	/* Say who cancelled: the owner, or an admin by name. */
+	if (strcmp(t.t_owner, r->rq_user) == 0)
+		snprintf(why, sizeof(why), "cancelled by the user");
+	else
+		snprintf(why, sizeof(why), "cancelled by admin %.128s",
+		    r->rq_user);
 	task_clear(&t);
-	rc = store_task_break(ap->ap_store, id, "cancelled by the user", &st);
+	rc = store_task_break(ap->ap_store, id, why, &st);
 	if (rc == AR_ESTATE) {
 		snprintf(reason, sizeof(reason), "task '%s' has already "
 		    "finished (%s)", id, task_state_name(st));

@@ -67,10 +67,10 @@ param_dup(FCGX_Request *f, const char *name)
 /*
  * Returns the origin this request was sent to, "scheme://host[:port]", as
  * a browser writes it in an Origin header: the scheme from HTTPS (or
- * REQUEST_SCHEME), the host and any port from HTTP_HOST (else SERVER_NAME
- * and SERVER_PORT), the port left out when it is the scheme's default,
- * all in lower case. Returns a malloc'd string (caller frees), or NULL out
- * of memory.
+ * REQUEST_SCHEME), the host and any port from HTTP_HOST (else
+ * SERVER_NAME), SERVER_PORT when the host names no port, the port left out
+ * when it is the scheme's default, all in lower case. Returns a malloc'd
+ * string (caller frees), or NULL out of memory.
  */
 static char *
 self_origin(FCGX_Request *f)
@@ -78,7 +78,7 @@ self_origin(FCGX_Request *f)
 	const char *https = FCGX_GetParam("HTTPS", f->envp);
 	const char *scheme = FCGX_GetParam("REQUEST_SCHEME", f->envp);
 	const char *host = FCGX_GetParam("HTTP_HOST", f->envp);
-	const char *port = NULL, *dflt;
+	const char *port = NULL, *dflt, *p;
 	struct buf b = BUF_INIT;
 	size_t dl;
 	int tls;
@@ -87,10 +87,13 @@ self_origin(FCGX_Request *f)
 	    (scheme && strcasecmp(scheme, "https") == 0);
 	dflt = tls ? ":443" : ":80";
 	dl = strlen(dflt);
-	if (host == NULL || *host == '\0') {
+	if (host == NULL || *host == '\0')
 		host = FCGX_GetParam("SERVER_NAME", f->envp);
+	/* Some web servers pass the Host without its port (nginx's
+	 * "fastcgi_param HTTP_HOST $host"): take the port it listens on. */
+	if (host == NULL || (p = strrchr(host, ':')) == NULL ||
+	    strchr(p, ']') != NULL)
 		port = FCGX_GetParam("SERVER_PORT", f->envp);
-	}
 	if (buf_printf(&b, "%s://%s", tls ? "https" : "http",
 	    host ? host : "") == -1 ||
 	    (port && *port && buf_printf(&b, ":%s", port) == -1)) {
@@ -100,9 +103,9 @@ self_origin(FCGX_Request *f)
 	/* "Host: example:80" is the origin "http://example". */
 	if (b.b_len > dl && strcmp(b.b_data + b.b_len - dl, dflt) == 0)
 		b.b_data[b.b_len -= dl] = '\0';
-	for (char *p = b.b_data; *p; p++)
-		if (*p >= 'A' && *p <= 'Z')
-			*p = (char)(*p - 'A' + 'a');
+	for (char *c = b.b_data; *c; c++)
+		if (*c >= 'A' && *c <= 'Z')
+			*c = (char)(*c - 'A' + 'a');
 	return b.b_data;
 }
 

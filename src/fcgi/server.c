@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/prctl.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/un.h>
@@ -158,19 +159,36 @@ master_on_signal(int sig)
 		master_child = 1;
 }
 
-/* Forks one worker. Returns its pid, or -1. */
+/*
+ * Forks one worker. Returns its pid, or -1. A worker must not outlive the
+ * master (a supervisor restarting the master would find the storage held
+ * by orphans that serve a socket nobody connects to): the kernel sends it
+ * SIGTERM when the master dies (PR_SET_PDEATHSIG), and it exits at once
+ * when the master died before that was set up (getppid() is no longer the
+ * master). SIGTERM stays blocked until then; its disposition is the
+ * default one (terminate) until server_worker() installs the handler that
+ * lets an in-flight request finish.
+ */
 static pid_t
 master_spawn(const struct config *cfg, int fd)
 {
 	struct sigaction sa;
 	sigset_t none;
-	pid_t pid = fork();
+	pid_t master = getpid(), pid = fork();
 
 	if (pid != 0)
 		return pid;
 	memset(&sa, 0, sizeof(sa));
 	sa.sa_handler = SIG_DFL;
 	sigaction(SIGHUP, &sa, NULL);
+	sigaction(SIGTERM, &sa, NULL);
+	sigaction(SIGINT, &sa, NULL);
+	sigaction(SIGCHLD, &sa, NULL);
+	if (prctl(PR_SET_PDEATHSIG, SIGTERM) == -1)
+		log_warn("worker %d: PR_SET_PDEATHSIG: %s", (int)getpid(),
+		    strerror(errno));
+	if (getppid() != master)
+		_exit(0);
 	sigemptyset(&none);
 	sigprocmask(SIG_SETMASK, &none, NULL);
 	_exit(server_worker(cfg, fd, (long)cfg->http_max_requests_per_worker));

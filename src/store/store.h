@@ -136,8 +136,11 @@ int store_task_list(struct store *, const char *owner, int state,
 
 /*
  * Asks task id to stop. A QUEUED task becomes CANCELLED at once; a RUNNING
- * one gets its cancel flag. *state_out receives the resulting state.
- * AR_ESTATE when the task is already final, AR_ENOTFOUND when absent.
+ * one gets its cancel flag. reason ("cancelled by the user", "cancelled by
+ * admin NAME") is the task's error once it is CANCELLED, whatever its
+ * executor reports, and is written in the task log. *state_out receives
+ * the resulting state. AR_ESTATE when the task is already final,
+ * AR_ENOTFOUND when absent.
  */
 int store_task_break(struct store *, const char *id, const char *reason,
     enum task_state *state_out);

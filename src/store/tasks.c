@@ -953,8 +953,12 @@ finish_in(struct store *st, MDB_txn *txn, struct task *t,
 	t->t_finished = time_now_ms();
 	if (state == TASK_DONE)
 		t->t_progress = 1.0;
-	free(t->t_error);
-	t->t_error = error ? strdup(error) : NULL;
+	/* A cancelled task keeps the reason its break recorded (who asked),
+	 * not the executor's generic one. */
+	if (!(state == TASK_CANCELLED && t->t_cancel && t->t_error)) {
+		free(t->t_error);
+		t->t_error = error ? strdup(error) : NULL;
+	}
 	/* Re-key the expiry: ttl after the end. */
 	t->t_expires = t->t_finished + st->st_cfg->retention_ttl_seconds * 1000;
 	n = time_key(key, t->t_expires, t->t_id);
@@ -971,6 +975,7 @@ once_task_break(struct store *st, const char *id, const char *reason,
 {
 	MDB_txn *txn;
 	struct task t;
+	char msg[256];
 	int rc;
 
 	if (strlen(id) != TASK_ID_LEN)
@@ -985,14 +990,20 @@ once_task_break(struct store *st, const char *id, const char *reason,
 		mdb_txn_abort(txn);
 		return AR_ESTATE;
 	}
+	snprintf(msg, sizeof(msg), "%s%s", reason, t.t_state == TASK_QUEUED ?
+	    " while queued" : ": cancellation requested");
 	if (t.t_state == TASK_QUEUED) {
 		rc = finish_in(st, txn, &t, TASK_CANCELLED, reason, "INFO",
-		    "cancelled while queued");
+		    msg);
 		*state_out = TASK_CANCELLED;
 	} else if (!t.t_cancel) {
 		t.t_cancel = 1;
 		t.t_cancel_at = time_now_ms();
-		rc = log_put(st, txn, &t, "INFO", "cancellation requested");
+		/* Kept as the error the task ends with (finish_in), so that
+		 * it says who cancelled it; shown only once it is final. */
+		free(t.t_error);
+		t.t_error = strdup(reason);
+		rc = log_put(st, txn, &t, "INFO", msg);
 		if (rc == 0)
 			rc = task_save(st, txn, &t);
 	}

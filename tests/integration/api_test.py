@@ -224,6 +224,10 @@ class Client:
             if isinstance(body, str):
                 body = body.encode("utf-8")
             h.setdefault("Content-Type", "application/json")
+        # The header a state change without a body needs against
+        # cross-site request forgery (docs/api.md, "Request headers").
+        if method not in ("GET", "HEAD"):
+            h.setdefault("X-Requested-With", "asyncreq")
         if user:
             tok = base64.b64encode(("%s:pw-%s" % (user, user)).encode()).decode()
             h["Authorization"] = "Basic " + tok

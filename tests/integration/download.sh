@@ -130,6 +130,8 @@ def call(method, path, body=None, user=None, raw=None, timeout=300):
         data = raw if isinstance(raw, bytes) else raw.encode()
     if data is not None:
         h["Content-Type"] = "application/json"
+    if method not in ("GET", "HEAD"):
+        h["X-Requested-With"] = "asyncreq"	# docs/api.md, "Request headers"
     if user:
         h["Authorization"] = "Basic " + base64.b64encode(
             ("%s:pw-%s" % (user, user)).encode()).decode()

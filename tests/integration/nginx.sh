@@ -37,6 +37,7 @@ ar_check "health answers 200 through nginx" \
 
 # A client that sends credentials where nginx checks none stays anonymous.
 owner=$(curl -s -u mallory:x -XPOST "$AR_BASE/_sme/async_requests/request" \
+    -H 'Content-Type: application/json' \
     -d '{"query": "| makeresults"}' | python3 -c '
 import json, sys, urllib.request
 tid = json.load(sys.stdin)["id"]

@@ -342,6 +342,8 @@ u = urllib.parse.urlsplit(url)
 h = {}
 if body is not None:
     h["Content-Type"] = "application/json"
+if m not in ("GET", "HEAD"):
+    h["X-Requested-With"] = "asyncreq"	# docs/api.md, "Request headers"
 if user:
     h["Authorization"] = "Basic " + base64.b64encode(("%s:pw-%s" % (user, user)).encode()).decode()
 try:
