@@ -32,7 +32,8 @@ enum config_type {
 	CONFIG_PATH,	/* a directory; relative to the file's directory */
 	CONFIG_INT,	/* decimal integer in [ck_min, ck_max], int64_t */
 	CONFIG_SIZE,	/* bytes with K/M/G/T suffix, uint64_t; ck_max 0 = none */
-	CONFIG_BOOL	/* true/false/yes/no/on/off/1/0, int */
+	CONFIG_BOOL,	/* true/false/yes/no/on/off/1/0, int */
+	CONFIG_TOKENS	/* "TOKEN=INDEX, ..." (config_tokens_check), char * */
 };
 
 static const char *const config_access_logs[] = { "off", "stderr", "syslog",
@@ -88,6 +89,7 @@ static const struct config_key config_keys[] = {
 	N("ingest.max_body_bytes", CONFIG_SIZE, ingest_max_body_bytes,
 	    100 * MIB, KIB, GIB),
 	S("ingest.time_field", CONFIG_WORD, ingest_time_field, "@timestamp"),
+	S("ingest.hec_tokens", CONFIG_TOKENS, ingest_hec_tokens, ""),
 
 	N("limits.max_active_tasks_per_user", CONFIG_INT,
 	    limits_max_active_tasks_per_user, 8, 1, 100000),
@@ -159,6 +161,7 @@ static int
 config_is_string(const struct config_key *k)
 {
 	return k->ck_type == CONFIG_STRING || k->ck_type == CONFIG_WORD ||
+	    k->ck_type == CONFIG_TOKENS ||
 	    k->ck_type == CONFIG_CHOICE || k->ck_type == CONFIG_DATE ||
 	    k->ck_type == CONFIG_PATH;
 }
@@ -275,6 +278,57 @@ config_ingest_enabled(const struct config *cfg)
 		if (*p != ' ' && *p != '\t' && *p != ',')
 			return 1;
 	return 0;
+}
+
+static const char *config_tokens_walk(const char *,
+    int (*)(void *, const char *, size_t, const char *, size_t), void *);
+
+struct config_hec_find {
+	const char	*hf_token;
+	size_t		 hf_len;
+	char		*hf_out;
+	size_t		 hf_outlen;
+	int		 hf_found;
+};
+
+/*
+ * Compares every listed token with the one sent, in time that depends on
+ * the lengths only, so that timing does not tell how much of a guess was
+ * right.
+ */
+static int
+config_hec_cb(void *arg, const char *t, size_t tl, const char *ix, size_t il)
+{
+	struct config_hec_find *f = arg;
+	unsigned char diff = tl != f->hf_len;
+
+	for (size_t i = 0; i < tl; i++)
+		diff |= (unsigned char)(t[i] ^ f->hf_token[i < f->hf_len ? i : 0]);
+	if (diff == 0 && !f->hf_found && il < f->hf_outlen) {
+		memcpy(f->hf_out, ix, il);
+		f->hf_out[il] = '\0';
+		f->hf_found = 1;
+	}
+	return 0;
+}
+
+int
+config_hec_index(const struct config *cfg, const char *token, char *out,
+    size_t outlen)
+{
+	struct config_hec_find f = { token, strlen(token), out, outlen, 0 };
+
+	if (cfg == NULL || cfg->ingest_hec_tokens == NULL || f.hf_len == 0)
+		return 0;
+	(void)config_tokens_walk(cfg->ingest_hec_tokens, config_hec_cb, &f);
+	return f.hf_found;
+}
+
+int
+config_hec_enabled(const struct config *cfg)
+{
+	return cfg != NULL && cfg->ingest_hec_tokens != NULL &&
+	    strpbrk(cfg->ingest_hec_tokens, "=") != NULL;
 }
 
 int64_t
@@ -473,6 +527,81 @@ config_resolve_path(const char *file, const char *rel)
 	return out;
 }
 
+/* Returns 1 when c may be in an HEC token (letters, digits, '-'). */
+static int
+config_token_char(char c)
+{
+	return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
+	    (c >= '0' && c <= '9') || c == '-';
+}
+
+/* Returns 1 when c may be in an index name written by ingest. */
+static int
+config_index_char(char c)
+{
+	return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '.' ||
+	    c == '_' || c == '-';
+}
+
+/*
+ * Walks "TOKEN=INDEX, TOKEN=INDEX": calls cb (when not NULL) for each pair
+ * with the token and index as (pointer, length). Returns NULL when the
+ * whole list is well-formed (an empty list is), else the reason (static):
+ * a token is 8..128 letters, digits and '-', an index 1..200 lower-case
+ * letters, digits, '.', '_', '-' not starting with one of ".-_", and no
+ * token appears twice. cb returning 1 stops the walk early (still NULL).
+ */
+static const char *
+config_tokens_walk(const char *list, int (*cb)(void *, const char *, size_t,
+    const char *, size_t), void *arg)
+{
+	const char *p = list, *t, *ix, *q;
+	size_t tl, il;
+
+	for (;;) {
+		while (*p == ' ' || *p == '\t' || *p == ',')
+			p++;
+		if (*p == '\0')
+			return NULL;
+		for (t = p; config_token_char(*p); p++)
+			;
+		tl = (size_t)(p - t);
+		if (*p != '=')
+			return "expected TOKEN=INDEX pairs separated by commas";
+		if (tl < 8 || tl > 128)
+			return "a token must be 8 to 128 letters, digits or '-'";
+		for (ix = ++p; config_index_char(*p); p++)
+			;
+		il = (size_t)(p - ix);
+		if (il == 0 || il > 200 || strchr("._-", *ix) != NULL)
+			return "an index must be 1 to 200 lower-case letters, "
+			    "digits, '.', '_' or '-', not starting with '.', '_' "
+			    "or '-'";
+		while (*p == ' ' || *p == '\t')
+			p++;
+		if (*p != ',' && *p != '\0')
+			return "expected TOKEN=INDEX pairs separated by commas";
+		/* A token named twice would make the index ambiguous. */
+		for (q = strstr(list, "="); q != NULL && q < t; q = strstr(q + 1, "=")) {
+			const char *a = q;
+
+			while (a > list && config_token_char(a[-1]))
+				a--;
+			if ((size_t)(q - a) == tl && memcmp(a, t, tl) == 0)
+				return "a token is listed twice";
+		}
+		if (cb != NULL && cb(arg, t, tl, ix, il) == 1)
+			return NULL;
+	}
+}
+
+/* Returns NULL when value is a valid ingest.hec_tokens list, else why. */
+static const char *
+config_tokens_check(const char *value)
+{
+	return config_tokens_walk(value, NULL, NULL);
+}
+
 /*
  * Stores value into the setting k of cfg, after checking it. Returns 0, or
  * -1 with "FILE:LINE: key: reason" in err.
@@ -484,6 +613,7 @@ config_set(struct config *cfg, const struct config_key *k, const char *value,
 	char *base = (char *)cfg, *copy = NULL, **slot;
 	char dmerr[128], lo[32], hi[32];
 	const char *const *c;
+	const char *why;
 	int64_t iv;
 	uint64_t sv;
 	int r;
@@ -579,6 +709,12 @@ config_set(struct config *cfg, const struct config_key *k, const char *value,
 		copy = strdup(value);
 		break;
 	case CONFIG_STRING:
+		copy = strdup(value);
+		break;
+	case CONFIG_TOKENS:
+		if ((why = config_tokens_check(value)) != NULL)
+			return config_fail(err, errlen, file, line, "%s: %s",
+			    k->ck_name, why);
 		copy = strdup(value);
 		break;
 	}

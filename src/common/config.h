@@ -35,6 +35,7 @@ struct config {
 
 	uint64_t ingest_max_body_bytes;	/* ingest.max_body_bytes (after gzip) */
 	char *ingest_time_field;	/* ingest.time_field */
+	char *ingest_hec_tokens;	/* ingest.hec_tokens: "TOKEN=INDEX, ..." */
 
 	int64_t limits_max_active_tasks_per_user; /* limits.max_active_tasks_per_user */
 	int64_t limits_max_queued_tasks;	/* limits.max_queued_tasks */
@@ -101,6 +102,17 @@ int config_is_ingest_user(const struct config *, const char *user);
 
 /* Returns 1 when auth.ingest_users names at least one user, else 0. */
 int config_ingest_enabled(const struct config *);
+
+/*
+ * Looks token up in ingest.hec_tokens (compared in constant time). Returns
+ * 1 and the index it is bound to in out (outlen bytes), or 0 when it is
+ * not listed.
+ */
+int config_hec_index(const struct config *, const char *token, char *out,
+    size_t outlen);
+
+/* Returns 1 when ingest.hec_tokens lists at least one token, else 0. */
+int config_hec_enabled(const struct config *);
 
 /*
  * Returns the tasks one user may have RUNNING at once: the value of

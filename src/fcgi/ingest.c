@@ -12,12 +12,12 @@
 #include "common/error.h"
 #include "common/timeutil.h"
 #include "fcgi/handlers.h"
+#include "fcgi/ingest.h"
 #include "fcgi/request.h"
 #include "ingest/bulk.h"
 #include "ingest/doc.h"
 #include "store/events.h"
 
-#define INGEST_JSON_TYPE	"application/json; charset=UTF-8"
 #define INGEST_TEXT_TYPE	"text/plain; charset=UTF-8"
 /* Elasticsearch clients (7.14 and later) check this header. */
 #define INGEST_PRODUCT_HDR	"X-Elastic-Product: Elasticsearch\r\n"
@@ -25,11 +25,7 @@
 #define INGEST_ES_VERSION	"8.11.0"
 #define INGEST_MAX_SEGS		4
 
-/*
- * Sends status with body b (not for HEAD) and the product header. A vanished
- * client is noted in r and otherwise ignored.
- */
-static void
+void
 ingest_reply(struct req *r, int status, const char *type, const char *data,
     size_t len)
 {
@@ -109,11 +105,7 @@ ingest_auth(struct app *ap, struct req *r)
 	return 0;
 }
 
-/*
- * Opens the event store on first use and keeps it in ap. Returns it, or
- * NULL after answering 503.
- */
-static struct evstore *
+struct evstore *
 ingest_events(struct app *ap, struct req *r)
 {
 	char dir[4200], err[512];
@@ -237,20 +229,15 @@ fail:
 	return -1;
 }
 
-/*
- * Reads the body (Content-Type checked first), inflating a gzip one, at
- * most ingest.max_body_bytes either way. Returns 0 with rq_body, or -1
- * after answering.
- */
-static int
-ingest_read(struct app *ap, struct req *r)
+int
+ingest_read(struct app *ap, struct req *r, int check_type)
 {
 	uint64_t max = ap->ap_cfg->ingest_max_body_bytes;
 	const char *ce = r->rq_content_encoding;
 	char reason[300];
 	int gz = 0, rc;
 
-	if (ingest_check_type(r) == -1)
+	if (check_type && ingest_check_type(r) == -1)
 		return -1;
 	if (strcasecmp(ce, "gzip") == 0 || strcasecmp(ce, "x-gzip") == 0)
 		gz = 1;
@@ -418,7 +405,7 @@ ingest_bulk(struct app *ap, struct req *r, const char *dflt)
 	size_t n = 0;
 	int rc, errors = 0;
 
-	if (ingest_read(ap, r) == -1 || (es = ingest_events(ap, r)) == NULL)
+	if (ingest_read(ap, r, 1) == -1 || (es = ingest_events(ap, r)) == NULL)
 		return;
 	bulk_reader_init(&br, r->rq_body, r->rq_body_len);
 	while ((rc = bulk_next(&br, &it, err, sizeof(err))) == 1) {
@@ -515,7 +502,7 @@ ingest_doc(struct app *ap, struct req *r, const char *index, const char *id)
 	const char *d;
 	size_t dn;
 
-	if (ingest_read(ap, r) == -1 || (es = ingest_events(ap, r)) == NULL)
+	if (ingest_read(ap, r, 1) == -1 || (es = ingest_events(ap, r)) == NULL)
 		return;
 	d = r->rq_body;
 	dn = r->rq_body_len;
@@ -760,8 +747,6 @@ handle_ingest(struct app *ap, struct req *r)
 	char path[1024], reason[1200], *seg[INGEST_MAX_SEGS + 1], *p;
 	size_t nseg = 0, len;
 
-	if (ingest_auth(ap, r) == -1)
-		return;
 	len = strlen(r->rq_path);
 	if (len >= sizeof(path)) {
 		ingest_fail(r, AR_ENOTFOUND, "no such endpoint (path too long)");
@@ -777,6 +762,14 @@ handle_ingest(struct app *ap, struct req *r)
 		}
 		seg[nseg++] = p;
 	}
+	/* Splunk's collector authenticates by token, not by REMOTE_USER. */
+	if (nseg >= 2 && strcmp(seg[0], "services") == 0 &&
+	    strcmp(seg[1], "collector") == 0) {
+		handle_hec(ap, r, (const char *const *)seg, nseg);
+		return;
+	}
+	if (ingest_auth(ap, r) == -1)
+		return;
 	if (nseg == 0 && ingest_method(r, "GET", "HEAD")) {
 		ingest_root(r);
 		return;

@@ -185,12 +185,14 @@ req_init(struct req *r, void *fcgx)
 		r->rq_bad_user = 1;
 	r->rq_content_type = param_dup(f, "CONTENT_TYPE");
 	r->rq_content_encoding = param_dup(f, "HTTP_CONTENT_ENCODING");
+	r->rq_authorization = param_dup(f, "HTTP_AUTHORIZATION");
 	r->rq_origin = param_dup(f, "HTTP_ORIGIN");
 	r->rq_has_origin = FCGX_GetParam("HTTP_ORIGIN", f->envp) != NULL;
 	r->rq_has_xrw = FCGX_GetParam("HTTP_X_REQUESTED_WITH", f->envp) !=
 	    NULL;
 	r->rq_self_origin = self_origin(f);
 	if (r->rq_content_type == NULL || r->rq_content_encoding == NULL ||
+	    r->rq_authorization == NULL ||
 	    r->rq_origin == NULL ||
 	    r->rq_self_origin == NULL)
 		return -1;
@@ -255,6 +257,7 @@ req_free(struct req *r)
 	free(r->rq_body);
 	free(r->rq_content_type);
 	free(r->rq_content_encoding);
+	free(r->rq_authorization);
 	free(r->rq_origin);
 	free(r->rq_self_origin);
 	memset(r, 0, sizeof(*r));

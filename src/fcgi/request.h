@@ -21,6 +21,8 @@ struct req {
 				 * the Elasticsearch-compatible ingest API
 				 * at the root of its own server block */
 	char *rq_content_encoding; /* Content-Encoding ("" when none) */
+	char *rq_authorization;	/* the Authorization header ("" when none;
+				 * a secret: never logged or echoed) */
 	char *rq_query;		/* raw query string ("" when none) */
 	char *rq_user;		/* REMOTE_USER or "anonymous" */
 	int rq_has_user;	/* REMOTE_USER was set */

@@ -484,6 +484,12 @@ ar_nginx_start() {
             default_type application/json;
             return 413 '{\"error\":{\"root_cause\":[{\"type\":\"request_entity_too_large\",\"reason\":\"the body is larger than the web server accepts (client_max_body_size)\"}],\"type\":\"request_entity_too_large\",\"reason\":\"the body is larger than the web server accepts (client_max_body_size)\"},\"status\":413}';
         }
+        location /services/collector {
+            fastcgi_pass unix:$AR_NGINX_INGEST;
+            include /etc/nginx/fastcgi_params;
+            fastcgi_param ASYNCREQ_API ingest;
+            fastcgi_param REMOTE_USER \"\";
+        }
         location / {
             auth_basic \"asyncreq ingest\";
             auth_basic_user_file $T/htpasswd;

@@ -223,6 +223,20 @@ test_errors(void)
 	    "http.max_body_bytes: '2G' is out of range 1KiB..1GiB");
 	LOAD_ERR("ingest.max_body_bytes = 2G\n", 1,
 	    "ingest.max_body_bytes: '2G' is out of range 1KiB..1GiB");
+	LOAD_ERR("ingest.hec_tokens = short=idx\n", 1,
+	    "ingest.hec_tokens: a token must be 8 to 128 letters, digits or '-'");
+	LOAD_ERR("ingest.hec_tokens = abcdefgh\n", 1, "ingest.hec_tokens: "
+	    "expected TOKEN=INDEX pairs separated by commas");
+	LOAD_ERR("ingest.hec_tokens = abcdefgh=Logs\n", 1, "ingest.hec_tokens: "
+	    "an index must be 1 to 200 lower-case letters, digits, '.', '_' or "
+	    "'-', not starting with '.', '_' or '-'");
+	LOAD_ERR("ingest.hec_tokens = abcdefgh=logs;x\n", 1, "ingest.hec_tokens: "
+	    "expected TOKEN=INDEX pairs separated by commas");
+	LOAD_ERR("ingest.hec_tokens = abcdefgh=_all\n", 1, "ingest.hec_tokens: "
+	    "an index must be 1 to 200 lower-case letters, digits, '.', '_' or "
+	    "'-', not starting with '.', '_' or '-'");
+	LOAD_ERR("ingest.hec_tokens = \"abcdefgh=a, abcdefgh=b\"\n", 1,
+	    "ingest.hec_tokens: a token is listed twice");
 	LOAD_ERR("storage.path = /x\ningest.time_field = \"\"\n", 2,
 	    "ingest.time_field: must not be empty");
 	LOAD_ERR("limits.max_memory_bytes = 1M\n", 1,
@@ -392,6 +406,31 @@ test_ingest_users(void)
 	is_int((long long)c.ingest_max_body_bytes, 10LL << 20, "body bound");
 	is_str(c.ingest_time_field, "ts", "time field");
 	config_free(&c);
+	is_int(load(&c, "storage.path = /x\ningest.hec_tokens = "
+	    "\"11111111-2222-3333-4444-555555555555=firewall, "
+	    "abcdefgh=app.logs\"\n"), 0, "HEC tokens load");
+	{
+		char ix[64];
+
+		is_int(config_hec_enabled(&c), 1, "HEC is on with a token");
+		is_int(config_hec_index(&c, "abcdefgh", ix, sizeof(ix)), 1,
+		    "a listed token");
+		is_str(ix, "app.logs", "gives its index");
+		is_int(config_hec_index(&c,
+		    "11111111-2222-3333-4444-555555555555", ix, sizeof(ix)), 1,
+		    "the first token");
+		is_str(ix, "firewall", "gives its own index");
+		is_int(config_hec_index(&c, "abcdefg", ix, sizeof(ix)), 0,
+		    "a prefix of a token is not one");
+		is_int(config_hec_index(&c, "abcdefghi", ix, sizeof(ix)), 0,
+		    "a longer token is not one");
+		is_int(config_hec_index(&c, "", ix, sizeof(ix)), 0,
+		    "no token is not one");
+	}
+	config_free(&c);
+	config_defaults(&c);
+	is_int(config_hec_enabled(&c), 0, "HEC is off by default");
+	config_free(&c);
 	is_int(load(&c, "storage.path = /x\nauth.ingest_users = \" , ,\"\n"),
 	    0, "a list of no names loads");
 	is_int(config_ingest_enabled(&c), 0, "and leaves ingest off");
@@ -458,7 +497,7 @@ test_example_uncommented(void)
 	}
 	fclose(in);
 	fclose(out);
-	is_int(n, 44, "the example lists all 44 other keys");
+	is_int(n, 45, "the example lists all 45 other keys");
 	config_defaults(&c);
 	config_defaults(&d);
 	is_int(config_load(&c, conf_path, err, sizeof(err)), 0,
@@ -471,6 +510,7 @@ test_example_uncommented(void)
 	    c.ingest_max_body_bytes == d.ingest_max_body_bytes &&
 	    strcmp(c.ingest_time_field, d.ingest_time_field) == 0 &&
 	    strcmp(c.auth_ingest_users, d.auth_ingest_users) == 0 &&
+	    strcmp(c.ingest_hec_tokens, d.ingest_hec_tokens) == 0 &&
 	    c.limits_max_memory_bytes == d.limits_max_memory_bytes &&
 	    c.runner_page_bytes == d.runner_page_bytes &&
 	    c.limits_max_qsize == d.limits_max_qsize &&
