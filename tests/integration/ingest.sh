@@ -1,10 +1,9 @@
 #!/usr/bin/env bash
 # ingest.sh - the Elasticsearch-compatible ingest API behind nginx: _bulk and
 # _doc with exact answers, malformed bodies, auth, gzip, limits, the probes
-# shippers make, and the events found again by a background search; then
-# real shippers (rsyslog omelasticsearch, syslog-ng elasticsearch-http())
-# started on loopback with their own configuration (tests/integration/
-# ingest-shippers.sh).
+# shippers make, and the events found again by a background search. Real
+# shippers (rsyslog, syslog-ng) are driven by ingest-shippers.sh, Splunk's
+# collector by hec.sh.
 . "${top_srcdir:-$(dirname "$0")/../..}/tests/lib/harness.sh"
 
 ar_init
