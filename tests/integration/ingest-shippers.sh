@@ -136,6 +136,7 @@ ar_check "rsyslog's $N lines arrive in index rsyslog" ar_wait_until 30 has_n rsy
 check_events rsyslog "$t0" "$t1" $N rsyslog asyncreq-rs
 ar_is "rsyslog wrote no error file (every item was accepted)" \
     "$(cat "$T/rsyslog/es-errors.json" 2>/dev/null)" ""
+
 ar_stop rsyslog TERM
 
 # ---------------------------------------------------------------- syslog-ng
@@ -144,7 +145,7 @@ cat >"$T/syslog-ng.conf" <<EOF
 @version: 3.38
 # syslog-ng -> asyncreq (docs/ingest.md), as the test runs it.
 @include "$SNG/usr/share/syslog-ng/include/scl/elasticsearch/elastic-http.conf"
-options { stats-freq(0); keep-hostname(yes); };
+options { stats-freq(0); keep-hostname(yes); time-reopen(1); };
 source s_test { unix-dgram("$T/syslog-ng.sock"); };
 destination d_asyncreq {
 	elasticsearch-http(
@@ -174,6 +175,26 @@ done
 t1=$(date +%s.%N)
 ar_check "syslog-ng's $N lines arrive in index syslog-ng" ar_wait_until 30 has_n syslog-ng $N
 check_events syslog-ng "$t0" "$t1" $N syslog-ng asyncreq-sng
+
+# The responder down: nginx answers 502, syslog-ng keeps the lines and
+# re-sends them once asyncreq is back; each arrives exactly once.
+bulk_502s() { grep -c '"POST /_bulk HTTP/1.1" 502' "$T/nginx/access.log"; }
+more_502s() { [ "$(bulk_502s)" -gt "$1" ]; }
+more_than() { [ "$(count "$1")" -gt "$2" ]; }
+no_more_within() { ! ar_wait_until "$1" more_than "$2" "$3"; }
+before=$(bulk_502s)
+ar_stop fcgi-main TERM
+for i in $(seq 1 $N); do
+	logger -u "$T/syslog-ng.sock" -d -t asyncreq-sng "syslog-ng retry $i"
+done
+ar_check "with asyncreq-fcgi stopped, syslog-ng's _bulk gets 502" \
+    ar_wait_until 30 more_502s "$before"
+ar_check "asyncreq-fcgi starts again" ar_start_fcgi main 2
+ar_check "syslog-ng re-sends: the $N lines arrive" \
+    ar_wait_until 60 has_n syslog-ng $((2 * N)) ||
+	echo "#   index syslog-ng holds $(count syslog-ng) events"
+ar_check "and each exactly once (no more events within 3 s)" \
+    no_more_within 3 syslog-ng $((2 * N))
 ar_stop syslog-ng TERM
 
 ar_done
