@@ -21,7 +21,7 @@ ar_init
 ar_require_programs
 
 ar_conf main "auth.admin_users = carol" "runner.flush_ms = 20" \
-    "runner.max_concurrent = 2"
+    "runner.max_concurrent = 2" "limits.max_qsize = 1000000000"
 ar_htpasswd
 # A user whose name is not UTF-8: nginx checks the bytes against this
 # file and passes them on as REMOTE_USER.
