@@ -8,7 +8,10 @@
 
 #include "ingest/bulk.h"
 #include "ingest/doc.h"
+#include "ingest/jscan.h"
 #include "store/events.h"
+#include <jansson.h>
+
 #include "tap.h"
 
 /*
@@ -190,6 +193,66 @@ test_names(void)
 	is_str(r ? r : "", "must not be empty", "empty");
 }
 
+/*
+ * jscan: what it vouches for (1) Jansson accepts; what it leaves to Jansson
+ * (0) includes everything Jansson refuses. "got" is "KIND:value" or "0".
+ */
+static void
+test_jscan(void)
+{
+	static const struct {
+		const char *in, *want;
+	} cases[] = {
+		{ "{}", "none:" },
+		{ " {\"a\":1} \n", "none:" },
+		{ "{\"@timestamp\":\"x y\"}", "string:x y" },
+		{ "{\"@timestamp\":1,\"b\":[{},[]],\"@timestamp\":-2}",
+		    "integer:-2" },
+		{ "{\"@timestamp\":1.5e3}", "real:1.5e3" },
+		{ "{\"@timestamp\":\"a\\\"b\"}", "other:a\\\"b" },
+		{ "{\"@timestamp\":{\"x\":1}}", "other:{\"x\":1}" },
+		{ "{\"a\":\"\\u00e9\\n\\/\"}", "none:" },
+		{ "{\"a\":\"\\u0000\"}", "0" },
+		{ "{\"a\":\"\\ud83d\\ude00\"}", "0" },
+		{ "{\"a\":\"\\x\"}", "0" },
+		{ "{\"a\":01}", "0" },
+		{ "{\"a\":1.}", "0" },
+		{ "{\"a\":1e400}", "0" },
+		{ "{\"a\":12345678901234567890}", "0" },
+		{ "{\"a\":\"tab\there\"}", "0" },
+		{ "{\"a\":1,}", "0" },
+		{ "{\"a\":1} x", "0" },
+		{ "[1]", "0" },
+		{ "{\"a\":tru}", "0" },
+		{ "{\"\\u0040timestamp\":1}", "0" },
+	};
+	char got[128];
+
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		static const char *const names[] = { "none", "string",
+		    "integer", "real", "other" };
+		enum jscan_kind k;
+		const char *v;
+		size_t vl;
+		json_error_t jerr;
+		json_t *o;
+		int rc = jscan_object(cases[i].in, strlen(cases[i].in),
+		    "@timestamp", &k, &v, &vl);
+
+		if (rc)
+			snprintf(got, sizeof(got), "%s:%.*s", names[k], (int)vl,
+			    v ? v : "");
+		else
+			snprintf(got, sizeof(got), "0");
+		is_str(got, cases[i].want, "jscan %s", cases[i].in);
+		o = json_loads(cases[i].in, 0, &jerr);
+		if (rc)
+			ok(o != NULL && json_is_object(o), "  and Jansson "
+			    "accepts it");
+		json_decref(o);
+	}
+}
+
 struct cnt {
 	char		 names[512];
 };
@@ -279,6 +342,7 @@ main(void)
 	test_long_names();
 	test_doc();
 	test_names();
+	test_jscan();
 	if (mkdtemp(tmpl) == NULL) {
 		perror("mkdtemp");
 		return 1;
