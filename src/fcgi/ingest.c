@@ -402,15 +402,29 @@ ingest_bulk(struct app *ap, struct req *r, const char *dflt)
 	char err[800];
 	const char *index, *act;
 	int64_t now = time_now_ms();
-	size_t n = 0;
+	size_t n = 0, answer_max;
 	int rc, errors = 0;
 
 	if (ingest_read(ap, r, 1) == -1 || (es = ingest_events(ap, r)) == NULL)
 		return;
+	/* As large as the body may be, and never below 16 MiB. */
+	answer_max = ap->ap_cfg->ingest_max_body_bytes < (16u << 20) ?
+	    (16u << 20) : (size_t)ap->ap_cfg->ingest_max_body_bytes;
 	bulk_reader_init(&br, r->rq_body, r->rq_body_len);
 	while ((rc = bulk_next(&br, &it, err, sizeof(err))) == 1) {
 		act = bulk_action_name(it.bi_action);
 		index = it.bi_index[0] != '\0' ? it.bi_index : dflt;
+		/* The answer is held until the commit: bound it as the body
+		 * is bound (tiny items could make it many times the body). */
+		if (items.b_len > answer_max) {
+			evstore_batch_abort(eb);
+			snprintf(err, sizeof(err), "the answer to this many items "
+			    "(%zu so far) would pass %zu bytes: nothing was "
+			    "stored; send fewer items per request", n,
+			    answer_max);
+			ingest_fail(r, AR_ETOOBIG, err);
+			goto done;
+		}
 		if (n++ > 0 && buf_putc(&items, ',') == -1)
 			goto oom;
 		if (it.bi_action == BULK_DELETE || it.bi_action == BULK_UPDATE) {
