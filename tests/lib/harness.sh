@@ -609,7 +609,6 @@ EOF
 	ar_spawn "$name" "$AR_LIGHTTPD" -D -f "$d/lighttpd.conf"
 	AR_BASE="http://127.0.0.1:$AR_PORT"
 	ar_wait_port "$AR_PORT" 10
-	[ -z "$ingest" ] || ar_wait_port "$AR_INGEST_PORT" 10
 }
 
 # ---------------------------------------------------------------- api_test.py
