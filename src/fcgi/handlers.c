@@ -1029,7 +1029,6 @@ access_log(struct app *ap, struct req *r)
 {
 	const char *to = ap->ap_cfg->http_access_log;
 	long long ms = (long long)(time_mono_ms() - r->rq_t0);
-
 	/* The ingest API's paths keep their leading '/'. */
 	const char *slash = r->rq_path[0] == '/' ? "" : "/";
 
