@@ -104,4 +104,16 @@ print("END")
 PY
 )" "$AR_INGEST_BASE" "${AR_PID[fcgi-main]}" "$TINY_PORT" "$SMALL_PORT"
 
+# A 2xx is a commit: kill -9 of the responder (master and workers) and of
+# the runner loses nothing of what was answered 200.
+retry_count() {
+	curl -s -u alice:pw-alice "$AR_INGEST_BASE/_cat/indices?format=json" |
+		"$AR_PYTHON" -c 'import json, sys
+print(sum(int(r["docs.count"]) for r in json.load(sys.stdin) if r["index"] == "retry"))'
+}
+ar_check "kill -9 of asyncreq-fcgi (master and workers)" ar_stop fcgi-main KILL
+ar_check "kill -9 of the runner" ar_stop runner-main KILL
+ar_check "a fresh asyncreq-fcgi starts on the same storage" ar_start_fcgi main 2
+ar_is "every event answered 200 is still there" "$(retry_count)" 60000
+
 ar_done
