@@ -89,7 +89,10 @@ trap cleanup EXIT
 # The project as a library: every source but the programs' main files.
 pkgs="fcgi jansson lmdb zlib xlsxwriter libpcre2-8"
 # shellcheck disable=SC2086 # pkg-config output is meant to be split
-cflags="-g -O1 -fno-omit-frame-pointer -fno-sanitize-recover=all -I$top/src -I$top $(pkg-config --cflags $pkgs)"
+# _GNU_SOURCE as configure's AC_USE_SYSTEM_EXTENSIONS asks (memmem);
+# an undeclared function (a missing feature macro) is an error, not a
+# silent int.
+cflags="-g -O1 -fno-omit-frame-pointer -fno-sanitize-recover=all -D_GNU_SOURCE -Werror=implicit-function-declaration -I$top/src -I$top $(pkg-config --cflags $pkgs)"
 # shellcheck disable=SC2086
 libs="$(pkg-config --libs $pkgs) -lpthread -lm"
 mkdir -p "$work/obj"
@@ -187,7 +190,7 @@ for t in "${targets[@]}"; do
 		cp "$work/merged/$t"/* "$here/corpus/$t/" 2>/dev/null
 		echo "fuzz: corpus of $t minimised: $(ls "$here/corpus/$t" | wc -l) files"
 	fi
-	echo "fuzz: RESULT $t ok: ${seconds} s, ${execs:-?} execs, ${eps:-?} exec/s, cov ${cov:-?}, ft ${ft:-?}, corpus ${corp:-?} (seeds $(ls "$here/corpus/$t" 2>/dev/null | wc -l), new $(ls "$work/new/$t" | wc -l))"
+	echo "fuzz: RESULT $t ok: ${seconds} s, ${execs:-?} execs, ${eps:-?} exec/s, cov ${cov:-?}, ft ${ft:-?}, corpus ${corp:-?} (corpus/$t: $(ls "$here/corpus/$t" 2>/dev/null | wc -l) files, new in this run: $(ls "$work/new/$t" | wc -l))"
 done
 rmdir "$crashes" 2>/dev/null
 exit "$failed"
