@@ -150,7 +150,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	static const char *const response_allowed[] = {"from", "size", "to",
 	    NULL};
 	static const char *const none[] = {NULL};
-	char *uri, *envp[8], *e_method, *e_uri, *e_sn, *e_pi, *e_qs, *dpath,
+	char *uri, *envp[10], *e_method, *e_uri, *e_sn, *e_pi, *e_qs, *dpath,
 	    *dall, *q, *path, *id, *slash, *got, *want, err[256];
 	const char *method, *qs, *sme, *rpath;
 	struct fake_reply rep;
@@ -198,6 +198,8 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	}
 	if (user)
 		envp[n++] = "REMOTE_USER=alice";
+	/* What a same-site client sends (no CSRF refusal to route around). */
+	envp[n++] = "CONTENT_TYPE=application/json";
 	envp[n++] = "HTTP_X_REQUESTED_WITH=XMLHttpRequest";
 	envp[n] = NULL;
 
