@@ -85,6 +85,9 @@ cleanup() {
 	fi
 }
 trap cleanup EXIT
+# The targets' own temporary files (the responder's store) go with it.
+mkdir -p "$work/tmp"
+export TMPDIR=$work/tmp
 
 # The project as a library: every source but the programs' main files.
 pkgs="fcgi jansson lmdb zlib xlsxwriter libpcre2-8"
