@@ -146,7 +146,7 @@ for t in "${targets[@]}"; do
 	reg=("$here/regressions/$t"/*)
 	if [ -e "${reg[0]}" ]; then
 		if ! "$bin" -runs=1 "${reg[@]}" >"$work/$t.regress.log" 2>&1; then
-			grep -E 'ERROR|SUMMARY|Running:|abort' \
+			grep -a -E '^fuzz|ERROR|SUMMARY|Running:|abort' \
 			    "$work/$t.regress.log" | tail -n 20
 			fail "$t" "an input of tests/fuzz/regressions/$t fails"
 			continue
@@ -168,7 +168,7 @@ for t in "${targets[@]}"; do
 	rc=$?
 	tail -n 12 "$work/$t.log"
 	if [ "$rc" != 0 ]; then
-		grep -E 'ERROR|SUMMARY|abort|Test unit written' "$work/$t.log" |
+		grep -a -E '^fuzz|ERROR|SUMMARY|abort|Test unit written' "$work/$t.log" |
 		    tail -n 10
 		fail "$t" "exit $rc, reproducer in $crashes"
 		continue
