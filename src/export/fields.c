@@ -384,6 +384,11 @@ export_str_decode(struct buf *out, const char *s, size_t len, int flags)
 				return -1;
 			break;
 		default:
+			/* A bad escape: the whole character after the
+			 * backslash goes, or its continuation bytes would
+			 * stay behind as invalid UTF-8. */
+			while (i < len && ((unsigned char)s[i] & 0xc0) == 0x80)
+				i++;
 			if (put_utf8(out, 0xfffd) == -1)
 				return -1;
 			break;

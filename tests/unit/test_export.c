@@ -276,6 +276,12 @@ test_decode(void)
 	export_str_decode(&b, "\\u0000", 6, EXPORT_DEC_NUL_FFFD);
 	is_str(b.b_data, "\xef\xbf\xbd", "decode: NUL as U+FFFD when asked");
 	buf_reset(&b);
+	/* A backslash before a multibyte character: one U+FFFD for both,
+	 * no stray continuation byte (found by tests/fuzz export_scan). */
+	export_str_decode(&b, "a\\\xc3\xa9" "b\\\xe2\x82\xac", 9, 0);
+	is_str(b.b_data, "a\xef\xbf\xbd" "b\xef\xbf\xbd",
+	    "decode: a bad escape of a multibyte character is one U+FFFD");
+	buf_reset(&b);
 	export_json_minify(&b, "[ 1 ,\n \"a b\" , { \"c\" : null } ]", 31);
 	is_str(b.b_data, "[1,\"a b\",{\"c\":null}]",
 	    "minify: white space outside strings only");
