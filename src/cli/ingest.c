@@ -1,4 +1,5 @@
-/* ingest.c - "asyncreq ingest": load NDJSON (plain or gzip) into an index. */
+/* ingest.c - "asyncreq ingest": load NDJSON or a log file format (plain or
+ * gzip) into an index. */
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
@@ -14,6 +15,8 @@
 #include "cli/cli.h"
 #include "common/config.h"
 #include "common/evtime.h"
+#include "common/timeutil.h"
+#include "ingest/fmt.h"
 #include "store/events.h"
 
 #define INGEST_LINE_MAX		(16u << 20)	/* longer lines are rejected */
@@ -28,6 +31,9 @@ struct ingest {
 	unsigned long long	 in_lineno;
 	unsigned long long	 in_loaded;
 	unsigned long long	 in_rejected;
+	unsigned long long	 in_unparsed;	/* kept with _parse_error */
+	enum fmt_kind		 in_fmt;
+	const char		*in_fmt_name;
 	char			*in_buf;	/* line buffer, grows */
 	size_t			 in_cap;
 	int			 in_failed;	/* storage error: stop */
@@ -36,9 +42,10 @@ struct ingest {
 static void
 ingest_usage(FILE *fp)
 {
-	fprintf(fp, "usage: asyncreq [-c CONF] ingest [--time-field F] "
-	    "INDEX FILE...\n"
-	    "       FILE may be gzip-compressed; '-' reads standard input.\n");
+	fprintf(fp, "usage: asyncreq [-c CONF] ingest [--format F] "
+	    "[--time-field F] INDEX FILE...\n"
+	    "       FILE may be gzip-compressed; '-' reads standard input.\n"
+	    "       formats: %s (default ndjson)\n", fmt_names());
 }
 
 static void
@@ -60,6 +67,8 @@ ingest_reject(struct ingest *in, const char *fmt, ...)
 	fputc('\n', stderr);
 }
 
+static int ingest_json(struct ingest *, const char *, size_t);
+
 static int
 ingest_space(char c)
 {
@@ -74,10 +83,8 @@ ingest_space(char c)
 static int
 ingest_line(struct ingest *in, const char *p, size_t n)
 {
-	json_error_t jerr;
-	json_t *obj, *tv;
-	int64_t ms;
-	char err[512];
+	char *conv = NULL;
+	int rc;
 
 	in->in_lineno++;
 	while (n > 0 && ingest_space(*p)) {
@@ -88,6 +95,37 @@ ingest_line(struct ingest *in, const char *p, size_t n)
 		n--;
 	if (n == 0)
 		return 0;
+	if (in->in_fmt != FMT_NDJSON) {
+		rc = fmt_line(in->in_fmt, p, n, in->in_field, time_now_ms(),
+		    &conv, &n);
+		if (rc == -1) {
+			fprintf(stderr, "asyncreq: ingest: out of memory\n");
+			in->in_failed = 1;
+			return -1;
+		}
+		if (rc == 0 && ++in->in_unparsed <= INGEST_SHOW_REJECTS)
+			fprintf(stderr, "%s:%llu: does not parse as %s: kept "
+			    "with _parse_error\n", in->in_file, in->in_lineno,
+			    in->in_fmt_name);
+		p = conv;
+	}
+	rc = ingest_json(in, p, n);
+	free(conv);
+	return rc;
+}
+
+/*
+ * Stores one JSON object text p[0..n). A bad one is counted and reported;
+ * only a storage error returns -1.
+ */
+static int
+ingest_json(struct ingest *in, const char *p, size_t n)
+{
+	json_error_t jerr;
+	json_t *obj, *tv;
+	int64_t ms;
+	char err[512];
+
 	if ((obj = json_loadb(p, n, 0, &jerr)) == NULL) {
 		ingest_reject(in, "invalid JSON: %s", jerr.text);
 		return 0;
@@ -269,7 +307,7 @@ cli_ingest(const struct config *cfg, int argc, char **argv)
 {
 	struct ingest in;
 	struct evstore *es = NULL;
-	const char *index, *field = cfg->dt_field_name;
+	const char *index, *field = cfg->dt_field_name, *fmtname = "ndjson";
 	char dir[PATH_MAX], err[512];
 	uint64_t before = 0;
 	int i, io_failed = 0, rc = 1;
@@ -284,6 +322,10 @@ cli_ingest(const struct config *cfg, int argc, char **argv)
 			field = argv[++i];
 		else if (strncmp(argv[i], "--time-field=", 13) == 0)
 			field = argv[i] + 13;
+		else if (strcmp(argv[i], "--format") == 0 && i + 1 < argc)
+			fmtname = argv[++i];
+		else if (strncmp(argv[i], "--format=", 9) == 0)
+			fmtname = argv[i] + 9;
 		else if (strcmp(argv[i], "-h") == 0 ||
 		    strcmp(argv[i], "--help") == 0) {
 			ingest_usage(stdout);
@@ -299,6 +341,12 @@ cli_ingest(const struct config *cfg, int argc, char **argv)
 		ingest_usage(stderr);
 		return 2;
 	}
+	if (fmt_from_name(fmtname, &in.in_fmt) == -1) {
+		fprintf(stderr, "asyncreq: ingest: unknown format '%s' (one of "
+		    "%s)\n", fmtname, fmt_names());
+		return 2;
+	}
+	in.in_fmt_name = fmtname;
 	index = argv[i++];
 	if (!evstore_index_name_ok(index)) {
 		fprintf(stderr, "asyncreq: ingest: invalid index name '%s' "
@@ -351,8 +399,17 @@ cli_ingest(const struct config *cfg, int argc, char **argv)
 	if (in.in_rejected > INGEST_SHOW_REJECTS)
 		fprintf(stderr, "asyncreq: ingest: %llu more rejected lines "
 		    "not shown\n", in.in_rejected - INGEST_SHOW_REJECTS);
-	printf("ingested %llu events into %s (%llu lines rejected)\n",
-	    in.in_loaded, index, in.in_rejected);
+	if (in.in_unparsed > INGEST_SHOW_REJECTS)
+		fprintf(stderr, "asyncreq: ingest: %llu more unparsed lines "
+		    "not shown\n", in.in_unparsed - INGEST_SHOW_REJECTS);
+	if (in.in_fmt != FMT_NDJSON)
+		printf("ingested %llu events into %s (%llu lines did not parse "
+		    "as %s, kept with _parse_error; %llu lines rejected)\n",
+		    in.in_loaded, index, in.in_unparsed, fmtname,
+		    in.in_rejected);
+	else
+		printf("ingested %llu events into %s (%llu lines rejected)\n",
+		    in.in_loaded, index, in.in_rejected);
 	if (fflush(stdout) == EOF)
 		goto fail;
 	rc = in.in_failed || io_failed || in.in_rejected > 0 ? 1 : 0;
