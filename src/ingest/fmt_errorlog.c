@@ -236,6 +236,20 @@ apache_error(const char *s, size_t n, json_t *obj, char *ts, size_t tslen)
 	}
 	if (i < n && s[i] == ' ')
 		i++;
+	/* "(2)No such file or directory: " is the system's error. */
+	if (i < n && s[i] == '(') {
+		size_t j = i + 1;
+		long colon;
+
+		while (j < n && s[j] >= '0' && s[j] <= '9')
+			j++;
+		if (j > i + 1 && j < n && s[j] == ')' &&
+		    (colon = err_find(s + j, n - j, ": ")) > 1) {
+			fmt_set_str(obj, "os_error", s + i,
+			    j + (size_t)colon - i);
+			i = j + (size_t)colon + 2;
+		}
+	}
 	/* "AH00128: " is the message's code. */
 	if (n - i > 9 && s[i] == 'A' && s[i + 1] == 'H' &&
 	    err_number(s + i + 2, 5) >= 0 && s[i + 7] == ':' &&

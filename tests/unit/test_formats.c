@@ -266,6 +266,16 @@ test_errorlog(void)
 	    "\"mpm_event\",\"severity\":\"notice\",\"pid\":99,\"tid\":1,\"code\":"
 	    "\"AH00489\",\"message\":\"Apache/2.4 configured\"}",
 	    "Apache 2.4 notice without a client");
+	check(FMT_APACHE_ERROR, "[Thu Dec 03 10:58:02.456478 2026] "
+	    "[proxy:error] [pid 2849:tid 2857] (2)No such file or directory: "
+	    "AH02454: FCGI: attempt to connect to Unix domain socket /s "
+	    "(asyncreq-1:8000) failed", 1,
+	    "{\"@timestamp\":\"2026-12-03T10:58:02.456478+00:00\",\"module\":"
+	    "\"proxy\",\"severity\":\"error\",\"pid\":2849,\"tid\":2857,"
+	    "\"os_error\":\"(2)No such file or directory\",\"code\":"
+	    "\"AH02454\",\"message\":\"FCGI: attempt to connect to Unix "
+	    "domain socket /s (asyncreq-1:8000) failed\"}",
+	    "Apache 2.4 error with the system's error before the code");
 	check(FMT_APACHE_ERROR, "[Wed Oct 11 14:32:52 2000] [error] [client "
 	    "127.0.0.1] client denied by server configuration: /export/home", 1,
 	    "{\"@timestamp\":\"2000-10-11T14:32:52+00:00\",\"severity\":"
