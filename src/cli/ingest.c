@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <jansson.h>
@@ -37,7 +38,67 @@ struct ingest {
 	char			*in_buf;	/* line buffer, grows */
 	size_t			 in_cap;
 	int			 in_failed;	/* storage error: stop */
+	int			 in_progress;	/* stderr is a terminal */
+	int64_t			 in_t0;		/* this file's start, mono ms */
+	int64_t			 in_tlast;	/* last progress line, mono ms */
+	unsigned long long	 in_loaded0;	/* in_loaded at this file's start */
+	long long		 in_total;	/* this file's size, or -1 */
 };
+
+#define INGEST_PROGRESS_MS	250
+
+/* Writes n bytes as "12.3 MB" into buf. Returns buf. */
+static char *
+ingest_size(char *buf, size_t len, long long n)
+{
+	if (n >= 1000000000LL)
+		snprintf(buf, len, "%.2f GB", (double)n / 1e9);
+	else if (n >= 1000000)
+		snprintf(buf, len, "%.1f MB", (double)n / 1e6);
+	else
+		snprintf(buf, len, "%.1f kB", (double)n / 1e3);
+	return buf;
+}
+
+/*
+ * On a terminal, rewrites the progress line of the file being read: bytes
+ * done (of the file's bytes on disk: compressed ones for .gz) of total,
+ * events/s and the time left; at most every INGEST_PROGRESS_MS unless
+ * final, which ends the line.
+ */
+static void
+ingest_show_progress(struct ingest *in, long long done, int final)
+{
+	char a[32], b[32], eta[32] = "";
+	int64_t now = time_mono_ms(), el;
+	double rate;
+
+	if (!in->in_progress || (!final &&
+	    now - in->in_tlast < INGEST_PROGRESS_MS))
+		return;
+	in->in_tlast = now;
+	el = now - in->in_t0 > 0 ? now - in->in_t0 : 1;
+	rate = (double)(in->in_loaded - in->in_loaded0) * 1000.0 / (double)el;
+	if (in->in_total > 0 && done > 0 && !final) {
+		long long left = (long long)((double)el *
+		    (double)(in->in_total - done) / (double)done / 1000.0);
+
+		snprintf(eta, sizeof(eta), ", ETA %lld:%02lld", left / 60,
+		    left % 60);
+	}
+	if (in->in_total >= 0)
+		fprintf(stderr, "\r%s: %s of %s (%d%%), %.0f events/s%s\033[K",
+		    in->in_file, ingest_size(a, sizeof(a), done),
+		    ingest_size(b, sizeof(b), in->in_total),
+		    in->in_total > 0 ? (int)(done * 100 / in->in_total) : 100,
+		    rate, eta);
+	else
+		fprintf(stderr, "\r%s: %s, %.0f events/s\033[K", in->in_file,
+		    ingest_size(a, sizeof(a), done), rate);
+	if (final)
+		fputc('\n', stderr);
+	fflush(stderr);
+}
 
 static void
 ingest_usage(FILE *fp)
@@ -198,6 +259,14 @@ ingest_file(struct ingest *in, const char *path)
 		return -1;
 	}
 	gzbuffer(gz, INGEST_GZ_BUF);
+	if (in->in_progress) {
+		struct stat st;
+
+		in->in_total = fstat(fd, &st) == 0 && S_ISREG(st.st_mode) ?
+		    (long long)st.st_size : -1;
+		in->in_t0 = in->in_tlast = time_mono_ms();
+		in->in_loaded0 = in->in_loaded;
+	}
 
 	for (;;) {
 		nl = scan < len ? memchr(in->in_buf + scan, '\n', len - scan) :
@@ -269,7 +338,12 @@ ingest_file(struct ingest *in, const char *path)
 			eof = 1;
 		}
 		len += (size_t)n;
+		if (in->in_progress)
+			ingest_show_progress(in, (long long)gzoffset(gz), 0);
 	}
+	if (in->in_progress)
+		ingest_show_progress(in, in->in_total >= 0 ? in->in_total :
+		    (long long)gzoffset(gz), 1);
 	gzclose(gz);
 	return 0;
 fail:
@@ -375,6 +449,7 @@ cli_ingest(const struct config *cfg, int argc, char **argv)
 		goto fail;
 	}
 	in.in_field = field;
+	in.in_progress = isatty(STDERR_FILENO);
 	in.in_cap = INGEST_BUF_START;
 	if ((in.in_buf = malloc(in.in_cap)) == NULL) {
 		fprintf(stderr, "asyncreq: ingest: out of memory\n");
