@@ -239,6 +239,8 @@ fmt_line(enum fmt_kind kind, const char *line, size_t n,
 		    &why);
 		break;
 	case FMT_NDJSON:
+		/* Only a line that is no JSON object comes here. */
+		why = "not a JSON object";
 		break;
 	}
 	time_format_iso(now_ms, nowts);

@@ -29,7 +29,8 @@ const char *fmt_names(void);
 
 /*
  * Turns one line[0..n) (no '\n'; a trailing '\r' is ignored) of format kind
- * (not FMT_NDJSON) into one JSON object: the line's time, as ISO-8601 text
+ * into one JSON object (FMT_NDJSON: only the fallback below, for a line that
+ * is not a JSON object): the line's time, as ISO-8601 text
  * with its offset, under time_field first, then the named fields.
  * Times without a zone in the line (error logs, RFC 3164) are local time
  * (TZ); RFC 3164 has no year either: now_ms's year, or the one before when
