@@ -104,7 +104,7 @@ static void
 ingest_usage(FILE *fp)
 {
 	fprintf(fp, "usage: asyncreq [-c CONF] ingest [--format F] "
-	    "[--time-field F] INDEX FILE...\n"
+	    "[--time-field F] [--follow [--once]] INDEX FILE...\n"
 	    "       FILE may be gzip-compressed; '-' reads standard input.\n"
 	    "       formats: %s (default ndjson)\n", fmt_names());
 }
@@ -387,6 +387,13 @@ cli_ingest(const struct config *cfg, int argc, char **argv)
 	int i, io_failed = 0, rc = 1;
 
 	memset(&in, 0, sizeof(in));
+	/* "ingest --follow ..." is "follow ...": the option moves out. */
+	for (i = 1; i < argc && strcmp(argv[i], "--") != 0; i++)
+		if (strcmp(argv[i], "--follow") == 0) {
+			memmove(argv + i, argv + i + 1,
+			    (size_t)(argc - i) * sizeof(*argv));
+			return cli_follow(cfg, argc - 1, argv);
+		}
 	for (i = 1; i < argc && argv[i][0] == '-' && argv[i][1] != '\0'; i++) {
 		if (strcmp(argv[i], "--") == 0) {
 			i++;

@@ -79,6 +79,11 @@ ar_is "--once again: nothing is new" "$out" \
     "followed 0 events into app (0 lines did not parse as ndjson, kept with _parse_error)"
 ar_is "every line exactly once in the end" "$(got | grep -vx 999999 | md5sum)" "$(want | md5sum)"
 
+add 2
+out=$("$AR_CLI" -c "$T/main.conf" ingest --format ndjson --follow --once app "$L" 2>"$T/once.err")
+ar_is "ingest --follow is follow" "$?:$out" \
+    "0:followed 2 events into app (0 lines did not parse as ndjson, kept with _parse_error)"
+
 # A log format, and a line that does not parse.
 printf '%s\n' '<34>Oct 11 22:14:15 mymachine su: hello' 'no syslog here' >"$T/data/sys.log"
 out=$("$AR_CLI" -c "$T/main.conf" follow --once --format syslog sys "$T/data/sys.log" 2>"$T/sys.err")
