@@ -44,6 +44,26 @@ sl_word_end(const char *s, size_t n, size_t i)
 	return i;
 }
 
+/*
+ * Sets "pid" to s[b..e): a number when it is all digits (as in the error
+ * logs), else the text (RFC 5424's PROCID may be any word).
+ */
+static void
+sl_pid(json_t *obj, const char *s, size_t b, size_t e)
+{
+	long long v = 0;
+	size_t k;
+
+	if (e - b == 1 && s[b] == '-')
+		return;
+	for (k = b; k < e && k - b < 18 && s[k] >= '0' && s[k] <= '9'; k++)
+		v = v * 10 + (s[k] - '0');
+	if (k == e && e > b)
+		json_object_set_new(obj, "pid", json_integer(v));
+	else
+		fmt_set_str(obj, "pid", s + b, e - b);
+}
+
 /* Sets key to s[b..e) unless it is 5424's NILVALUE "-". */
 static void
 sl_set(json_t *obj, const char *key, const char *s, size_t b, size_t e)
@@ -172,7 +192,7 @@ sl_5424(const char *s, size_t n, size_t i, json_t *obj, char *ts,
 		return -1;
 	sl_set(obj, "host", s, f[1][0], f[1][1]);
 	sl_set(obj, "app", s, f[2][0], f[2][1]);
-	sl_set(obj, "pid", s, f[3][0], f[3][1]);
+	sl_pid(obj, s, f[3][0], f[3][1]);
 	sl_set(obj, "msgid", s, f[4][0], f[4][1]);
 	if (sl_sd(s, n, &i, obj) == -1)
 		return -1;
@@ -275,7 +295,7 @@ sl_3164(const char *s, size_t n, size_t i, int has_pri, int64_t now_ms,
 				;
 			if (pe < n && pe + 1 < n && s[pe + 1] == ':') {
 				fmt_set_str(obj, "app", s + i, t - i);
-				fmt_set_str(obj, "pid", s + t + 1, pe - t - 1);
+				sl_pid(obj, s, t + 1, pe);
 				p = pe + 2;
 			} else
 				p = i;	/* not a TAG: all MSG */

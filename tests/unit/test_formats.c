@@ -64,7 +64,7 @@ test_rfc5424(void)
 	    "myproc 8710 - - %% It's time to make the do-nuts.", 1,
 	    "{\"@timestamp\":\"2003-08-24T05:14:15.000003-07:00\",\"facility\":"
 	    "\"local4\",\"severity\":\"notice\",\"host\":\"192.0.2.1\",\"app\":"
-	    "\"myproc\",\"pid\":\"8710\",\"message\":\"%% It's time to make "
+	    "\"myproc\",\"pid\":8710,\"message\":\"%% It's time to make "
 	    "the do-nuts.\"}", "RFC 5424 example 2");
 	check(FMT_SYSLOG, "<165>1 2003-10-11T22:14:15.003Z "
 	    "mymachine.example.com evntslog - ID47 [exampleSDID@32473 iut=\"3\" "
@@ -137,7 +137,7 @@ test_rfc3164(void)
 	    "RFC 3164 example 4: no valid TIMESTAMP, all MSG (4.3.2)");
 	check(FMT_SYSLOG, "Dec  3 09:59:01 web1 CRON[4242]: (root) CMD (true)",
 	    1, "{\"@timestamp\":\"2026-12-03T09:59:01+00:00\",\"host\":\"web1\","
-	    "\"app\":\"CRON\",\"pid\":\"4242\",\"message\":\"(root) CMD "
+	    "\"app\":\"CRON\",\"pid\":4242,\"message\":\"(root) CMD "
 	    "(true)\"}", "a syslog file line without PRI");
 	check(FMT_SYSLOG, "Dec  5 09:59:01 web1 app: two days ahead", 1,
 	    "{\"@timestamp\":\"2025-12-05T09:59:01+00:00\",\"host\":\"web1\","
@@ -150,8 +150,13 @@ test_rfc3164(void)
 	check(FMT_SYSLOG, "2026-12-03T09:58:00.123456+01:00 web1 sshd[77]: "
 	    "Accepted publickey", 1,
 	    "{\"@timestamp\":\"2026-12-03T09:58:00.123456+01:00\",\"host\":"
-	    "\"web1\",\"app\":\"sshd\",\"pid\":\"77\",\"message\":\"Accepted "
+	    "\"web1\",\"app\":\"sshd\",\"pid\":77,\"message\":\"Accepted "
 	    "publickey\"}", "rsyslog's file format (RFC 3339 time)");
+	check(FMT_SYSLOG, "<13>1 2003-10-11T22:14:15Z h app worker-3 - - m", 1,
+	    "{\"@timestamp\":\"2003-10-11T22:14:15Z\",\"facility\":\"user\","
+	    "\"severity\":\"notice\",\"host\":\"h\",\"app\":\"app\",\"pid\":"
+	    "\"worker-3\",\"message\":\"m\"}",
+	    "RFC 5424: a PROCID that is not a number stays text");
 	check(FMT_SYSLOG, "hello world", 0,
 	    "{\"@timestamp\":\"2026-12-03T10:00:00.000Z\",\"message\":\"hello "
 	    "world\",\"_parse_error\":\"not a syslog line\",\"_time_missing\":"
