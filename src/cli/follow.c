@@ -22,6 +22,12 @@
 #define FOLLOW_BATCH_LINES	2000		/* lines per commit, at most */
 #define FOLLOW_HEAD		1024		/* bytes hashed to know a file */
 #define FOLLOW_SHOW		20		/* unparsed lines named */
+/*
+ * A file renamed away is still read until it has not grown for this long:
+ * a writer keeps writing to it until it reopens its log (nginx on USR1,
+ * Apache on a graceful restart, after logrotate's postrotate script).
+ */
+#define FOLLOW_ROTATE_GRACE_MS	1000
 
 /* One followed path and the file open under it. */
 struct fwfile {
@@ -33,6 +39,8 @@ struct fwfile {
 	long long	 ff_off;	/* bytes committed */
 	size_t		 ff_nhead;	/* bytes of the head hashed */
 	unsigned long long ff_hash;	/* FNV-1a of them */
+	int64_t		 ff_rot_since;	/* renamed away: quiet since (mono ms) */
+	long long	 ff_rot_off;	/* ff_off then */
 };
 
 struct follow {
@@ -44,6 +52,7 @@ struct follow {
 	char			*fw_buf;	/* FOLLOW_CHUNK bytes */
 	unsigned long long	 fw_events;
 	unsigned long long	 fw_unparsed;
+	int			 fw_once;	/* --once: no waiting */
 };
 
 static volatile sig_atomic_t follow_stop;
@@ -382,7 +391,20 @@ follow_poll(struct follow *fw, struct fwfile *ff)
 		return -1;
 	if (stat(ff->ff_path, &st) == -1 || st.st_ino != ff->ff_ino ||
 	    st.st_dev != ff->ff_dev) {
-		/* Rotated: what was written before the rename is read. */
+		int64_t now = time_mono_ms();
+
+		/* Rotated: read the old file until it has been quiet. */
+		if (!fw->fw_once) {
+			if (ff->ff_rot_since == 0 ||
+			    ff->ff_rot_off != ff->ff_off) {
+				ff->ff_rot_since = now;
+				ff->ff_rot_off = ff->ff_off;
+				return 0;
+			}
+			if (now - ff->ff_rot_since < FOLLOW_ROTATE_GRACE_MS)
+				return 0;
+		}
+		ff->ff_rot_since = 0;
 		if (follow_drain(fw, ff, 1) == -1)
 			return -1;
 		if (follow_stop)
@@ -452,6 +474,7 @@ cli_follow(const struct config *cfg, int argc, char **argv)
 		follow_usage(stderr);
 		return 2;
 	}
+	fw.fw_once = once;
 	if (fmt_from_name(fmtname, &fw.fw_fmt) == -1) {
 		fprintf(stderr, "asyncreq: follow: unknown format '%s' (one of "
 		    "%s)\n", fmtname, fmt_names());
