@@ -45,6 +45,10 @@ ar_is "nginx access log: the fields of each request" "$Q" \
 "{\"client\":\"127.0.0.1\",\"method\":\"GET\",\"path\":\"/nope/a.html?b=1\",\"protocol\":\"HTTP/1.1\",\"status\":404,\"bytes\":$b1,\"referrer\":\"http://127.0.0.1/from\",\"user_agent\":\"fmt-test/1\"}
 {\"client\":\"127.0.0.1\",\"method\":\"POST\",\"path\":\"/nope/form\",\"protocol\":\"HTTP/1.1\",\"status\":404,\"bytes\":$b2,\"user_agent\":\"fmt-test/2\"}
 {\"client\":\"127.0.0.1\",\"method\":\"GET\",\"path\":\"/gone/_sme/a\",\"protocol\":\"HTTP/1.1\",\"status\":502,\"bytes\":$b3,\"user_agent\":\"fmt-test/3\"}"
+gzip -c "$T/nginx/access.log" >"$T/access.log.gz"
+ingest ngxgz combined ngxgz "$T/access.log.gz"
+ar_is "a gzip-compressed access log reads the same" "$RC $OUT" \
+    "0 ingested 3 events into ngxgz (0 lines did not parse as combined, kept with _parse_error; 0 lines rejected)"
 grep "no-such.sock" "$T/nginx/error.log" >"$T/ngx-error.log"
 ingest ngxerr nginx-error ngxerr "$T/ngx-error.log"
 ar_is "nginx error log: the line parses" "$RC $OUT" \
