@@ -2,7 +2,8 @@
 # follow.sh - "asyncreq follow": lines appended to a file are ingested;
 # rotation by rename and by copytruncate loses nothing; a follower killed
 # with SIGKILL mid-way and started again ingests every line exactly once;
-# SIGTERM stops it cleanly; --once reads what is new and exits.
+# SIGTERM stops it cleanly; --once reads what is new and exits; a real
+# nginx access log rotated as logrotate does (rename, USR1) loses nothing.
 . "${top_srcdir:-$(cd "$(dirname "$0")/../.." && pwd)}/tests/lib/harness.sh"
 
 ar_init
@@ -83,6 +84,31 @@ add 2
 out=$("$AR_CLI" -c "$T/main.conf" ingest --format ndjson --follow --once app "$L" 2>"$T/once.err")
 ar_is "ingest --follow is follow" "$?:$out" \
     "0:followed 2 events into app (0 lines did not parse as ndjson, kept with _parse_error)"
+
+# A real writer: nginx's access log, rotated as logrotate does it (rename,
+# requests still logged to the old file, USR1 to reopen, requests logged to
+# the new one).
+ar_check "nginx starts" ar_nginx_start
+A=$T/nginx/access.log
+req() {	# FROM TO: GET /r/FROM .. /r/TO (404s, each one logged)
+	local k
+	for ((k = $1; k <= $2; k++)); do
+		curl -s -o /dev/null -m 10 "$AR_BASE/r/$k"
+	done
+}
+paths() { "$AR_CLI" -c "$T/main.conf" query --from now-1d --to now+1d 'source web | fields path' 2>/dev/null | sed 's|{"path":"/r/\([0-9]*\)"}|\1|' | sort -n; }
+npaths() { [ "$(paths | wc -l)" -ge "$1" ]; }
+ar_spawn followweb "$AR_CLI" -c "$T/main.conf" follow --interval 50 --format combined web "$A"
+req 1 10
+ar_check "nginx: 10 requests are followed" ar_wait_until 20 npaths 10
+mv "$A" "$A.1"
+req 11 20	# still written to the renamed file
+kill -USR1 "$(cat "$T/nginx/nginx.pid")"
+ar_check "nginx reopened its access log" ar_wait_until 10 test -f "$A"
+req 21 30
+ar_check "nginx: the requests before and after the reopen are followed" ar_wait_until 20 npaths 30
+ar_is "nginx: every request exactly once, across the rotation" "$(paths | tr '\n' ' ')" "$(seq 1 30 | tr '\n' ' ')"
+ar_stop followweb TERM
 
 # A log format, and a line that does not parse.
 printf '%s\n' '<34>Oct 11 22:14:15 mymachine su: hello' 'no syslog here' >"$T/data/sys.log"
