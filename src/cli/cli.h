@@ -11,6 +11,7 @@ struct config;
  * 2 usage error.
  */
 int cli_ingest(const struct config *, int argc, char **argv);
+int cli_follow(const struct config *, int argc, char **argv);
 int cli_query(const struct config *, int argc, char **argv);
 int cli_tasks(const struct config *, int argc, char **argv);
 int cli_check(const struct config *, int argc, char **argv);

@@ -1,4 +1,5 @@
-/* cli_main.c - asyncreq: the command line (ingest, query, tasks, check). */
+/* cli_main.c - asyncreq: the command line (ingest, follow, query, tasks,
+ * check). */
 #include <stdio.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -11,7 +12,10 @@ static void
 usage(void)
 {
 	fprintf(stderr,
-	    "usage: asyncreq [-c CONF] ingest [--time-field F] INDEX FILE...\n"
+	    "usage: asyncreq [-c CONF] ingest [--format F] [--time-field F] "
+	    "INDEX FILE...\n"
+	    "       asyncreq [-c CONF] follow [--format F] [--once] INDEX "
+	    "FILE...\n"
 	    "       asyncreq [-c CONF] query [--from T] [--to T] \"SML\"\n"
 	    "       asyncreq [-c CONF] tasks\n"
 	    "       asyncreq [-c CONF] check\n");
@@ -24,7 +28,8 @@ main(int argc, char **argv)
 		const char *name;
 		int (*fn)(const struct config *, int, char **);
 	} cmds[] = {
-		{"ingest", cli_ingest}, {"query", cli_query},
+		{"ingest", cli_ingest}, {"follow", cli_follow},
+		{"query", cli_query},
 		{"tasks", cli_tasks}, {"check", cli_check},
 	};
 	struct config cfg;

@@ -1,4 +1,5 @@
-/* ingest.c - "asyncreq ingest": load NDJSON (plain or gzip) into an index. */
+/* ingest.c - "asyncreq ingest": load NDJSON or a log file format (plain or
+ * gzip) into an index. */
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
@@ -6,6 +7,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <jansson.h>
@@ -14,6 +16,8 @@
 #include "cli/cli.h"
 #include "common/config.h"
 #include "common/evtime.h"
+#include "common/timeutil.h"
+#include "ingest/fmt.h"
 #include "store/events.h"
 
 #define INGEST_LINE_MAX		(16u << 20)	/* longer lines are rejected */
@@ -28,17 +32,81 @@ struct ingest {
 	unsigned long long	 in_lineno;
 	unsigned long long	 in_loaded;
 	unsigned long long	 in_rejected;
+	unsigned long long	 in_unparsed;	/* kept with _parse_error */
+	enum fmt_kind		 in_fmt;
+	const char		*in_fmt_name;
 	char			*in_buf;	/* line buffer, grows */
 	size_t			 in_cap;
 	int			 in_failed;	/* storage error: stop */
+	int			 in_progress;	/* stderr is a terminal */
+	int64_t			 in_t0;		/* this file's start, mono ms */
+	int64_t			 in_tlast;	/* last progress line, mono ms */
+	unsigned long long	 in_loaded0;	/* in_loaded at this file's start */
+	long long		 in_total;	/* this file's size, or -1 */
 };
+
+#define INGEST_PROGRESS_MS	250
+
+/* Writes n bytes as "12.3 MB" into buf. Returns buf. */
+static char *
+ingest_size(char *buf, size_t len, long long n)
+{
+	if (n >= 1000000000LL)
+		snprintf(buf, len, "%.2f GB", (double)n / 1e9);
+	else if (n >= 1000000)
+		snprintf(buf, len, "%.1f MB", (double)n / 1e6);
+	else
+		snprintf(buf, len, "%.1f kB", (double)n / 1e3);
+	return buf;
+}
+
+/*
+ * On a terminal, rewrites the progress line of the file being read: bytes
+ * done (of the file's bytes on disk: compressed ones for .gz) of total,
+ * events/s and the time left; at most every INGEST_PROGRESS_MS unless
+ * final, which ends the line.
+ */
+static void
+ingest_show_progress(struct ingest *in, long long done, int final)
+{
+	char a[32], b[32], eta[32] = "";
+	int64_t now = time_mono_ms(), el;
+	double rate;
+
+	if (!in->in_progress || (!final &&
+	    now - in->in_tlast < INGEST_PROGRESS_MS))
+		return;
+	in->in_tlast = now;
+	el = now - in->in_t0 > 0 ? now - in->in_t0 : 1;
+	rate = (double)(in->in_loaded - in->in_loaded0) * 1000.0 / (double)el;
+	if (in->in_total > 0 && done > 0 && !final) {
+		long long left = (long long)((double)el *
+		    (double)(in->in_total - done) / (double)done / 1000.0);
+
+		snprintf(eta, sizeof(eta), ", ETA %lld:%02lld", left / 60,
+		    left % 60);
+	}
+	if (in->in_total >= 0)
+		fprintf(stderr, "\r%s: %s of %s (%d%%), %.0f events/s%s\033[K",
+		    in->in_file, ingest_size(a, sizeof(a), done),
+		    ingest_size(b, sizeof(b), in->in_total),
+		    in->in_total > 0 ? (int)(done * 100 / in->in_total) : 100,
+		    rate, eta);
+	else
+		fprintf(stderr, "\r%s: %s, %.0f events/s\033[K", in->in_file,
+		    ingest_size(a, sizeof(a), done), rate);
+	if (final)
+		fputc('\n', stderr);
+	fflush(stderr);
+}
 
 static void
 ingest_usage(FILE *fp)
 {
-	fprintf(fp, "usage: asyncreq [-c CONF] ingest [--time-field F] "
-	    "INDEX FILE...\n"
-	    "       FILE may be gzip-compressed; '-' reads standard input.\n");
+	fprintf(fp, "usage: asyncreq [-c CONF] ingest [--format F] "
+	    "[--time-field F] [--follow [--once]] INDEX FILE...\n"
+	    "       FILE may be gzip-compressed; '-' reads standard input.\n"
+	    "       formats: %s (default ndjson)\n", fmt_names());
 }
 
 static void
@@ -60,6 +128,8 @@ ingest_reject(struct ingest *in, const char *fmt, ...)
 	fputc('\n', stderr);
 }
 
+static int ingest_json(struct ingest *, const char *, size_t);
+
 static int
 ingest_space(char c)
 {
@@ -74,10 +144,8 @@ ingest_space(char c)
 static int
 ingest_line(struct ingest *in, const char *p, size_t n)
 {
-	json_error_t jerr;
-	json_t *obj, *tv;
-	int64_t ms;
-	char err[512];
+	char *conv = NULL;
+	int rc;
 
 	in->in_lineno++;
 	while (n > 0 && ingest_space(*p)) {
@@ -88,6 +156,37 @@ ingest_line(struct ingest *in, const char *p, size_t n)
 		n--;
 	if (n == 0)
 		return 0;
+	if (in->in_fmt != FMT_NDJSON) {
+		rc = fmt_line(in->in_fmt, p, n, in->in_field, time_now_ms(),
+		    &conv, &n);
+		if (rc == -1) {
+			fprintf(stderr, "asyncreq: ingest: out of memory\n");
+			in->in_failed = 1;
+			return -1;
+		}
+		if (rc == 0 && ++in->in_unparsed <= INGEST_SHOW_REJECTS)
+			fprintf(stderr, "%s:%llu: does not parse as %s: kept "
+			    "with _parse_error\n", in->in_file, in->in_lineno,
+			    in->in_fmt_name);
+		p = conv;
+	}
+	rc = ingest_json(in, p, n);
+	free(conv);
+	return rc;
+}
+
+/*
+ * Stores one JSON object text p[0..n). A bad one is counted and reported;
+ * only a storage error returns -1.
+ */
+static int
+ingest_json(struct ingest *in, const char *p, size_t n)
+{
+	json_error_t jerr;
+	json_t *obj, *tv;
+	int64_t ms;
+	char err[512];
+
 	if ((obj = json_loadb(p, n, 0, &jerr)) == NULL) {
 		ingest_reject(in, "invalid JSON: %s", jerr.text);
 		return 0;
@@ -160,6 +259,14 @@ ingest_file(struct ingest *in, const char *path)
 		return -1;
 	}
 	gzbuffer(gz, INGEST_GZ_BUF);
+	if (in->in_progress) {
+		struct stat st;
+
+		in->in_total = fstat(fd, &st) == 0 && S_ISREG(st.st_mode) ?
+		    (long long)st.st_size : -1;
+		in->in_t0 = in->in_tlast = time_mono_ms();
+		in->in_loaded0 = in->in_loaded;
+	}
 
 	for (;;) {
 		nl = scan < len ? memchr(in->in_buf + scan, '\n', len - scan) :
@@ -231,7 +338,12 @@ ingest_file(struct ingest *in, const char *path)
 			eof = 1;
 		}
 		len += (size_t)n;
+		if (in->in_progress)
+			ingest_show_progress(in, (long long)gzoffset(gz), 0);
 	}
+	if (in->in_progress)
+		ingest_show_progress(in, in->in_total >= 0 ? in->in_total :
+		    (long long)gzoffset(gz), 1);
 	gzclose(gz);
 	return 0;
 fail:
@@ -269,12 +381,19 @@ cli_ingest(const struct config *cfg, int argc, char **argv)
 {
 	struct ingest in;
 	struct evstore *es = NULL;
-	const char *index, *field = cfg->dt_field_name;
+	const char *index, *field = cfg->dt_field_name, *fmtname = "ndjson";
 	char dir[PATH_MAX], err[512];
 	uint64_t before = 0;
 	int i, io_failed = 0, rc = 1;
 
 	memset(&in, 0, sizeof(in));
+	/* "ingest --follow ..." is "follow ...": the option moves out. */
+	for (i = 1; i < argc && strcmp(argv[i], "--") != 0; i++)
+		if (strcmp(argv[i], "--follow") == 0) {
+			memmove(argv + i, argv + i + 1,
+			    (size_t)(argc - i) * sizeof(*argv));
+			return cli_follow(cfg, argc - 1, argv);
+		}
 	for (i = 1; i < argc && argv[i][0] == '-' && argv[i][1] != '\0'; i++) {
 		if (strcmp(argv[i], "--") == 0) {
 			i++;
@@ -284,6 +403,10 @@ cli_ingest(const struct config *cfg, int argc, char **argv)
 			field = argv[++i];
 		else if (strncmp(argv[i], "--time-field=", 13) == 0)
 			field = argv[i] + 13;
+		else if (strcmp(argv[i], "--format") == 0 && i + 1 < argc)
+			fmtname = argv[++i];
+		else if (strncmp(argv[i], "--format=", 9) == 0)
+			fmtname = argv[i] + 9;
 		else if (strcmp(argv[i], "-h") == 0 ||
 		    strcmp(argv[i], "--help") == 0) {
 			ingest_usage(stdout);
@@ -299,6 +422,12 @@ cli_ingest(const struct config *cfg, int argc, char **argv)
 		ingest_usage(stderr);
 		return 2;
 	}
+	if (fmt_from_name(fmtname, &in.in_fmt) == -1) {
+		fprintf(stderr, "asyncreq: ingest: unknown format '%s' (one of "
+		    "%s)\n", fmtname, fmt_names());
+		return 2;
+	}
+	in.in_fmt_name = fmtname;
 	index = argv[i++];
 	if (!evstore_index_name_ok(index)) {
 		fprintf(stderr, "asyncreq: ingest: invalid index name '%s' "
@@ -327,6 +456,7 @@ cli_ingest(const struct config *cfg, int argc, char **argv)
 		goto fail;
 	}
 	in.in_field = field;
+	in.in_progress = isatty(STDERR_FILENO);
 	in.in_cap = INGEST_BUF_START;
 	if ((in.in_buf = malloc(in.in_cap)) == NULL) {
 		fprintf(stderr, "asyncreq: ingest: out of memory\n");
@@ -351,8 +481,17 @@ cli_ingest(const struct config *cfg, int argc, char **argv)
 	if (in.in_rejected > INGEST_SHOW_REJECTS)
 		fprintf(stderr, "asyncreq: ingest: %llu more rejected lines "
 		    "not shown\n", in.in_rejected - INGEST_SHOW_REJECTS);
-	printf("ingested %llu events into %s (%llu lines rejected)\n",
-	    in.in_loaded, index, in.in_rejected);
+	if (in.in_unparsed > INGEST_SHOW_REJECTS)
+		fprintf(stderr, "asyncreq: ingest: %llu more unparsed lines "
+		    "not shown\n", in.in_unparsed - INGEST_SHOW_REJECTS);
+	if (in.in_fmt != FMT_NDJSON)
+		printf("ingested %llu events into %s (%llu lines did not parse "
+		    "as %s, kept with _parse_error; %llu lines rejected)\n",
+		    in.in_loaded, index, in.in_unparsed, fmtname,
+		    in.in_rejected);
+	else
+		printf("ingested %llu events into %s (%llu lines rejected)\n",
+		    in.in_loaded, index, in.in_rejected);
 	if (fflush(stdout) == EOF)
 		goto fail;
 	rc = in.in_failed || io_failed || in.in_rejected > 0 ? 1 : 0;

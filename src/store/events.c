@@ -1163,3 +1163,75 @@ evstore_index_time_field(struct evstore *es, const char *index, char *out,
 	strcpy(out, field);
 	return 0;
 }
+
+/*
+ * Small named states kept beside the events ("state:" keys of the meta DB),
+ * written inside a batch so that they commit with its events or not at all:
+ * "asyncreq follow" keeps each file's offset here.
+ */
+int
+evstore_batch_state_put(struct evstore_batch *eb, const char *name,
+    const void *val, size_t len, char *err, size_t errlen)
+{
+	char key[512];
+	MDB_val k, v;
+	int rc;
+
+	if ((size_t)snprintf(key, sizeof(key), "state:%s", name) >=
+	    sizeof(key) || strlen(key) > 511) {
+		evstore_err(err, errlen, "state name too long");
+		return -1;
+	}
+	k.mv_data = key;
+	k.mv_size = strlen(key);
+	v.mv_data = (void *)val;
+	v.mv_size = len;
+	if ((rc = mdb_put(eb->eb_txn, eb->eb_store->es_meta, &k, &v, 0)) != 0) {
+		eb->eb_failed = 1;
+		evstore_mdb_err(eb->eb_store, rc, "writing a state", err,
+		    errlen);
+		return -1;
+	}
+	return 0;
+}
+
+int
+evstore_state_get(struct evstore *es, const char *name, void *buf,
+    size_t buflen, size_t *len, char *err, size_t errlen)
+{
+	char key[512];
+	MDB_txn *txn;
+	MDB_val k, v;
+	int rc;
+
+	if ((size_t)snprintf(key, sizeof(key), "state:%s", name) >=
+	    sizeof(key)) {
+		evstore_err(err, errlen, "state name too long");
+		return -1;
+	}
+	if ((rc = evstore_txn_begin(es, MDB_RDONLY, &txn)) != 0) {
+		evstore_mdb_err(es, rc, "reading a state", err, errlen);
+		return -1;
+	}
+	k.mv_data = key;
+	k.mv_size = strlen(key);
+	rc = mdb_get(txn, es->es_meta, &k, &v);
+	if (rc == MDB_NOTFOUND) {
+		evstore_txn_abort(es, txn);
+		return 0;
+	}
+	if (rc != 0) {
+		evstore_txn_abort(es, txn);
+		evstore_mdb_err(es, rc, "reading a state", err, errlen);
+		return -1;
+	}
+	if (v.mv_size > buflen) {
+		evstore_txn_abort(es, txn);
+		evstore_err(err, errlen, "state '%s' is too large", name);
+		return -1;
+	}
+	memcpy(buf, v.mv_data, v.mv_size);
+	*len = v.mv_size;
+	evstore_txn_abort(es, txn);
+	return 1;
+}

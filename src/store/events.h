@@ -92,6 +92,20 @@ int evstore_batch_commit(struct evstore_batch *, char *err, size_t errlen);
 void evstore_batch_abort(struct evstore_batch *);
 
 /*
+ * Named states committed with a batch's events or not at all (what
+ * "asyncreq follow" keeps its file offsets in). evstore_batch_state_put
+ * writes val[0..len) under name (at most 500 bytes) in the batch; returns
+ * 0, or -1 with a reason (the batch can then only be aborted).
+ * evstore_state_get copies the committed value into buf (buflen bytes)
+ * and its length into *len; returns 1, 0 when there is none, or -1 with a
+ * reason.
+ */
+int evstore_batch_state_put(struct evstore_batch *, const char *name,
+    const void *val, size_t len, char *err, size_t errlen);
+int evstore_state_get(struct evstore *, const char *name, void *buf,
+    size_t buflen, size_t *len, char *err, size_t errlen);
+
+/*
  * Opens a scan of the events of the named indices whose time lies in
  * [start_ms, end_ms), newest first across all of them (ties in ingest order).
  * Returns 0 and *out, or -1 with a reason.

@@ -560,7 +560,8 @@ EOF
 # listening socket on fd 0). lighttpd 1.4 does not run bin-path through a
 # shell: it splits it on white space and execs it, so no quoting is
 # possible (and none is needed: $T holds no spaces). It listens on
-# "socket" + "-0" and passes its own environment to the child.
+# "socket" + "-0" and passes its own environment to the child. Extra
+# lighttpd.conf lines may be given in AR_LIGHTTPD_EXTRA.
 ar_lighttpd_start() {
 	local name=$1 d="$T/$1" r prefix be auth srv="" req="" n=0
 	shift
@@ -605,6 +606,7 @@ auth.require = ($req
 )
 fastcgi.server = ($srv
 )
+${AR_LIGHTTPD_EXTRA:-}
 EOF
 	ar_spawn "$name" "$AR_LIGHTTPD" -D -f "$d/lighttpd.conf"
 	AR_BASE="http://127.0.0.1:$AR_PORT"
