@@ -13,6 +13,7 @@ struct config;
 int cli_ingest(const struct config *, int argc, char **argv);
 int cli_query(const struct config *, int argc, char **argv);
 int cli_tasks(const struct config *, int argc, char **argv);
+int cli_indices(const struct config *, int argc, char **argv);
 int cli_check(const struct config *, int argc, char **argv);
 
 #endif

@@ -1,4 +1,4 @@
-/* cli_main.c - asyncreq: the command line (ingest, query, tasks, check). */
+/* cli_main.c - asyncreq: the command line (ingest, query, tasks, indices, check). */
 #include <stdio.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -14,6 +14,8 @@ usage(void)
 	    "usage: asyncreq [-c CONF] ingest [--time-field F] INDEX FILE...\n"
 	    "       asyncreq [-c CONF] query [--from T] [--to T] \"SML\"\n"
 	    "       asyncreq [-c CONF] tasks\n"
+	    "       asyncreq [-c CONF] indices [PATTERN]\n"
+	    "       asyncreq [-c CONF] indices delete NAME\n"
 	    "       asyncreq [-c CONF] check\n");
 }
 
@@ -26,6 +28,7 @@ main(int argc, char **argv)
 	} cmds[] = {
 		{"ingest", cli_ingest}, {"query", cli_query},
 		{"tasks", cli_tasks}, {"check", cli_check},
+		{"indices", cli_indices},
 	};
 	struct config cfg;
 	const char *conf = NULL;
