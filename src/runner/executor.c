@@ -8,6 +8,7 @@
 #include <unistd.h>
 
 #include "common/buf.h"
+#include "common/access.h"
 #include "common/config.h"
 #include "common/log.h"
 #include "common/timeutil.h"
@@ -157,6 +158,21 @@ exec_emit(void *arg, const char *json, size_t len)
 	    x->x_count >= 10000)
 		return exec_flush(x) == -1 || x->x_cancel;
 	return 0;
+}
+
+/*
+ * Returns 1 when the task's owner may read index: admins read all, and
+ * auth.index_access decides for the others.
+ */
+static int
+exec_may_read(void *arg, const char *index)
+{
+	struct exec *x = arg;
+
+	if (config_is_admin(x->x_cfg, x->x_task->t_owner))
+		return 1;
+	return access_may_read(x->x_cfg->auth_index_access,
+	    x->x_task->t_owner, index);
 }
 
 /*
@@ -387,6 +403,8 @@ executor_main(const struct config *cfg, const struct task *t)
 	ctx.sx_emit = exec_emit;
 	ctx.sx_log = exec_log;
 	ctx.sx_poll = exec_poll;
+	if (access_configured(cfg->auth_index_access))
+		ctx.sx_may_read = exec_may_read;
 	if (t->t_calc_stats) {
 		x.x_sidebar = sidebar_new(cfg->stats_sidebar_top,
 		    cfg->stats_sidebar_exact_distinct);

@@ -248,6 +248,8 @@ struct index_list {
 	size_t il_n;
 	size_t il_cap;
 	uint64_t il_events;
+	const struct sml_ctx *il_ctx;	/* for sx_may_read, or NULL */
+	int il_hidden;		/* matches the owner may not read */
 };
 
 static int
@@ -255,6 +257,12 @@ index_list_add(void *arg, const char *name, uint64_t count)
 {
 	struct index_list *il = arg;
 	char **p;
+
+	if (il->il_ctx != NULL && il->il_ctx->sx_may_read != NULL &&
+	    !il->il_ctx->sx_may_read(il->il_ctx->sx_arg, name)) {
+		il->il_hidden++;
+		return 0;
+	}
 
 	for (size_t i = 0; i < il->il_n; i++)
 		if (strcmp(il->il_names[i], name) == 0)
@@ -353,8 +361,12 @@ exec_source(struct run *r, const struct sml_source *src)
 		int n;
 
 		il.il_cur = src->ss_patterns[i];
+		il.il_ctx = ctx;
+		il.il_hidden = 0;
 		n = ctx->sx_events ? evstore_match(ctx->sx_events,
 		    src->ss_patterns[i], index_list_add, &il) : 0;
+		if (n > 0)	/* forbidden indices are not there at all */
+			n -= il.il_hidden;
 
 		if (n < 0) {
 			run_fail(r, "cannot list the indices of the event "

@@ -174,6 +174,12 @@ struct sml_ctx {
 	 * none). Feeds the timeline.
 	 */
 	void (*sx_match)(void *arg, int64_t time_ms);
+	/*
+	 * Optional: returns 1 when the task's owner may read index, else 0.
+	 * source expands its patterns only to readable indices, so a pattern
+	 * naming only forbidden ones answers like one naming none. NULL: all.
+	 */
+	int (*sx_may_read)(void *arg, const char *index);
 	/* Optional: filled by sml_run with what each command cost. */
 	struct sml_cost *sx_cost;
 };
