@@ -32,10 +32,10 @@ indices_list(struct evstore *es, const char *pattern)
 		fprintf(stderr, "asyncreq: %s\n", err);
 		return 1;
 	}
-	printf("%-24s %12s %14s %-24s %-24s\n", "index", "events", "bytes",
+	printf("%-24s %12s %14s %-24s %s\n", "index", "events", "bytes",
 	    "oldest", "newest");
 	for (size_t i = 0; i < n; i++)
-		printf("%-24s %12llu %14llu %-24s %-24s\n", ii[i].ii_name,
+		printf("%-24s %12llu %14llu %-24s %s\n", ii[i].ii_name,
 		    (unsigned long long)ii[i].ii_events,
 		    (unsigned long long)ii[i].ii_bytes,
 		    indices_time(ii[i].ii_oldest, t1),
