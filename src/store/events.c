@@ -1581,7 +1581,7 @@ evstore_trim(struct evstore *es, const char *name, int64_t before_ms,
 	uint64_t count, bytes;
 	int64_t done = 0;
 	uint32_t id;
-	int rc;
+	int rc, counted = 0;
 
 	*more = 0;
 	if ((rc = evstore_txn_begin(es, 0, &txn)) != 0) {
@@ -1596,8 +1596,10 @@ evstore_trim(struct evstore *es, const char *name, int64_t before_ms,
 	if (rc != 0 || (rc = mdb_cursor_open(txn, es->es_events, &ecur)) != 0)
 		goto fail;
 	rc = evstore_bytes_get(es, txn, id, &bytes);
-	if (rc == MDB_NOTFOUND)	/* once, for an index loaded before */
+	if (rc == MDB_NOTFOUND) {	/* once, for an index loaded before */
 		rc = evstore_bytes_count(ecur, id, &bytes);
+		counted = 1;
+	}
 	if (rc != 0)
 		goto fail;
 	while ((rc = evstore_first_event(ecur, id, &ek, &ev)) == 0) {
@@ -1620,11 +1622,13 @@ evstore_trim(struct evstore *es, const char *name, int64_t before_ms,
 		goto fail;
 	mdb_cursor_close(ecur);
 	ecur = NULL;
-	if (done == 0) {
+	if (done == 0 && !counted) {
 		evstore_txn_abort(es, txn);
 		return 0;
 	}
-	if ((rc = evstore_index_put(es, txn, name, id, count, field)) != 0 ||
+	/* A count made here is kept, so the walk is not made again. */
+	if ((done > 0 &&
+	    (rc = evstore_index_put(es, txn, name, id, count, field)) != 0) ||
 	    (rc = evstore_bytes_put(es, txn, id, bytes)) != 0)
 		goto fail;
 	rc = evstore_txn_commit(es, txn);

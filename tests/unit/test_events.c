@@ -355,6 +355,52 @@ test_admin(void)
 	    size1, file_size(path));
 	is_str(list(es, "big*", out, sizeof(out)), "big2:12000:0..11999",
 	    "only the new index");
+
+	/* Delete while another process writes: both finish, nothing lost. */
+	{
+		pid_t pid;
+		int status = -1;
+
+		fflush(stdout);
+		if ((pid = fork()) == 0) {
+			struct evstore *ces;
+			struct evstore_batch *eb;
+			char f[64], cerr[256];
+			uint64_t seq;
+			int k, j, crc = 0;
+
+			if (evstore_open(&ces, dir, MAP_SIZE, cerr,
+			    sizeof(cerr)) != 0)
+				_exit(1);
+			for (k = 0; crc == 0 && k < 40; k++) {
+				crc = evstore_batch_begin(ces, &eb, cerr,
+				    sizeof(cerr));
+				if (crc == 0)
+					crc = evstore_batch_index(eb, "busy",
+					    "@timestamp", f, sizeof(f), cerr,
+					    sizeof(cerr));
+				for (j = 0; crc == 0 && j < 500; j++)
+					crc = evstore_batch_add(eb, "busy",
+					    k * 500 + j, "{}", 2, &seq, cerr,
+					    sizeof(cerr));
+				if (crc == 0)
+					crc = evstore_batch_commit(eb, cerr,
+					    sizeof(cerr));
+				else
+					evstore_batch_abort(eb);
+			}
+			evstore_close(ces);
+			_exit(crc == 0 ? 0 : 1);
+		}
+		rc = evstore_delete_index(es, "big2", err, sizeof(err));
+		is_int(rc, 0, "delete big2 while another process writes (%s)",
+		    rc ? err : "ok");
+		waitpid(pid, &status, 0);
+		ok(WIFEXITED(status) && WEXITSTATUS(status) == 0,
+		    "the writer's 40 batches all committed");
+		is_str(list(es, "b*", out, sizeof(out)), "busy:20000:0..19999",
+		    "every event of the writer is there, big2 is gone");
+	}
 	evstore_close(es);
 	rm_store(tmpl);
 }
