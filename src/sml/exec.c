@@ -145,6 +145,16 @@ run_mem(struct run *r, int64_t bytes)
 	return 0;
 }
 
+/* Hands one result to the caller. Returns sx_emit's (or sx_emit_index's). */
+static int
+run_emit(struct run *r, const struct event *e, const char *text, size_t len)
+{
+	if (r->r_ctx->sx_emit_index != NULL)
+		return r->r_ctx->sx_emit_index(r->r_ctx->sx_arg, text, len,
+		    e->ev_index);
+	return r->r_ctx->sx_emit(r->r_ctx->sx_arg, text, len);
+}
+
 /*
  * Passes e to the stage after s, or to the caller's sx_emit when s is the
  * last. Returns 0, 1 (stop: no more input wanted), or -1 (error).
@@ -174,7 +184,7 @@ stage_emit(struct stage *s, struct event *e)
 	}
 	if ((text = event_text(e, &len)) == NULL)
 		return run_fail(r, "out of memory");
-	if (r->r_ctx->sx_emit(r->r_ctx->sx_arg, text, len) != 0) {
+	if (run_emit(r, e, text, len) != 0) {
 		r->r_stop = 1;
 		return 1;
 	}
@@ -223,7 +233,7 @@ run_feed(struct run *r, struct event *e)
 
 		if ((text = event_text(e, &len)) == NULL)
 			return run_fail(r, "out of memory");
-		if (r->r_ctx->sx_emit(r->r_ctx->sx_arg, text, len) != 0) {
+		if (run_emit(r, e, text, len) != 0) {
 			r->r_stop = 1;
 			return 1;
 		}
@@ -461,6 +471,8 @@ exec_source(struct run *r, const struct sml_source *src)
 			continue;
 		}
 		event_init(&ev, json, len, t, r->r_seq++);
+		if (idx_base + ino < r->r_nidx)
+			ev.ev_index = r->r_idx[idx_base + ino].ic_index;
 		rc = 1;
 		if (src->ss_cond && (rc = cond_match(src->ss_cond, &ev,
 		    &r->r_eval)) <= 0) {

@@ -160,6 +160,13 @@ struct sml_ctx {
 	void *sx_arg;
 	/* One result: JSON object text, len bytes. Nonzero: stop (error). */
 	int (*sx_emit)(void *arg, const char *json, size_t len);
+	/*
+	 * Optional, used instead of sx_emit when set: the same, with the
+	 * index the result was read from (borrowed for the call; NULL for a
+	 * row a command built), which the sidebar reports as _index.
+	 */
+	int (*sx_emit_index)(void *arg, const char *json, size_t len,
+	    const char *index);
 	/* One task log line. */
 	void (*sx_log)(void *arg, enum sml_log_level, const char *msg);
 	/*

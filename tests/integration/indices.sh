@@ -4,7 +4,7 @@
 # API), retention enforced by the runner (an index pattern with a short
 # age: old events gone, recent kept), and auth.index_access: two users, two
 # indices, exact results of `source *`, a forbidden pattern answering as a
-# missing one, an admin seeing all.
+# missing one, an admin seeing all; the sidebar's _index.
 . "${top_srcdir:-$(dirname "$0")/../..}/tests/lib/harness.sh"
 
 ar_init
@@ -122,6 +122,25 @@ say(log_of("alice", "source db-*") == ["source db-*: no index matched"] and
     log_of("alice", "source zz-*") == ["source zz-*: no index matched"] and
     log_of("alice", "source web-*") == ["source web-*: 1 index matched"],
     "a forbidden pattern's task log line is the missing one's", log_of("alice", "source db-*"))
+
+# The sidebar of `source *` names each event's index.
+st, d = call(AU, "POST", "/auth/_sme/async_requests/request", "carol",
+             json.dumps({"query": "source *", "dtStart": "2000-01-01T00:00:00Z",
+                         "dtEnd": "2100-01-01T00:00:00Z", "calculateStats": True}))
+tid = json.loads(d)["id"]
+for _ in range(1500):
+    st, d = call(AU, "GET", "/auth/_sme/async_requests/status/" + tid, "carol")
+    if json.loads(d)["status"] in ("DONE", "FAILED", "CANCELLED"):
+        break
+    time.sleep(0.02)
+st, d = call(AU, "GET", "/auth/_sme/async_requests/response/" + tid, "carol")
+r = json.loads(d)
+f = [x for x in r.get("sidebar", {}).get("fields", []) if x["name"] == "_index"]
+say(len(f) == 1 and f[0]["count"] == 6 and
+    [(t["value"], t["count"]) for t in f[0]["top"]] == [("web-1", 3), ("db-1", 2), ("tmp-1", 1)] and
+    all("_index" not in e for e in r.get("events", [])),
+    "the sidebar of source * counts _index per index (web-1 3, db-1 2, tmp-1 1); the events are unchanged",
+    f, r.get("events"))
 
 st, d = call(IU, "GET", "/_cat/indices?format=json", "carol")
 rows = json.loads(d) if st == 200 else d
