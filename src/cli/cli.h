@@ -14,6 +14,7 @@ int cli_ingest(const struct config *, int argc, char **argv);
 int cli_follow(const struct config *, int argc, char **argv);
 int cli_query(const struct config *, int argc, char **argv);
 int cli_tasks(const struct config *, int argc, char **argv);
+int cli_indices(const struct config *, int argc, char **argv);
 int cli_check(const struct config *, int argc, char **argv);
 
 #endif

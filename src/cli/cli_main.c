@@ -1,5 +1,5 @@
 /* cli_main.c - asyncreq: the command line (ingest, follow, query, tasks,
- * check). */
+ * indices, check). */
 #include <stdio.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -18,6 +18,8 @@ usage(void)
 	    "FILE...\n"
 	    "       asyncreq [-c CONF] query [--from T] [--to T] \"SML\"\n"
 	    "       asyncreq [-c CONF] tasks\n"
+	    "       asyncreq [-c CONF] indices [PATTERN]\n"
+	    "       asyncreq [-c CONF] indices delete NAME\n"
 	    "       asyncreq [-c CONF] check\n");
 }
 
@@ -31,6 +33,7 @@ main(int argc, char **argv)
 		{"ingest", cli_ingest}, {"follow", cli_follow},
 		{"query", cli_query},
 		{"tasks", cli_tasks}, {"check", cli_check},
+		{"indices", cli_indices},
 	};
 	struct config cfg;
 	const char *conf = NULL;

@@ -9,8 +9,10 @@
 #include <string.h>
 #include <strings.h>
 
+#include "common/access.h"
 #include "common/config.h"
 #include "common/datemath.h"
+#include "common/retention.h"
 
 #ifndef SYSCONFDIR
 #define SYSCONFDIR "/etc"
@@ -33,7 +35,9 @@ enum config_type {
 	CONFIG_INT,	/* decimal integer in [ck_min, ck_max], int64_t */
 	CONFIG_SIZE,	/* bytes with K/M/G/T suffix, uint64_t; ck_max 0 = none */
 	CONFIG_BOOL,	/* true/false/yes/no/on/off/1/0, int */
-	CONFIG_TOKENS	/* "TOKEN=INDEX, ..." (config_tokens_check), char * */
+	CONFIG_TOKENS,	/* "TOKEN=INDEX, ..." (config_tokens_check), char * */
+	CONFIG_ACCESS,	/* "USER=PATTERN,...; ..." (access_check), char * */
+	CONFIG_RETENTION /* "PATTERN:AGE[:SIZE], ..." (retention_parse), char * */
 };
 
 static const char *const config_access_logs[] = { "off", "stderr", "syslog",
@@ -85,6 +89,7 @@ static const struct config_key config_keys[] = {
 	N("auth.require_user", CONFIG_BOOL, auth_require_user, 0, 0, 1),
 	S("auth.admin_users", CONFIG_STRING, auth_admin_users, ""),
 	S("auth.ingest_users", CONFIG_STRING, auth_ingest_users, ""),
+	S("auth.index_access", CONFIG_ACCESS, auth_index_access, ""),
 
 	N("ingest.max_body_bytes", CONFIG_SIZE, ingest_max_body_bytes,
 	    100 * MIB, KIB, GIB),
@@ -132,6 +137,9 @@ static const struct config_key config_keys[] = {
 	    1000000000),
 	N("retention.sweep_seconds", CONFIG_INT, retention_sweep_seconds, 60,
 	    1, 86400),
+	S("retention.index_rules", CONFIG_RETENTION, retention_index_rules, ""),
+	N("retention.index_sweep_seconds", CONFIG_INT,
+	    retention_index_sweep_seconds, 60, 1, 86400),
 
 	N("stats.sidebar_top", CONFIG_INT, stats_sidebar_top, 10, 1, 1000),
 	N("stats.sidebar_exact_distinct", CONFIG_INT,
@@ -161,7 +169,8 @@ static int
 config_is_string(const struct config_key *k)
 {
 	return k->ck_type == CONFIG_STRING || k->ck_type == CONFIG_WORD ||
-	    k->ck_type == CONFIG_TOKENS ||
+	    k->ck_type == CONFIG_TOKENS || k->ck_type == CONFIG_ACCESS ||
+	    k->ck_type == CONFIG_RETENTION ||
 	    k->ck_type == CONFIG_CHOICE || k->ck_type == CONFIG_DATE ||
 	    k->ck_type == CONFIG_PATH;
 }
@@ -614,6 +623,7 @@ config_set(struct config *cfg, const struct config_key *k, const char *value,
 	char dmerr[128], lo[32], hi[32];
 	const char *const *c;
 	const char *why;
+	char reason[300];
 	int64_t iv;
 	uint64_t sv;
 	int r;
@@ -717,6 +727,24 @@ config_set(struct config *cfg, const struct config_key *k, const char *value,
 			    k->ck_name, why);
 		copy = strdup(value);
 		break;
+	case CONFIG_ACCESS:
+		if (access_check(value, reason, sizeof(reason)) == -1)
+			return config_fail(err, errlen, file, line, "%s: %s",
+			    k->ck_name, reason);
+		copy = strdup(value);
+		break;
+	case CONFIG_RETENTION: {
+		struct retention_rule *rules;
+		size_t nrules;
+
+		if (retention_parse(value, &rules, &nrules, reason,
+		    sizeof(reason)) == -1)
+			return config_fail(err, errlen, file, line, "%s: %s",
+			    k->ck_name, reason);
+		free(rules);
+		copy = strdup(value);
+		break;
+	}
 	}
 	if (copy == NULL)
 		return config_fail(err, errlen, file, line, "out of memory");

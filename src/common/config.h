@@ -32,6 +32,8 @@ struct config {
 	char *auth_admin_users;		/* auth.admin_users: comma list */
 	char *auth_ingest_users;	/* auth.ingest_users: comma list; "" =
 					 * ingest off */
+	char *auth_index_access;	/* auth.index_access: "USER=PATTERN,...;
+					 * ..."; "" = everyone reads all */
 
 	uint64_t ingest_max_body_bytes;	/* ingest.max_body_bytes (after gzip) */
 	char *ingest_time_field;	/* ingest.time_field */
@@ -61,6 +63,8 @@ struct config {
 
 	int64_t retention_ttl_seconds;	/* retention.ttl_seconds */
 	int64_t retention_sweep_seconds; /* retention.sweep_seconds */
+	char *retention_index_rules;	/* retention.index_rules */
+	int64_t retention_index_sweep_seconds; /* retention.index_sweep_seconds */
 
 	int64_t stats_sidebar_top;		/* stats.sidebar_top */
 	int64_t stats_sidebar_exact_distinct;	/* stats.sidebar_exact_distinct */

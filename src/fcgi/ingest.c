@@ -610,6 +610,97 @@ ingest_cat_cb(void *arg, const char *name, uint64_t count)
 }
 
 /*
+ * Writes the rows of GET /_cat/indices into b: Elasticsearch's columns
+ * with the store's real numbers (docs.count, store.size in bytes), and in
+ * JSON the times of the oldest and newest event (asyncreq.oldest,
+ * asyncreq.newest, null when empty). Returns 0 or -1.
+ */
+static int
+ingest_cat_list(struct evstore *es, struct buf *b, int json)
+{
+	struct evstore_index_info *ii;
+	char err[512], t1[40], t2[40];
+	size_t n;
+	int rc = 0;
+
+	if (evstore_indices(es, "*", &ii, &n, err, sizeof(err)) == -1)
+		return -1;
+	if (json)
+		rc = buf_putc(b, '[');
+	for (size_t i = 0; i < n && rc == 0; i++) {
+		unsigned long long cnt = ii[i].ii_events, sz = ii[i].ii_bytes;
+
+		if (!json) {
+			rc = buf_printf(b, "green open %s %s 1 0 %llu 0 %llu "
+			    "%llu\n", ii[i].ii_name, ii[i].ii_name, cnt, sz,
+			    sz);
+			continue;
+		}
+		if (ii[i].ii_oldest == INT64_MIN) {
+			strcpy(t1, "null");
+			strcpy(t2, "null");
+		} else {
+			t1[0] = t2[0] = '"';
+			time_format_iso(ii[i].ii_oldest, t1 + 1);
+			time_format_iso(ii[i].ii_newest, t2 + 1);
+			strcat(t1, "\"");
+			strcat(t2, "\"");
+		}
+		rc = buf_printf(b, "%s{\"health\":\"green\",\"status\":"
+		    "\"open\",\"index\":\"%s\",\"uuid\":\"%s\",\"pri\":\"1\","
+		    "\"rep\":\"0\",\"docs.count\":\"%llu\",\"docs.deleted\":"
+		    "\"0\",\"store.size\":\"%llu\",\"pri.store.size\":\"%llu\","
+		    "\"asyncreq.oldest\":%s,\"asyncreq.newest\":%s}",
+		    i ? "," : "", ii[i].ii_name, ii[i].ii_name, cnt, sz, sz,
+		    t1, t2);
+	}
+	if (json && rc == 0)
+		rc = buf_putc(b, ']');
+	free(ii);
+	return rc == -1 ? -1 : 0;
+}
+
+/*
+ * DELETE /{index}: an admin (auth.admin_users) deletes an index and its
+ * events. Answers {"acknowledged":true}, 404 index_not_found_exception,
+ * 401/403 for anyone else.
+ */
+static void
+ingest_delete_index(struct app *ap, struct req *r, const char *index)
+{
+	static const char ack[] = "{\"acknowledged\":true}";
+	char err[512], reason[400];
+	struct evstore *es;
+	int rc;
+
+	if (!r->rq_has_user) {
+		ingest_fail(r, AR_EAUTH, "authentication required: the web "
+		    "server set no REMOTE_USER");
+		return;
+	}
+	if (!config_is_admin(ap->ap_cfg, r->rq_user)) {
+		snprintf(reason, sizeof(reason), "user '%.100s' may not delete "
+		    "indices (not in auth.admin_users)", r->rq_user);
+		ingest_fail(r, AR_EFORBIDDEN, reason);
+		return;
+	}
+	if ((es = ingest_events(ap, r)) == NULL)
+		return;
+	if (!evstore_index_name_ok(index) ||
+	    (rc = evstore_delete_index(es, index, err, sizeof(err))) == 1) {
+		snprintf(reason, sizeof(reason), "no such index [%.200s]",
+		    index);
+		ingest_error(r, 404, "index_not_found_exception", reason);
+		return;
+	}
+	if (rc != 0) {
+		ingest_fail(r, AR_EINTERNAL, err);
+		return;
+	}
+	ingest_reply(r, 200, INGEST_JSON_TYPE, ack, sizeof(ack) - 1);
+}
+
+/*
  * GET /_cat/indices[?format=json] and GET /_cluster/health: the indices
  * (names are the store's: no character needs escaping).
  */
@@ -648,10 +739,7 @@ ingest_cat(struct app *ap, struct req *r, int health)
 		buf_free(&b);
 		return;
 	}
-	if (c.ic_json && buf_putc(&b, '[') == -1)
-		goto fail;
-	if (evstore_match(es, "*", ingest_cat_cb, &c) < 0 || c.ic_oom ||
-	    (c.ic_json && buf_putc(&b, ']') == -1))
+	if (ingest_cat_list(es, &b, c.ic_json) == -1)
 		goto fail;
 	if (c.ic_json)
 		ingest_json(r, 200, &b);
@@ -780,6 +868,18 @@ handle_ingest(struct app *ap, struct req *r)
 	if (nseg >= 2 && strcmp(seg[0], "services") == 0 &&
 	    strcmp(seg[1], "collector") == 0) {
 		handle_hec(ap, r, (const char *const *)seg, nseg);
+		return;
+	}
+	/* Index administration is for admins, who need not be writers. */
+	if (nseg == 1 && seg[0][0] != '_' && ingest_method(r, "DELETE",
+	    NULL)) {
+		ingest_delete_index(ap, r, seg[0]);
+		return;
+	}
+	if (nseg == 2 && strcmp(seg[0], "_cat") == 0 &&
+	    strcmp(seg[1], "indices") == 0 && ingest_method(r, "GET", "HEAD") &&
+	    r->rq_has_user && config_is_admin(ap->ap_cfg, r->rq_user)) {
+		ingest_cat(ap, r, 0);
 		return;
 	}
 	if (ingest_auth(ap, r) == -1)

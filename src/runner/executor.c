@@ -1,4 +1,5 @@
 /* executor.c - one task in its own process: run the query, write pages. */
+#define _GNU_SOURCE	/* memmem */
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -8,6 +9,7 @@
 #include <unistd.h>
 
 #include "common/buf.h"
+#include "common/access.h"
 #include "common/config.h"
 #include "common/log.h"
 #include "common/timeutil.h"
@@ -26,6 +28,10 @@ struct exec {
 	struct store *x_store;
 	struct buf x_text;	/* events of the page being filled */
 	struct buf x_offs;	/* their offsets, u32 each */
+	struct buf x_ixs;	/* their indices, const char * each (or NULL) */
+	const char **x_ixsrc;	/* index names as the run lends them */
+	char **x_ixname;	/* and our copies, valid until the end */
+	size_t x_nix;
 	uint32_t x_count;
 	struct fieldset *x_fields;	/* columns of the results so far */
 	struct buf x_names;		/* dotted names while walking a result */
@@ -90,7 +96,12 @@ exec_flush(struct exec *x)
 	    x->x_progress, names, nlen, &x->x_cancel);
 	/* The stored page goes on to the sidebar worker, which frees it. */
 	if (rc == AR_OK && count > 0 && x->x_sbw != NULL) {
-		if (sbworker_push(x->x_sbw, page.b_data, page.b_len) == -1)
+		const char **ixs = malloc(count * sizeof(*ixs));
+
+		if (ixs != NULL)
+			memcpy(ixs, x->x_ixs.b_data, count * sizeof(*ixs));
+		if (ixs == NULL || sbworker_push_ix(x->x_sbw, page.b_data,
+		    page.b_len, ixs) == -1)
 			x->x_nomem = 1;
 		page = (struct buf)BUF_INIT;
 	}
@@ -115,6 +126,7 @@ exec_flush(struct exec *x)
 	}
 	buf_reset(&x->x_text);
 	buf_reset(&x->x_offs);
+	buf_reset(&x->x_ixs);
 	x->x_count = 0;
 	return 0;
 }
@@ -133,23 +145,74 @@ exec_leaf(void *arg, const struct export_leaf *l)
 	return 0;
 }
 
-/* sml_ctx.sx_emit: adds a result to the page; flushes a full page. */
+/*
+ * Returns our copy of the index name the run lent (src), in double quotes
+ * (index names need no escapes), made on first sight and kept until the executor ends (the sidebar worker reads it after
+ * the run), or NULL (src NULL, or out of memory).
+ */
+static const char *
+exec_index_name(struct exec *x, const char *src)
+{
+	const char **ps;
+	char **pn;
+
+	if (src == NULL)
+		return NULL;
+	for (size_t i = x->x_nix; i-- > 0;)
+		if (x->x_ixsrc[i] == src)
+			return x->x_ixname[i];
+	if ((ps = realloc(x->x_ixsrc, (x->x_nix + 1) * sizeof(*ps))) == NULL)
+		return NULL;
+	x->x_ixsrc = ps;
+	if ((pn = realloc(x->x_ixname, (x->x_nix + 1) * sizeof(*pn))) == NULL)
+		return NULL;
+	x->x_ixname = pn;
+	/* Quoted, as the sidebar reads a string leaf inside its quotes. */
+	if ((pn[x->x_nix] = malloc(strlen(src) + 3)) == NULL)
+		return NULL;
+	sprintf(pn[x->x_nix], "\"%s\"", src);
+	ps[x->x_nix] = src;
+	return pn[x->x_nix++];
+}
+
+/*
+ * sml_ctx.sx_emit_index: adds a result to the page, with the index it was
+ * read from for the sidebar's _index (unless the event has an _index of its
+ * own); flushes a full page.
+ */
 static int
-exec_emit(void *arg, const char *json, size_t len)
+exec_emit(void *arg, const char *json, size_t len, const char *index)
 {
 	struct exec *x = arg;
 	uint32_t off = (uint32_t)x->x_text.b_len;
+	const char *ix = NULL;
 
+	if (index != NULL && x->x_sidebar != NULL &&
+	    memmem(json, len, "\"_index\"", 8) == NULL &&
+	    (ix = exec_index_name(x, index)) == NULL) {
+		x->x_nomem = 1;
+		return -1;
+	}
 	/* One walk of the result's text feeds both its columns and its
 	 * statistics. */
 	x->x_leaf = 0;
 	if (x->x_sidebar && x->x_sbw == NULL)
 		sidebar_begin(x->x_sidebar);
 	if (buf_append(&x->x_offs, &off, 4) == -1 ||
+	    buf_append(&x->x_ixs, &ix, sizeof(ix)) == -1 ||
 	    buf_append(&x->x_text, json, len) == -1 ||
 	    export_scan_event(json, len, &x->x_names, exec_leaf, x) != 0) {
 		x->x_nomem = 1;
 		return -1;
+	}
+	if (ix != NULL && x->x_sbw == NULL) {
+		struct export_leaf l = { "_index", 6, EXPORT_V_STRING, ix + 1,
+		    strlen(ix) - 2, 0 };
+
+		if (sidebar_leaf(x->x_sidebar, x->x_leaf++, &l) == -1) {
+			x->x_nomem = 1;
+			return -1;
+		}
 	}
 	if (x->x_count++ == 0)
 		x->x_first_pending = time_mono_ms();
@@ -157,6 +220,21 @@ exec_emit(void *arg, const char *json, size_t len)
 	    x->x_count >= 10000)
 		return exec_flush(x) == -1 || x->x_cancel;
 	return 0;
+}
+
+/*
+ * Returns 1 when the task's owner may read index: admins read all, and
+ * auth.index_access decides for the others.
+ */
+static int
+exec_may_read(void *arg, const char *index)
+{
+	struct exec *x = arg;
+
+	if (config_is_admin(x->x_cfg, x->x_task->t_owner))
+		return 1;
+	return access_may_read(x->x_cfg->auth_index_access,
+	    x->x_task->t_owner, index);
 }
 
 /*
@@ -384,9 +462,11 @@ executor_main(const struct config *cfg, const struct task *t)
 	ctx.sx_range_end = t->t_range_end;
 	ctx.sx_dt_field = t->t_dt_field;
 	ctx.sx_arg = &x;
-	ctx.sx_emit = exec_emit;
+	ctx.sx_emit_index = exec_emit;
 	ctx.sx_log = exec_log;
 	ctx.sx_poll = exec_poll;
+	if (access_configured(cfg->auth_index_access))
+		ctx.sx_may_read = exec_may_read;
 	if (t->t_calc_stats) {
 		x.x_sidebar = sidebar_new(cfg->stats_sidebar_top,
 		    cfg->stats_sidebar_exact_distinct);
@@ -416,6 +496,11 @@ executor_main(const struct config *cfg, const struct task *t)
 	sml_cost_free(&cost);
 	sidebar_free(x.x_sidebar);
 	buf_free(&x.x_names);
+	buf_free(&x.x_ixs);
+	for (size_t i = 0; i < x.x_nix; i++)
+		free(x.x_ixname[i]);
+	free(x.x_ixname);
+	free(x.x_ixsrc);
 	timeline_free(x.x_timeline);
 	evstore_close(ev);
 	sml_query_free(q);

@@ -21,4 +21,11 @@ int supervisor_run(const struct config *cfg, int lock_fd);
 void executor_main(const struct config *cfg, const struct task *t)
     __attribute__((noreturn));
 
+/*
+ * One pass of index retention (index_retention.c): the events of deleted
+ * indices, then retention.index_rules, for at most budget_ms. Returns 1
+ * when work is left, 0 when done, -1 on an error (logged).
+ */
+int index_retention_sweep(const struct config *cfg, int64_t budget_ms);
+
 #endif

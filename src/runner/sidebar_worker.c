@@ -17,6 +17,7 @@ struct sbw_page {
 	struct sbw_page *p_next;
 	char *p_data;		/* count(4), offsets(4 each), texts */
 	size_t p_len;
+	const char **p_ixs;	/* index of each result, or NULL */
 };
 
 struct sbworker {
@@ -30,6 +31,8 @@ struct sbworker {
 	int w_failed;			/* the sidebar ran out of memory */
 	struct buf w_names;		/* export_scan_event's scratch */
 	size_t w_leaf;
+	const char **w_ixs;		/* of the page being counted */
+	size_t w_result;		/* its result being counted */
 };
 
 static int
@@ -47,17 +50,31 @@ sbw_result(void *arg, const char *json, size_t len)
 {
 	struct sbworker *w = arg;
 
+	const char *ix = w->w_ixs != NULL ? w->w_ixs[w->w_result] : NULL;
+
+	w->w_result++;
 	w->w_leaf = 0;
 	sidebar_begin(w->w_sb);
-	return export_scan_event(json, len, &w->w_names, sbw_leaf, w) == -1;
+	if (export_scan_event(json, len, &w->w_names, sbw_leaf, w) == -1)
+		return 1;
+	if (ix != NULL) {
+		/* ix is in double quotes (see sbworker_push_ix). */
+		struct export_leaf l = { "_index", 6, EXPORT_V_STRING, ix + 1,
+		    strlen(ix) - 2, 0 };
+
+		return sidebar_leaf(w->w_sb, w->w_leaf++, &l) == -1;
+	}
+	return 0;
 }
 
 /* Counts the results of one page. Returns 0, or -1 out of memory. */
 static int
-sbw_page(struct sbworker *w, const char *data, size_t len)
+sbw_page(struct sbworker *w, const char *data, size_t len, const char **ixs)
 {
 	uint64_t n;
 
+	w->w_ixs = ixs;
+	w->w_result = 0;
 	return store_page_walk(data, len, 0, UINT64_MAX, sbw_result, w,
 	    &n) == 1 ? -1 : 0;
 }
@@ -77,7 +94,7 @@ sbw_main(void *arg)
 			break;		/* done, and nothing left */
 		failed = w->w_failed;
 		pthread_mutex_unlock(&w->w_lock);
-		if (!failed && sbw_page(w, p->p_data, p->p_len) == -1)
+		if (!failed && sbw_page(w, p->p_data, p->p_len, p->p_ixs) == -1)
 			failed = 1;
 		pthread_mutex_lock(&w->w_lock);
 		w->w_failed = failed;
@@ -87,6 +104,7 @@ sbw_main(void *arg)
 		w->w_bytes -= p->p_len;
 		pthread_cond_broadcast(&w->w_cond);
 		free(p->p_data);
+		free(p->p_ixs);
 		free(p);
 	}
 	pthread_mutex_unlock(&w->w_lock);
@@ -116,16 +134,25 @@ sbworker_start(struct sidebar *sb, size_t max_bytes)
 int
 sbworker_push(struct sbworker *w, char *page, size_t len)
 {
+	return sbworker_push_ix(w, page, len, NULL);
+}
+
+int
+sbworker_push_ix(struct sbworker *w, char *page, size_t len,
+    const char **ixs)
+{
 	struct sbw_page *p = malloc(sizeof(*p));
 	int failed;
 
 	if (p == NULL) {
 		free(page);
+		free(ixs);
 		return -1;
 	}
 	p->p_next = NULL;
 	p->p_data = page;
 	p->p_len = len;
+	p->p_ixs = ixs;
 	pthread_mutex_lock(&w->w_lock);
 	/* Bounded memory: wait while the queue is full (one page always
 	 * goes in, however large). */

@@ -223,7 +223,8 @@ supervisor_run(const struct config *cfg, int lock_fd)
 	struct pollfd pfd;
 	char err[512], dgram[64];
 	int nkids = 0, wake_fd, n;
-	int64_t last_sweep = 0, last_check = 0, idle_since;
+	int64_t last_sweep = 0, last_check = 0, last_isweep = 0, idle_since;
+	int iret_left = 0;
 	uint64_t queued, running;
 
 	if (store_open(&st, cfg, err, sizeof(err)) != AR_OK) {
@@ -276,6 +277,12 @@ supervisor_run(const struct config *cfg, int lock_fd)
 			if (n > 0)
 				log_info("deleted %d expired task(s)", n);
 			last_sweep = now;
+		}
+		/* Index retention: again at once while work is left. */
+		if (iret_left || now - last_isweep >=
+		    cfg->retention_index_sweep_seconds * 1000) {
+			iret_left = index_retention_sweep(cfg, 500) == 1;
+			last_isweep = now;
 		}
 		if (nkids > 0 || (store_queue_counts(st, &queued, &running) ==
 		    AR_OK && queued > 0))

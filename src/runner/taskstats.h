@@ -52,6 +52,14 @@ struct sbworker *sbworker_start(struct sidebar *, size_t max_bytes);
  * the worker ran out of memory.
  */
 int sbworker_push(struct sbworker *, char *page, size_t len);
+/*
+ * The same, with ixs (malloc'd, one entry per result of the page, the
+ * worker frees the array): the index each result was read from, in double
+ * quotes ("web-1"), counted as the field _index, or NULL. The names must stay valid until
+ * sbworker_finish().
+ */
+int sbworker_push_ix(struct sbworker *, char *page, size_t len,
+    const char **ixs);
 /* Waits until every page is counted, ends the thread and frees the worker.
  * Returns 0, or -1 when the worker ran out of memory. */
 int sbworker_finish(struct sbworker *);

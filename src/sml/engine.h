@@ -25,6 +25,8 @@ struct event {
 	int ev_dirty;		/* ev_obj was changed: ev_raw is stale */
 	int64_t ev_time;	/* time from the store, INT64_MIN unknown */
 	uint64_t ev_seq;	/* arrival order, for stable sorts */
+	const char *ev_index;	/* the index it was read from (borrowed,
+				 * valid for the run), NULL for built rows */
 	void *ev_cache;		/* event.c's cache of looked-up fields */
 };
 

@@ -145,6 +145,16 @@ run_mem(struct run *r, int64_t bytes)
 	return 0;
 }
 
+/* Hands one result to the caller. Returns sx_emit's (or sx_emit_index's). */
+static int
+run_emit(struct run *r, const struct event *e, const char *text, size_t len)
+{
+	if (r->r_ctx->sx_emit_index != NULL)
+		return r->r_ctx->sx_emit_index(r->r_ctx->sx_arg, text, len,
+		    e->ev_index);
+	return r->r_ctx->sx_emit(r->r_ctx->sx_arg, text, len);
+}
+
 /*
  * Passes e to the stage after s, or to the caller's sx_emit when s is the
  * last. Returns 0, 1 (stop: no more input wanted), or -1 (error).
@@ -174,7 +184,7 @@ stage_emit(struct stage *s, struct event *e)
 	}
 	if ((text = event_text(e, &len)) == NULL)
 		return run_fail(r, "out of memory");
-	if (r->r_ctx->sx_emit(r->r_ctx->sx_arg, text, len) != 0) {
+	if (run_emit(r, e, text, len) != 0) {
 		r->r_stop = 1;
 		return 1;
 	}
@@ -223,7 +233,7 @@ run_feed(struct run *r, struct event *e)
 
 		if ((text = event_text(e, &len)) == NULL)
 			return run_fail(r, "out of memory");
-		if (r->r_ctx->sx_emit(r->r_ctx->sx_arg, text, len) != 0) {
+		if (run_emit(r, e, text, len) != 0) {
 			r->r_stop = 1;
 			return 1;
 		}
@@ -248,6 +258,8 @@ struct index_list {
 	size_t il_n;
 	size_t il_cap;
 	uint64_t il_events;
+	const struct sml_ctx *il_ctx;	/* for sx_may_read, or NULL */
+	int il_hidden;		/* matches the owner may not read */
 };
 
 static int
@@ -255,6 +267,12 @@ index_list_add(void *arg, const char *name, uint64_t count)
 {
 	struct index_list *il = arg;
 	char **p;
+
+	if (il->il_ctx != NULL && il->il_ctx->sx_may_read != NULL &&
+	    !il->il_ctx->sx_may_read(il->il_ctx->sx_arg, name)) {
+		il->il_hidden++;
+		return 0;
+	}
 
 	for (size_t i = 0; i < il->il_n; i++)
 		if (strcmp(il->il_names[i], name) == 0)
@@ -353,8 +371,12 @@ exec_source(struct run *r, const struct sml_source *src)
 		int n;
 
 		il.il_cur = src->ss_patterns[i];
+		il.il_ctx = ctx;
+		il.il_hidden = 0;
 		n = ctx->sx_events ? evstore_match(ctx->sx_events,
 		    src->ss_patterns[i], index_list_add, &il) : 0;
+		if (n > 0)	/* forbidden indices are not there at all */
+			n -= il.il_hidden;
 
 		if (n < 0) {
 			run_fail(r, "cannot list the indices of the event "
@@ -449,6 +471,8 @@ exec_source(struct run *r, const struct sml_source *src)
 			continue;
 		}
 		event_init(&ev, json, len, t, r->r_seq++);
+		if (idx_base + ino < r->r_nidx)
+			ev.ev_index = r->r_idx[idx_base + ino].ic_index;
 		rc = 1;
 		if (src->ss_cond && (rc = cond_match(src->ss_cond, &ev,
 		    &r->r_eval)) <= 0) {

@@ -160,6 +160,13 @@ struct sml_ctx {
 	void *sx_arg;
 	/* One result: JSON object text, len bytes. Nonzero: stop (error). */
 	int (*sx_emit)(void *arg, const char *json, size_t len);
+	/*
+	 * Optional, used instead of sx_emit when set: the same, with the
+	 * index the result was read from (borrowed for the call; NULL for a
+	 * row a command built), which the sidebar reports as _index.
+	 */
+	int (*sx_emit_index)(void *arg, const char *json, size_t len,
+	    const char *index);
 	/* One task log line. */
 	void (*sx_log)(void *arg, enum sml_log_level, const char *msg);
 	/*
@@ -174,6 +181,12 @@ struct sml_ctx {
 	 * none). Feeds the timeline.
 	 */
 	void (*sx_match)(void *arg, int64_t time_ms);
+	/*
+	 * Optional: returns 1 when the task's owner may read index, else 0.
+	 * source expands its patterns only to readable indices, so a pattern
+	 * naming only forbidden ones answers like one naming none. NULL: all.
+	 */
+	int (*sx_may_read)(void *arg, const char *index);
 	/* Optional: filled by sml_run with what each command cost. */
 	struct sml_cost *sx_cost;
 };

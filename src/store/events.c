@@ -16,6 +16,12 @@
  *
  *   meta     "next_index" -> u32 BE	next index id to hand out
  *            "seq"        -> u64 BE	next global ingest sequence number
+ *            "bytes" ‖ u32 BE id -> u64 BE	bytes of an index's events
+ *				(keys + values); missing for an index
+ *				loaded before it was kept: counted on
+ *				demand
+ *            "drop" ‖ u32 BE id  -> ""	a deleted index whose events are
+ *				still being removed (in bounded batches)
  *   indices  name (no NUL) -> u32 BE id ‖ u64 BE event count ‖ time field
  *   events   u32 BE id ‖ u64 BE (time ms ^ sign bit) ‖ u64 BE ~seq -> JSON
  *
@@ -55,6 +61,7 @@ struct evstore_ingest {
 	unsigned char	 ei_maxkey[EVSTORE_KEY_LEN];
 	char		 ei_index[EVSTORE_NAME_MAX + 1];
 	char		 ei_field[EVSTORE_FIELD_MAX + 1];
+	uint64_t	 ei_count0;	/* index count when the batch opened */
 };
 
 struct evstore_cur {
@@ -392,6 +399,80 @@ evstore_meta_put(struct evstore *es, MDB_txn *txn, const char *key,
 	return mdb_put(txn, es->es_meta, &k, &v, 0);
 }
 
+static const char evstore_key_bytes[] = "bytes";
+static const char evstore_key_drop[] = "drop";
+
+/* Builds the meta key prefix ‖ id into key (at most 9 bytes). Returns the
+ * key length. */
+static size_t
+evstore_id_key(unsigned char key[9], const char *prefix, uint32_t id)
+{
+	size_t n = strlen(prefix);
+
+	memcpy(key, prefix, n);
+	evstore_put_u32(key + n, id);
+	return n + 4;
+}
+
+/*
+ * Reads the byte count of index id. Returns 0 with *bytes, MDB_NOTFOUND when
+ * it is not kept, or another LMDB error.
+ */
+static int
+evstore_bytes_get(struct evstore *es, MDB_txn *txn, uint32_t id,
+    uint64_t *bytes)
+{
+	unsigned char key[9];
+	MDB_val k, v;
+	int rc;
+
+	k.mv_data = key;
+	k.mv_size = evstore_id_key(key, evstore_key_bytes, id);
+	if ((rc = mdb_get(txn, es->es_meta, &k, &v)) != 0)
+		return rc;
+	if (v.mv_size != 8)
+		return MDB_CORRUPTED;
+	*bytes = evstore_get_u64(v.mv_data);
+	return 0;
+}
+
+/* Writes the byte count of index id. Returns 0 or an LMDB error. */
+static int
+evstore_bytes_put(struct evstore *es, MDB_txn *txn, uint32_t id,
+    uint64_t bytes)
+{
+	unsigned char key[9], buf[8];
+	MDB_val k, v;
+
+	k.mv_data = key;
+	k.mv_size = evstore_id_key(key, evstore_key_bytes, id);
+	evstore_put_u64(buf, bytes);
+	v.mv_data = buf;
+	v.mv_size = 8;
+	return mdb_put(txn, es->es_meta, &k, &v, 0);
+}
+
+/*
+ * Adds added bytes to the count of index id, which held count0 events
+ * before: an index that was empty starts its count here; one whose count
+ * is not kept (loaded before counts were) stays uncounted. Returns 0 or an
+ * LMDB error.
+ */
+static int
+evstore_bytes_add(struct evstore *es, MDB_txn *txn, uint32_t id,
+    uint64_t count0, uint64_t added)
+{
+	uint64_t bytes = 0;
+	int rc;
+
+	rc = evstore_bytes_get(es, txn, id, &bytes);
+	if (rc == MDB_NOTFOUND && count0 > 0)
+		return 0;
+	if (rc != 0 && rc != MDB_NOTFOUND)
+		return rc;
+	return evstore_bytes_put(es, txn, id, bytes + added);
+}
+
 /* Returns the length of the literal prefix of pattern, up to its first '*'. */
 static size_t
 evstore_glob_prefix(const char *pattern)
@@ -551,7 +632,9 @@ evstore_ingest_commit(struct evstore_ingest *ei, char *err, size_t errlen)
 	if ((rc = evstore_meta_put(es, ei->ei_txn, evstore_key_seq, ei->ei_seq,
 	    8)) != 0 ||
 	    (rc = evstore_index_put(es, ei->ei_txn, ei->ei_index, ei->ei_id,
-	    ei->ei_count, ei->ei_field)) != 0)
+	    ei->ei_count, ei->ei_field)) != 0 ||
+	    (rc = evstore_bytes_add(es, ei->ei_txn, ei->ei_id, ei->ei_count0,
+	    ei->ei_batch_bytes)) != 0)
 		goto fail;
 	rc = evstore_txn_commit(es, ei->ei_txn);
 	ei->ei_txn = NULL;
@@ -593,6 +676,7 @@ evstore_ingest_open_batch(struct evstore_ingest *ei, char *err, size_t errlen)
 		rc = MDB_CORRUPTED;
 		goto fail;
 	}
+	ei->ei_count0 = ei->ei_count;
 	ei->ei_nbatch = 0;
 	ei->ei_batch_bytes = 0;
 	ei->ei_tail = -1;
@@ -708,6 +792,8 @@ struct evstore_bidx {
 	char		 bx_field[EVSTORE_FIELD_MAX + 1];
 	uint32_t	 bx_id;
 	uint64_t	 bx_count;	/* with the batch's events */
+	uint64_t	 bx_count0;	/* before the batch */
+	uint64_t	 bx_bytes;	/* bytes the batch added */
 	int		 bx_dirty;	/* record to rewrite at commit */
 };
 
@@ -814,6 +900,7 @@ evstore_batch_index(struct evstore_batch *eb, const char *index,
 		}
 		bx->bx_id = (uint32_t)next;
 		bx->bx_count = 0;
+		bx->bx_count0 = 0;
 		strcpy(bx->bx_field, time_field);
 		bx->bx_dirty = 1;
 		if ((rc = evstore_meta_put(es, eb->eb_txn, evstore_key_next,
@@ -821,6 +908,8 @@ evstore_batch_index(struct evstore_batch *eb, const char *index,
 			goto fail;
 	} else if (rc != 0)
 		goto fail;
+	else
+		bx->bx_count0 = bx->bx_count;
 	eb->eb_nidx++;
 found:
 	if (strlen(bx->bx_field) >= fieldlen) {
@@ -900,6 +989,7 @@ evstore_batch_add(struct evstore_batch *eb, const char *index,
 	}
 	*seq = eb->eb_seq++;
 	bx->bx_count++;
+	bx->bx_bytes += len + sizeof(key);
 	bx->bx_dirty = 1;
 	return 0;
 }
@@ -916,10 +1006,13 @@ evstore_batch_commit(struct evstore_batch *eb, char *err, size_t errlen)
 		return -1;
 	}
 	for (size_t i = 0; i < eb->eb_nidx && rc == 0; i++)
-		if (eb->eb_idx[i].bx_dirty && eb->eb_idx[i].bx_count > 0)
-			rc = evstore_index_put(es, eb->eb_txn,
-			    eb->eb_idx[i].bx_name, eb->eb_idx[i].bx_id,
-			    eb->eb_idx[i].bx_count, eb->eb_idx[i].bx_field);
+		if (eb->eb_idx[i].bx_dirty && eb->eb_idx[i].bx_count > 0 &&
+		    (rc = evstore_index_put(es, eb->eb_txn,
+		    eb->eb_idx[i].bx_name, eb->eb_idx[i].bx_id,
+		    eb->eb_idx[i].bx_count, eb->eb_idx[i].bx_field)) == 0)
+			rc = evstore_bytes_add(es, eb->eb_txn,
+			    eb->eb_idx[i].bx_id, eb->eb_idx[i].bx_count0,
+			    eb->eb_idx[i].bx_bytes);
 	if (rc == 0)
 		rc = evstore_meta_put(es, eb->eb_txn, evstore_key_seq,
 		    eb->eb_seq, 8);
@@ -1162,6 +1255,395 @@ evstore_index_time_field(struct evstore *es, const char *index, char *out,
 		return -1;
 	strcpy(out, field);
 	return 0;
+}
+
+/*
+ * Positions cur on the oldest event of index id (the first key at or after
+ * id ‖ lowest time). Returns 0 with the key in *k, MDB_NOTFOUND when the
+ * index has none, or another LMDB error.
+ */
+static int
+evstore_first_event(MDB_cursor *cur, uint32_t id, MDB_val *k, MDB_val *v)
+{
+	unsigned char key[EVSTORE_KEY_LEN];
+	int rc;
+
+	evstore_put_u32(key, id);
+	memset(key + 4, 0, EVSTORE_KEY_LEN - 4);
+	k->mv_data = key;
+	k->mv_size = sizeof(key);
+	if ((rc = mdb_cursor_get(cur, k, v, MDB_SET_RANGE)) != 0)
+		return rc;
+	if (k->mv_size != EVSTORE_KEY_LEN ||
+	    evstore_get_u32(k->mv_data) != id)
+		return MDB_NOTFOUND;
+	return 0;
+}
+
+/*
+ * Positions cur on the newest event of index id. Returns as
+ * evstore_first_event.
+ */
+static int
+evstore_last_event(MDB_cursor *cur, uint32_t id, MDB_val *k, MDB_val *v)
+{
+	unsigned char key[EVSTORE_KEY_LEN];
+	int rc;
+
+	memset(key, 0, sizeof(key));
+	if (id == UINT32_MAX)
+		rc = mdb_cursor_get(cur, k, v, MDB_LAST);
+	else {
+		evstore_put_u32(key, id + 1);
+		k->mv_data = key;
+		k->mv_size = sizeof(key);
+		rc = mdb_cursor_get(cur, k, v, MDB_SET_RANGE);
+		if (rc == 0)
+			rc = mdb_cursor_get(cur, k, v, MDB_PREV);
+		else if (rc == MDB_NOTFOUND)
+			rc = mdb_cursor_get(cur, k, v, MDB_LAST);
+	}
+	if (rc != 0)
+		return rc;
+	if (k->mv_size != EVSTORE_KEY_LEN ||
+	    evstore_get_u32(k->mv_data) != id)
+		return MDB_NOTFOUND;
+	return 0;
+}
+
+/*
+ * Counts the bytes (keys and values) of index id by walking it. Returns 0
+ * with *bytes, or an LMDB error.
+ */
+static int
+evstore_bytes_count(MDB_cursor *cur, uint32_t id, uint64_t *bytes)
+{
+	MDB_val k, v;
+	int rc;
+
+	*bytes = 0;
+	for (rc = evstore_first_event(cur, id, &k, &v); rc == 0;
+	    rc = mdb_cursor_get(cur, &k, &v, MDB_NEXT)) {
+		if (k.mv_size != EVSTORE_KEY_LEN ||
+		    evstore_get_u32(k.mv_data) != id)
+			break;
+		*bytes += k.mv_size + v.mv_size;
+	}
+	return rc == MDB_NOTFOUND ? 0 : rc;
+}
+
+/*
+ * Fills info for the index of record k/v, in read transaction txn.
+ * Returns 0 or an LMDB error.
+ */
+static int
+evstore_info_fill(struct evstore *es, MDB_txn *txn, MDB_cursor *ecur,
+    const MDB_val *k, const MDB_val *v, struct evstore_index_info *info)
+{
+	MDB_val ek, ev;
+	uint32_t id;
+	int rc;
+
+	memset(info, 0, sizeof(*info));
+	memcpy(info->ii_name, k->mv_data, k->mv_size);
+	info->ii_name[k->mv_size] = '\0';
+	id = evstore_get_u32(v->mv_data);
+	info->ii_events = evstore_get_u64((const unsigned char *)v->mv_data + 4);
+	info->ii_oldest = info->ii_newest = INT64_MIN;
+	rc = evstore_bytes_get(es, txn, id, &info->ii_bytes);
+	if (rc == MDB_NOTFOUND)
+		rc = evstore_bytes_count(ecur, id, &info->ii_bytes);
+	if (rc != 0)
+		return rc;
+	if ((rc = evstore_first_event(ecur, id, &ek, &ev)) == 0) {
+		info->ii_oldest = evstore_key_time(ek.mv_data);
+		if ((rc = evstore_last_event(ecur, id, &ek, &ev)) == 0)
+			info->ii_newest = evstore_key_time(ek.mv_data);
+	}
+	return rc == MDB_NOTFOUND ? 0 : rc;
+}
+
+int
+evstore_indices(struct evstore *es, const char *pattern,
+    struct evstore_index_info **out, size_t *nout, char *err, size_t errlen)
+{
+	struct evstore_index_info *list = NULL, *p;
+	size_t n = 0, cap = 0, plen = evstore_glob_prefix(pattern);
+	char name[EVSTORE_NAME_MAX + 1];
+	MDB_txn *txn = NULL;
+	MDB_cursor *cur = NULL, *ecur = NULL;
+	MDB_val k, v;
+	int rc;
+
+	*out = NULL;
+	*nout = 0;
+	if ((rc = evstore_txn_begin(es, MDB_RDONLY, &txn)) != 0) {
+		txn = NULL;
+		goto fail;
+	}
+	if ((rc = mdb_cursor_open(txn, es->es_indices, &cur)) != 0 ||
+	    (rc = mdb_cursor_open(txn, es->es_events, &ecur)) != 0)
+		goto fail;
+	k.mv_data = (void *)pattern;
+	k.mv_size = plen;
+	rc = plen > 0 ? mdb_cursor_get(cur, &k, &v, MDB_SET_RANGE) :
+	    mdb_cursor_get(cur, &k, &v, MDB_FIRST);
+	for (; rc == 0; rc = mdb_cursor_get(cur, &k, &v, MDB_NEXT)) {
+		if (k.mv_size < plen || memcmp(k.mv_data, pattern, plen) != 0)
+			break;
+		if (k.mv_size > EVSTORE_NAME_MAX || v.mv_size < EVSTORE_REC_HDR)
+			continue;
+		memcpy(name, k.mv_data, k.mv_size);
+		name[k.mv_size] = '\0';
+		if (!util_glob(pattern, name))
+			continue;
+		if (n == cap) {
+			cap = cap ? cap * 2 : 16;
+			if ((p = realloc(list, cap * sizeof(*p))) == NULL) {
+				evstore_err(err, errlen, "out of memory");
+				rc = 0;
+				goto fail;
+			}
+			list = p;
+		}
+		if ((rc = evstore_info_fill(es, txn, ecur, &k, &v,
+		    &list[n])) != 0)
+			goto fail;
+		n++;
+	}
+	if (rc != 0 && rc != MDB_NOTFOUND)
+		goto fail;
+	mdb_cursor_close(ecur);
+	mdb_cursor_close(cur);
+	evstore_txn_abort(es, txn);
+	*out = list;
+	*nout = n;
+	return 0;
+fail:
+	if (rc != 0)
+		evstore_mdb_err(es, rc, "listing indices", err, errlen);
+	if (ecur != NULL)
+		mdb_cursor_close(ecur);
+	if (cur != NULL)
+		mdb_cursor_close(cur);
+	if (txn != NULL)
+		evstore_txn_abort(es, txn);
+	free(list);
+	return -1;
+}
+
+int
+evstore_delete_index(struct evstore *es, const char *name, char *err,
+    size_t errlen)
+{
+	unsigned char key[9];
+	MDB_txn *txn = NULL;
+	MDB_val k, v;
+	uint64_t count;
+	uint32_t id;
+	int rc, more = 1;
+
+	if ((rc = evstore_txn_begin(es, 0, &txn)) != 0) {
+		txn = NULL;
+		goto fail;
+	}
+	rc = evstore_index_get(es, txn, name, &id, &count, NULL);
+	if (rc == MDB_NOTFOUND) {
+		evstore_txn_abort(es, txn);
+		evstore_err(err, errlen, "no index '%s'", name);
+		return 1;
+	}
+	if (rc != 0)
+		goto fail;
+	k.mv_data = (void *)name;
+	k.mv_size = strlen(name);
+	if ((rc = mdb_del(txn, es->es_indices, &k, NULL)) != 0)
+		goto fail;
+	k.mv_data = key;
+	k.mv_size = evstore_id_key(key, evstore_key_drop, id);
+	v.mv_data = (void *)"";
+	v.mv_size = 0;
+	if ((rc = mdb_put(txn, es->es_meta, &k, &v, 0)) != 0)
+		goto fail;
+	rc = evstore_txn_commit(es, txn);
+	txn = NULL;
+	if (rc != 0)
+		goto fail;
+	/* The name is gone; now the events, a batch per transaction. */
+	while (more)
+		if (evstore_purge(es, EVSTORE_PURGE_BATCH, &more, err,
+		    errlen) < 0)
+			return -1;
+	return 0;
+fail:
+	if (txn != NULL)
+		evstore_txn_abort(es, txn);
+	evstore_mdb_err(es, rc, "deleting an index", err, errlen);
+	return -1;
+}
+
+int64_t
+evstore_purge(struct evstore *es, size_t max_events, int *more, char *err,
+    size_t errlen)
+{
+	unsigned char key[9];
+	MDB_txn *txn = NULL;
+	MDB_cursor *mcur = NULL, *ecur = NULL;
+	MDB_val k, v, ek, ev;
+	size_t plen = strlen(evstore_key_drop);
+	int64_t done = 0;
+	uint32_t id;
+	int rc;
+
+	*more = 0;
+	if ((rc = evstore_txn_begin(es, 0, &txn)) != 0) {
+		txn = NULL;
+		goto fail;
+	}
+	if ((rc = mdb_cursor_open(txn, es->es_meta, &mcur)) != 0 ||
+	    (rc = mdb_cursor_open(txn, es->es_events, &ecur)) != 0)
+		goto fail;
+	k.mv_data = (void *)evstore_key_drop;
+	k.mv_size = plen;
+	rc = mdb_cursor_get(mcur, &k, &v, MDB_SET_RANGE);
+	if (rc == MDB_NOTFOUND || (rc == 0 && (k.mv_size != plen + 4 ||
+	    memcmp(k.mv_data, evstore_key_drop, plen) != 0))) {
+		mdb_cursor_close(ecur);
+		mdb_cursor_close(mcur);
+		evstore_txn_abort(es, txn);
+		return 0;	/* nothing dropped */
+	}
+	if (rc != 0)
+		goto fail;
+	id = evstore_get_u32((const unsigned char *)k.mv_data + plen);
+	while ((size_t)done < max_events &&
+	    (rc = evstore_first_event(ecur, id, &ek, &ev)) == 0) {
+		if ((rc = mdb_cursor_del(ecur, 0)) != 0)
+			goto fail;
+		done++;
+	}
+	if (rc == MDB_NOTFOUND) {	/* all gone: forget the index */
+		mdb_cursor_close(mcur);
+		mcur = NULL;
+		k.mv_data = key;
+		k.mv_size = evstore_id_key(key, evstore_key_drop, id);
+		if ((rc = mdb_del(txn, es->es_meta, &k, NULL)) != 0)
+			goto fail;
+		k.mv_size = evstore_id_key(key, evstore_key_bytes, id);
+		rc = mdb_del(txn, es->es_meta, &k, NULL);
+		if (rc != 0 && rc != MDB_NOTFOUND)
+			goto fail;
+		/* Another dropped index may follow. */
+		rc = mdb_cursor_open(txn, es->es_meta, &mcur);
+		if (rc != 0)
+			goto fail;
+		k.mv_data = (void *)evstore_key_drop;
+		k.mv_size = plen;
+		rc = mdb_cursor_get(mcur, &k, &v, MDB_SET_RANGE);
+		*more = rc == 0 && k.mv_size == plen + 4 &&
+		    memcmp(k.mv_data, evstore_key_drop, plen) == 0;
+		if (rc != 0 && rc != MDB_NOTFOUND)
+			goto fail;
+	} else if (rc != 0)
+		goto fail;
+	else
+		*more = 1;
+	mdb_cursor_close(ecur);
+	mdb_cursor_close(mcur);
+	ecur = mcur = NULL;
+	rc = evstore_txn_commit(es, txn);
+	txn = NULL;
+	if (rc != 0)
+		goto fail;
+	return done;
+fail:
+	if (ecur != NULL)
+		mdb_cursor_close(ecur);
+	if (mcur != NULL)
+		mdb_cursor_close(mcur);
+	if (txn != NULL)
+		evstore_txn_abort(es, txn);
+	evstore_mdb_err(es, rc, "removing the events of a deleted index", err,
+	    errlen);
+	*more = 0;
+	return -1;
+}
+
+int64_t
+evstore_trim(struct evstore *es, const char *name, int64_t before_ms,
+    uint64_t max_bytes, size_t max_events, int *more, char *err,
+    size_t errlen)
+{
+	char field[EVSTORE_FIELD_MAX + 1];
+	MDB_txn *txn = NULL;
+	MDB_cursor *ecur = NULL;
+	MDB_val ek, ev;
+	uint64_t count, bytes;
+	int64_t done = 0;
+	uint32_t id;
+	int rc, counted = 0;
+
+	*more = 0;
+	if ((rc = evstore_txn_begin(es, 0, &txn)) != 0) {
+		txn = NULL;
+		goto fail;
+	}
+	rc = evstore_index_get(es, txn, name, &id, &count, field);
+	if (rc == MDB_NOTFOUND) {
+		evstore_txn_abort(es, txn);
+		return 0;
+	}
+	if (rc != 0 || (rc = mdb_cursor_open(txn, es->es_events, &ecur)) != 0)
+		goto fail;
+	rc = evstore_bytes_get(es, txn, id, &bytes);
+	if (rc == MDB_NOTFOUND) {	/* once, for an index loaded before */
+		rc = evstore_bytes_count(ecur, id, &bytes);
+		counted = 1;
+	}
+	if (rc != 0)
+		goto fail;
+	while ((rc = evstore_first_event(ecur, id, &ek, &ev)) == 0) {
+		uint64_t sz = ek.mv_size + ev.mv_size;
+
+		if (evstore_key_time(ek.mv_data) >= before_ms &&
+		    (max_bytes == 0 || bytes <= max_bytes))
+			break;		/* young enough and small enough */
+		if ((size_t)done >= max_events) {
+			*more = 1;
+			break;
+		}
+		if ((rc = mdb_cursor_del(ecur, 0)) != 0)
+			goto fail;
+		done++;
+		count = count > 0 ? count - 1 : 0;
+		bytes = bytes > sz ? bytes - sz : 0;
+	}
+	if (rc != 0 && rc != MDB_NOTFOUND)
+		goto fail;
+	mdb_cursor_close(ecur);
+	ecur = NULL;
+	if (done == 0 && !counted) {
+		evstore_txn_abort(es, txn);
+		return 0;
+	}
+	/* A count made here is kept, so the walk is not made again. */
+	if ((done > 0 &&
+	    (rc = evstore_index_put(es, txn, name, id, count, field)) != 0) ||
+	    (rc = evstore_bytes_put(es, txn, id, bytes)) != 0)
+		goto fail;
+	rc = evstore_txn_commit(es, txn);
+	txn = NULL;
+	if (rc != 0)
+		goto fail;
+	return done;
+fail:
+	if (ecur != NULL)
+		mdb_cursor_close(ecur);
+	if (txn != NULL)
+		evstore_txn_abort(es, txn);
+	evstore_mdb_err(es, rc, "trimming an index", err, errlen);
+	*more = 0;
+	return -1;
 }
 
 /*

@@ -122,4 +122,54 @@ int evstore_scan_next(struct evstore_scan *, const char **json, size_t *len,
     int64_t *time_ms, size_t *index_no);
 void evstore_scan_close(struct evstore_scan *);
 
+/* What evstore_indices reports of one index. */
+struct evstore_index_info {
+	char		 ii_name[201];
+	uint64_t	 ii_events;
+	uint64_t	 ii_bytes;	/* keys + values of its events */
+	int64_t		 ii_oldest;	/* ms; INT64_MIN when empty */
+	int64_t		 ii_newest;
+};
+
+/*
+ * Lists the indices whose names match glob pattern, in name order, from one
+ * snapshot. Returns 0 with *out (malloc'd array of *n entries, the caller
+ * frees it; NULL when none), or -1 with a reason.
+ */
+int evstore_indices(struct evstore *, const char *pattern,
+    struct evstore_index_info **out, size_t *n, char *err, size_t errlen);
+
+/*
+ * Deletes index name: its name goes in one short write transaction (scans
+ * already open keep their snapshot and finish; a later write of the name
+ * creates a new, empty index), then its events are removed in transactions
+ * of EVSTORE_PURGE_BATCH events, so the writer lock is never held long and
+ * writers in between proceed. LMDB reuses the freed pages once no read
+ * transaction needs them. When this process dies half-way, evstore_purge
+ * (the runner calls it) finishes the job. Returns 0; 1 when there is no
+ * such index (reason in err); -1 on a storage error.
+ */
+#define EVSTORE_PURGE_BATCH	5000
+int evstore_delete_index(struct evstore *, const char *name, char *err,
+    size_t errlen);
+
+/*
+ * Removes at most max_events events of deleted indices in one write
+ * transaction. Returns the number removed (0: nothing to do) with *more = 1
+ * when some remain, or -1 with a reason.
+ */
+int64_t evstore_purge(struct evstore *, size_t max_events, int *more,
+    char *err, size_t errlen);
+
+/*
+ * Retention of index name: removes its oldest events while they are older
+ * than before_ms or the index holds more than max_bytes bytes (0: no size
+ * limit), at most max_events in this one write transaction. Returns the
+ * number removed, with *more = 1 when the limit stopped it (call again), or
+ * -1 with a reason. A missing index is 0.
+ */
+int64_t evstore_trim(struct evstore *, const char *name, int64_t before_ms,
+    uint64_t max_bytes, size_t max_events, int *more, char *err,
+    size_t errlen);
+
 #endif

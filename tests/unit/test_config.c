@@ -92,8 +92,10 @@ test_defaults(void)
 	    c.runner_max_running_per_user == 0, "runner.*");
 	is_int(config_running_per_user(&c), 1,
 	    "runner.max_running_per_user 0: max(1, 2 / 2) = 1");
-	ok(c.retention_ttl_seconds == 86400 && c.retention_sweep_seconds == 60,
-	    "retention.*");
+	ok(c.retention_ttl_seconds == 86400 && c.retention_sweep_seconds == 60 &&
+	    strcmp(c.retention_index_rules, "") == 0 &&
+	    c.retention_index_sweep_seconds == 60, "retention.*");
+	is_str(c.auth_index_access, "", "auth.index_access: everyone reads all");
 	ok(c.stats_sidebar_top == 10 && c.stats_sidebar_exact_distinct == 10000 &&
 	    c.stats_timeline_max_buckets == 200, "stats.*");
 	ok(c.export_csv_formula_guard == 1 && c.export_max_file_name_bytes == 200 &&
@@ -387,6 +389,30 @@ test_admin(void)
 	config_free(&c);
 }
 
+/* auth.index_access and retention.index_rules: checked at load. */
+static void
+test_index_keys(void)
+{
+	struct config c;
+
+	is_int(load(&c, "storage.path = /x\n"
+	    "auth.index_access = \"alice=web-*; bob=db-*,app\"\n"
+	    "retention.index_rules = \"web-*:30d:10GiB, *:90d\"\n"
+	    "retention.index_sweep_seconds = 5\n"), 0, "index keys load");
+	is_str(c.auth_index_access, "alice=web-*; bob=db-*,app", "access kept");
+	is_str(c.retention_index_rules, "web-*:30d:10GiB, *:90d", "rules kept");
+	is_int((int)c.retention_index_sweep_seconds, 5, "sweep interval");
+	config_free(&c);
+	LOAD_ERR("storage.path = /x\nauth.index_access = alice\n", 2,
+	    "auth.index_access: a rule is USER=PATTERN[,PATTERN...] "
+	    "(at \"alice\")");
+	LOAD_ERR("storage.path = /x\nretention.index_rules = \"web:30x\"\n", 2,
+	    "retention.index_rules: rule \"web:30x\": bad age \"30x\" (a "
+	    "positive number with s, m, h, d or w, or '-')");
+	LOAD_ERR("storage.path = /x\nretention.index_sweep_seconds = 0\n", 2,
+	    "retention.index_sweep_seconds: 0 is out of range 1..86400");
+}
+
 /* auth.ingest_users: who may write events; empty (or only commas) is off. */
 static void
 test_ingest_users(void)
@@ -497,7 +523,7 @@ test_example_uncommented(void)
 	}
 	fclose(in);
 	fclose(out);
-	is_int(n, 45, "the example lists all 45 other keys");
+	is_int(n, 48, "the example lists all 48 other keys");
 	config_defaults(&c);
 	config_defaults(&d);
 	is_int(config_load(&c, conf_path, err, sizeof(err)), 0,
@@ -545,6 +571,7 @@ main(void)
 	test_relative();
 	test_admin();
 	test_ingest_users();
+	test_index_keys();
 	test_example();
 	test_example_uncommented();
 

@@ -4,6 +4,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <sys/types.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -177,6 +178,231 @@ test_names(void)
 	longname[200] = 'x';
 	longname[201] = '\0';
 	ok(!evstore_index_name_ok(longname), "201 bytes is invalid");
+}
+
+/* Writes the indices matching pattern as "name:events:oldest..newest"
+ * joined by spaces into out; returns out. */
+static const char *
+list(struct evstore *es, const char *pattern, char *out, size_t outlen)
+{
+	struct evstore_index_info *ii;
+	size_t n, used = 0;
+	char err[256];
+
+	out[0] = '\0';
+	if (evstore_indices(es, pattern, &ii, &n, err, sizeof(err)) == -1) {
+		snprintf(out, outlen, "error: %s", err);
+		return out;
+	}
+	for (size_t i = 0; i < n && used < outlen; i++)
+		used += snprintf(out + used, outlen - used, "%s%s:%llu:%lld..%lld",
+		    i ? " " : "", ii[i].ii_name,
+		    (unsigned long long)ii[i].ii_events,
+		    (long long)ii[i].ii_oldest, (long long)ii[i].ii_newest);
+	free(ii);
+	return out;
+}
+
+/* Returns the bytes evstore_indices reports for index, or 0. */
+static uint64_t
+index_bytes(struct evstore *es, const char *index)
+{
+	struct evstore_index_info *ii;
+	size_t n;
+	uint64_t b = 0;
+	char err[256];
+
+	if (evstore_indices(es, index, &ii, &n, err, sizeof(err)) == 0 &&
+	    n == 1)
+		b = ii[0].ii_bytes;
+	free(ii);
+	return b;
+}
+
+/* Returns the size of file path, or -1. */
+static long long
+file_size(const char *path)
+{
+	struct stat st;
+
+	return stat(path, &st) == 0 ? (long long)st.st_size : -1;
+}
+
+/* Listing, retention and deletion of indices on a store of its own. */
+static void
+test_admin(void)
+{
+	char tmpl[] = "/tmp/test_events3.XXXXXX";
+	char dir[PATH_MAX], path[PATH_MAX + 16], err[256], out[4096];
+	static char ev[1000];
+	struct evstore *es;
+	struct evstore_ingest *ei;
+	const char *web[] = {"web"};
+	long long size1;
+	int64_t n;
+	int rc, more, i;
+
+	if (mkdtemp(tmpl) == NULL)
+		return;
+	snprintf(dir, sizeof(dir), "%s/events", tmpl);
+	snprintf(path, sizeof(path), "%s/data.mdb", dir);
+	if (evstore_open(&es, dir, MAP_SIZE, err, sizeof(err)) != 0) {
+		ok(0, "open: %s", err);
+		return;
+	}
+	memset(ev, 'x', sizeof(ev));
+	ev[0] = '{';
+	ev[sizeof(ev) - 1] = '}';
+	is_str(list(es, "*", out, sizeof(out)), "", "an empty store lists none");
+	/* web: 10 events at 1000..10000 ms; app: 3 at 5..7 ms. */
+	rc = evstore_ingest_begin(es, "web", "@timestamp", &ei, err,
+	    sizeof(err));
+	for (i = 1; rc == 0 && i <= 10; i++)
+		rc = evstore_ingest_add(ei, i * 1000, ev, sizeof(ev), err,
+		    sizeof(err));
+	if (rc == 0)
+		rc = evstore_ingest_end(ei, err, sizeof(err));
+	is_int(rc, 0, "load web (%s)", rc ? err : "ok");
+	{
+		static const struct ev app[] = {{5, "{}"}, {6, "{}"}, {7, "{}"}};
+
+		is_int(load(es, "app", app, 3, err, sizeof(err)), 0, "load app");
+	}
+	is_str(list(es, "*", out, sizeof(out)),
+	    "app:3:5..7 web:10:1000..10000", "list: events, oldest, newest");
+	is_str(list(es, "w*", out, sizeof(out)), "web:10:1000..10000",
+	    "list by pattern");
+	is_int((int)index_bytes(es, "web"), 10 * (1000 + 20),
+	    "bytes of web: keys and values");
+	is_int((int)index_bytes(es, "app"), 3 * (2 + 20), "bytes of app");
+
+	/* Age: everything before 4000 ms goes, 3 per transaction. */
+	n = evstore_trim(es, "web", 4000, 0, 2, &more, err, sizeof(err));
+	is_int((int)n, 2, "trim removes at most the batch");
+	is_int(more, 1, "and says more is left");
+	n = evstore_trim(es, "web", 4000, 0, 2, &more, err, sizeof(err));
+	is_int((int)n, 1, "the rest of the old events");
+	is_int(more, 0, "then nothing is left to do");
+	n = evstore_trim(es, "web", 4000, 0, 2, &more, err, sizeof(err));
+	is_int((int)n, 0, "a second pass removes nothing");
+	is_str(list(es, "web", out, sizeof(out)), "web:7:4000..10000",
+	    "events before the cutoff gone, the 7 at or after it kept");
+	is_int(scan(es, web, 1, INT64_MIN, INT64_MAX, out, sizeof(out)), 7,
+	    "a scan sees the 7");
+	is_int((int)index_bytes(es, "web"), 7 * 1020, "bytes follow the trim");
+	/* Size: at most 3 events' worth. */
+	n = evstore_trim(es, "web", INT64_MIN, 3 * 1020, 100, &more, err,
+	    sizeof(err));
+	is_int((int)n, 4, "size limit removes the 4 oldest");
+	is_str(list(es, "web", out, sizeof(out)), "web:3:8000..10000",
+	    "the newest 3 kept");
+	n = evstore_trim(es, "nope", 4000, 0, 10, &more, err, sizeof(err));
+	is_int((int)n, 0, "trimming a missing index is nothing");
+
+	/* Delete while a scan is open: the scan keeps its snapshot. */
+	{
+		struct evstore_scan *sc;
+		const char *json;
+		size_t len, no;
+		int64_t ms;
+		int cnt = 0;
+
+		rc = evstore_scan_open(es, web, 1, INT64_MIN, INT64_MAX, &sc,
+		    err, sizeof(err));
+		is_int(rc, 0, "scan open before the delete");
+		is_int(evstore_delete_index(es, "web", err, sizeof(err)), 0,
+		    "delete web while a scan reads it");
+		while (rc == 0 && evstore_scan_next(sc, &json, &len, &ms,
+		    &no) == 1)
+			cnt++;
+		if (rc == 0)
+			evstore_scan_close(sc);
+		is_int(cnt, 3, "the open scan still reads its 3 events");
+	}
+	is_str(list(es, "*", out, sizeof(out)), "app:3:5..7",
+	    "web is gone from the list");
+	is_int(scan(es, web, 1, INT64_MIN, INT64_MAX, out, sizeof(out)), -1,
+	    "a new scan of web fails");
+	is_str(out, "error: no index 'web'", "as for a missing index");
+	is_int(evstore_delete_index(es, "web", err, sizeof(err)), 1,
+	    "deleting it again: no such index");
+	is_str(err, "no index 'web'", "named in the reason");
+	n = evstore_purge(es, 100, &more, err, sizeof(err));
+	is_int((int)n, 0, "nothing is left to purge");
+
+	/* Space is reused: load 2000 events, delete, load 2000 again. */
+	rc = evstore_ingest_begin(es, "big", "@timestamp", &ei, err,
+	    sizeof(err));
+	for (i = 0; rc == 0 && i < 12000; i++)
+		rc = evstore_ingest_add(ei, i, ev, sizeof(ev), err,
+		    sizeof(err));
+	if (rc == 0)
+		rc = evstore_ingest_end(ei, err, sizeof(err));
+	is_int(rc, 0, "load 12000 events into big (%s)", rc ? err : "ok");
+	size1 = file_size(path);
+	is_int(evstore_delete_index(es, "big", err, sizeof(err)), 0,
+	    "delete big (3 purge transactions)");
+	rc = evstore_ingest_begin(es, "big2", "@timestamp", &ei, err,
+	    sizeof(err));
+	for (i = 0; rc == 0 && i < 12000; i++)
+		rc = evstore_ingest_add(ei, i, ev, sizeof(ev), err,
+		    sizeof(err));
+	if (rc == 0)
+		rc = evstore_ingest_end(ei, err, sizeof(err));
+	is_int(rc, 0, "load 12000 events again");
+	ok(file_size(path) <= size1 + size1 / 10,
+	    "the file did not grow by the second load (%lld -> %lld bytes)",
+	    size1, file_size(path));
+	is_str(list(es, "big*", out, sizeof(out)), "big2:12000:0..11999",
+	    "only the new index");
+
+	/* Delete while another process writes: both finish, nothing lost. */
+	{
+		pid_t pid;
+		int status = -1;
+
+		fflush(stdout);
+		if ((pid = fork()) == 0) {
+			struct evstore *ces;
+			struct evstore_batch *eb;
+			char f[64], cerr[256];
+			uint64_t seq;
+			int k, j, crc = 0;
+
+			if (evstore_open(&ces, dir, MAP_SIZE, cerr,
+			    sizeof(cerr)) != 0)
+				_exit(1);
+			for (k = 0; crc == 0 && k < 40; k++) {
+				crc = evstore_batch_begin(ces, &eb, cerr,
+				    sizeof(cerr));
+				if (crc == 0)
+					crc = evstore_batch_index(eb, "busy",
+					    "@timestamp", f, sizeof(f), cerr,
+					    sizeof(cerr));
+				for (j = 0; crc == 0 && j < 500; j++)
+					crc = evstore_batch_add(eb, "busy",
+					    k * 500 + j, "{}", 2, &seq, cerr,
+					    sizeof(cerr));
+				if (crc == 0)
+					crc = evstore_batch_commit(eb, cerr,
+					    sizeof(cerr));
+				else
+					evstore_batch_abort(eb);
+			}
+			evstore_close(ces);
+			_exit(crc == 0 ? 0 : 1);
+		}
+		rc = evstore_delete_index(es, "big2", err, sizeof(err));
+		is_int(rc, 0, "delete big2 while another process writes (%s)",
+		    rc ? err : "ok");
+		waitpid(pid, &status, 0);
+		ok(WIFEXITED(status) && WEXITSTATUS(status) == 0,
+		    "the writer's 40 batches all committed");
+		is_str(list(es, "b*", out, sizeof(out)), "busy:20000:0..19999",
+		    "every event of the writer is there, big2 is gone");
+	}
+	evstore_close(es);
+	rm_store(tmpl);
 }
 
 int
@@ -443,5 +669,6 @@ main(void)
 		evstore_close(es);
 	}
 	rm_store(tmpl2);
+	test_admin();
 	return done_testing();
 }
