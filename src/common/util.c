@@ -56,6 +56,8 @@ util_utf8_seq(const char *str, size_t len)
 	unsigned char lo = 0x80, hi = 0xbf;
 	size_t n;
 
+	if (len == 0)
+		return 0;
 	if (s[0] < 0x80)
 		return 1;
 	if (s[0] >= 0xc2 && s[0] <= 0xdf)

@@ -27,7 +27,7 @@ int util_parse_i64(const char *s, int64_t min, int64_t max, int64_t *out);
  * Returns the length (1 to 4) of the well-formed UTF-8 sequence at the
  * start of s[0..len), or 0 when it is not one: a stray continuation byte,
  * an overlong form, a surrogate, a code point above U+10FFFF, a sequence
- * cut short. len must be at least 1.
+ * cut short, or len 0.
  */
 size_t util_utf8_seq(const char *s, size_t len);
 

@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "common/util.h"
 #include "sml/lexer.h"
 
 /* Keywords, matched case-insensitively against whole words. */
@@ -58,40 +59,6 @@ lex_is_operand(enum lex_kind k)
 	    k == LEX_QNAME || k == LEX_RPAREN || k == LEX_RBRACKET;
 }
 
-size_t
-lex_utf8_seq(const unsigned char *s, size_t n)
-{
-	unsigned char c = s[0], lo = 0x80, hi = 0xbf;
-	size_t len;
-
-	if (n == 0)
-		return 0;
-	if (c < 0x80)
-		return 1;
-	if (c >= 0xc2 && c <= 0xdf)
-		len = 2;
-	else if (c >= 0xe0 && c <= 0xef) {
-		len = 3;
-		if (c == 0xe0)
-			lo = 0xa0;	/* overlong */
-		else if (c == 0xed)
-			hi = 0x9f;	/* surrogates */
-	} else if (c >= 0xf0 && c <= 0xf4) {
-		len = 4;
-		if (c == 0xf0)
-			lo = 0x90;	/* overlong */
-		else if (c == 0xf4)
-			hi = 0x8f;	/* above U+10FFFF */
-	} else
-		return 0;
-	if (n < len || s[1] < lo || s[1] > hi)
-		return 0;
-	for (size_t i = 2; i < len; i++)
-		if (s[i] < 0x80 || s[i] > 0xbf)
-			return 0;
-	return len;
-}
-
 void
 lex_locate(const char *text, size_t len, size_t off, int *line, int *column,
     size_t *position)
@@ -110,7 +77,7 @@ lex_locate(const char *text, size_t len, size_t off, int *line, int *column,
 		} else if (col < INT_MAX)
 			col++;
 		pos++;
-		step = lex_utf8_seq(s + i, len - i);
+		step = util_utf8_seq((const char *)s + i, len - i);
 		i += step > 0 ? step : 1;
 	}
 	*line = ln;

@@ -147,11 +147,4 @@ const char *lex_kind_name(enum lex_kind);
 void lex_locate(const char *text, size_t len, size_t off, int *line,
     int *column, size_t *position);
 
-/*
- * Returns the byte length of the valid UTF-8 sequence at s (at most n
- * bytes), or 0 when the bytes there are not valid UTF-8 (overlong forms and
- * surrogates included).
- */
-size_t lex_utf8_seq(const unsigned char *s, size_t n);
-
 #endif

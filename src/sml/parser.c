@@ -11,6 +11,7 @@
 #include <pcre2.h>
 
 #include "common/datemath.h"
+#include "common/util.h"
 #include "sml/lexer.h"
 #include "sml/sml.h"
 
@@ -91,7 +92,7 @@ sml_sanitize(char *s)
 	size_t n = strlen(s), i = 0, k;
 
 	while (i < n) {
-		k = lex_utf8_seq(u + i, n - i);
+		k = util_utf8_seq((const char *)u + i, n - i);
 		if (k == 0 || (k == 1 && (u[i] < 0x20 || u[i] == 0x7f))) {
 			u[i++] = '?';
 			continue;
@@ -150,7 +151,7 @@ sml_quote(const struct sml_parser *p, const struct lex_token *t, char *dst)
 	size_t n = t->lt_len, i = 0, chars = 0, k;
 
 	while (i < n && chars < SML_QUOTE_MAX) {
-		k = lex_utf8_seq(s + i, n - i);
+		k = util_utf8_seq((const char *)s + i, n - i);
 		i += k > 0 ? k : 1;
 		chars++;
 	}
@@ -444,7 +445,7 @@ sml_utf8_ok(const char *s)
 	size_t n = strlen(s), i = 0, k;
 
 	while (i < n) {
-		if ((k = lex_utf8_seq(u + i, n - i)) == 0)
+		if ((k = util_utf8_seq((const char *)u + i, n - i)) == 0)
 			return 0;
 		i += k;
 	}

@@ -22,6 +22,7 @@
 #include "common/error.h"
 #include "fcgi/handlers.h"
 #include "fcgi/request.h"
+#include "ref_utf8.h"
 
 static void
 fake_broken(const char *what, const char *ctx, size_t n)
@@ -29,42 +30,6 @@ fake_broken(const char *what, const char *ctx, size_t n)
 	fprintf(stderr, "fuzz: %s (%.*s)\n", what, (int)(n > 300 ? 300 : n),
 	    ctx ? ctx : "");
 	abort();
-}
-
-/* Returns 1 when s[0..n) is valid UTF-8 (no overlongs, surrogates). */
-static int
-fake_utf8_ok(const unsigned char *s, size_t n)
-{
-	size_t i = 0, k;
-	unsigned cp, min;
-
-	while (i < n) {
-		unsigned c = s[i];
-
-		if (c < 0x80) {
-			i++;
-			continue;
-		}
-		if (c >= 0xc2 && c <= 0xdf) {
-			k = 1; cp = c & 0x1f; min = 0x80;
-		} else if (c >= 0xe0 && c <= 0xef) {
-			k = 2; cp = c & 0x0f; min = 0x800;
-		} else if (c >= 0xf0 && c <= 0xf4) {
-			k = 3; cp = c & 0x07; min = 0x10000;
-		} else
-			return 0;
-		if (n - i <= k)
-			return 0;
-		for (size_t j = 1; j <= k; j++) {
-			if ((s[i + j] & 0xc0) != 0x80)
-				return 0;
-			cp = cp << 6 | (s[i + j] & 0x3f);
-		}
-		if (cp < min || cp > 0x10ffff || (cp >= 0xd800 && cp < 0xe000))
-			return 0;
-		i += k + 1;
-	}
-	return 1;
 }
 
 /* The process's responder: configuration, an empty store, no runner. */
@@ -203,7 +168,7 @@ fake_request(char **envp, const char *body, size_t len, int strict_utf8,
 	if (cl == NULL || strtoull(cl + 18, NULL, 10) != rep->fr_body_len)
 		fake_broken("Content-Length is not the body's length", p,
 		    rep->fr_raw.b_len);
-	if (!fake_utf8_ok((const unsigned char *)rep->fr_body,
+	if (!ref_utf8_ok((const unsigned char *)rep->fr_body,
 	    rep->fr_body_len)) {
 		if (strict_utf8)
 			fake_broken("a JSON reply is not valid UTF-8",

@@ -10,6 +10,7 @@
 #include "common/buf.h"
 #include "export/export.h"
 #include "export/fields.h"
+#include "ref_utf8.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
@@ -18,42 +19,6 @@ broken(const char *what)
 {
 	fprintf(stderr, "fuzz_export_scan: %s\n", what);
 	abort();
-}
-
-/* Returns 1 when s[0..n) is valid UTF-8 (no overlongs, surrogates). */
-static int
-utf8_ok(const unsigned char *s, size_t n)
-{
-	size_t i = 0, k;
-	unsigned cp, min;
-
-	while (i < n) {
-		unsigned c = s[i];
-
-		if (c < 0x80) {
-			i++;
-			continue;
-		}
-		if (c >= 0xc2 && c <= 0xdf) {
-			k = 1; cp = c & 0x1f; min = 0x80;
-		} else if (c >= 0xe0 && c <= 0xef) {
-			k = 2; cp = c & 0x0f; min = 0x800;
-		} else if (c >= 0xf0 && c <= 0xf4) {
-			k = 3; cp = c & 0x07; min = 0x10000;
-		} else
-			return 0;
-		if (n - i <= k)
-			return 0;
-		for (size_t j = 1; j <= k; j++) {
-			if ((s[i + j] & 0xc0) != 0x80)
-				return 0;
-			cp = cp << 6 | (s[i + j] & 0x3f);
-		}
-		if (cp < min || cp > 0x10ffff || (cp >= 0xd800 && cp < 0xe000))
-			return 0;
-		i += k + 1;
-	}
-	return 1;
 }
 
 /* One leaf as the scan reported it, names copied. */
@@ -130,7 +95,7 @@ collect(void *arg, const struct export_leaf *l)
 	default:
 		broken("a leaf of no known type");
 	}
-	if (ln->l_utf8 && !utf8_ok((const unsigned char *)l->el_name,
+	if (ln->l_utf8 && !ref_utf8_ok((const unsigned char *)l->el_name,
 	    l->el_name_len))
 		broken("a column name of valid UTF-8 text is not valid UTF-8");
 	if (ln->l_n == ln->l_cap) {
@@ -162,7 +127,7 @@ check_string(const struct line *ln, const struct got *g, struct buf *out)
 	if (export_str_decode(out, g->g_val, g->g_vlen, EXPORT_DEC_NUL_FFFD) ==
 	    -1)
 		broken("out of memory");
-	if (ln->l_utf8 && !utf8_ok((const unsigned char *)out->b_data,
+	if (ln->l_utf8 && !ref_utf8_ok((const unsigned char *)out->b_data,
 	    out->b_len))
 		broken("a decoded string of valid UTF-8 text is not UTF-8");
 	/* Raw NUL bytes are data; escaped ones are replaced. */
@@ -299,7 +264,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		memset(&lines[nlines], 0, sizeof(lines[0]));
 		lines[nlines].l_text = p;
 		lines[nlines].l_len = len;
-		lines[nlines].l_utf8 = utf8_ok((const unsigned char *)p, len);
+		lines[nlines].l_utf8 = ref_utf8_ok((const unsigned char *)p, len);
 		nlines++;
 		p += len + (nl != NULL);
 	}
@@ -406,13 +371,13 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			for (i = 0; i < fieldset_count(fs); i++) {
 				const char *a = fieldset_name(fs, i, &len);
 
-				names_utf8 &= utf8_ok((const unsigned char *)a,
+				names_utf8 &= ref_utf8_ok((const unsigned char *)a,
 				    len);
 			}
 			for (i = 0; i < fieldset_count(fs2); i++) {
 				const char *b = fieldset_name(fs2, i, &len);
 
-				if (!utf8_ok((const unsigned char *)b, len))
+				if (!ref_utf8_ok((const unsigned char *)b, len))
 					broken("a decoded column is not UTF-8");
 			}
 			/* Names that are not UTF-8 may come back with

@@ -95,7 +95,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		envp[n++] = clen;
 	}
 	envp[n] = NULL;
-	strict = fake_utf8_ok((const unsigned char *)body, len) ||
+	strict = ref_utf8_ok((const unsigned char *)body, len) ||
 	    getenv("FUZZ_STRICT_UTF8") != NULL;
 	fake_request(envp, body, len, strict, &rep);
 	type = fake_reply_type(&rep);

@@ -250,8 +250,8 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	/* Routing, through handle_request. */
 	/* Query parameters are decoded the CGI way too. */
 	dall = ref_decode(qs, strlen(qs), 1);
-	strict = (fake_utf8_ok((const unsigned char *)dpath, strlen(dpath)) &&
-	    fake_utf8_ok((const unsigned char *)dall, strlen(dall))) ||
+	strict = (ref_utf8_ok((const unsigned char *)dpath, strlen(dpath)) &&
+	    ref_utf8_ok((const unsigned char *)dall, strlen(dall))) ||
 	    getenv("FUZZ_STRICT_UTF8") != NULL;
 	fake_request(envp, "", 0, strict, &rep);
 	path = NULL;

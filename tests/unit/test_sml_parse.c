@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "common/util.h"
 #include "sml/lexer.h"
 #include "sml/sml.h"
 #include "tap.h"
@@ -1692,7 +1693,7 @@ parse_sane(const char *text, size_t len)
 		return 0;
 	m = (const unsigned char *)e.se_msg;
 	for (i = 0; m[i] != '\0'; i += k)
-		if ((k = lex_utf8_seq(m + i, strlen(e.se_msg) - i)) == 0 ||
+		if ((k = util_utf8_seq((const char *)m + i, strlen(e.se_msg) - i)) == 0 ||
 		    m[i] < 0x20)
 			return 0;
 	return 1;
