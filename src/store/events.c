@@ -48,6 +48,13 @@ struct evstore {
 	int		 es_ntxn;	/* live transactions of this handle */
 };
 
+/* Whether the highest key put by a batch ends the events DB (see
+ * evstore_tail_put): et_state 1 yes, 0 no, -1 not known yet. */
+struct evstore_tail {
+	int		 et_state;
+	unsigned char	 et_maxkey[EVSTORE_KEY_LEN];
+};
+
 struct evstore_ingest {
 	struct evstore	*ei_store;
 	MDB_txn		*ei_txn;	/* open batch, or NULL */
@@ -57,8 +64,7 @@ struct evstore_ingest {
 	size_t		 ei_nbatch;	/* events in the open batch */
 	size_t		 ei_batch_bytes;
 	int		 ei_failed;	/* a batch was lost: refuse more */
-	int		 ei_tail;	/* ei_maxkey ends the DB: 1, 0, -1 ? */
-	unsigned char	 ei_maxkey[EVSTORE_KEY_LEN];
+	struct evstore_tail ei_tail;	/* for evstore_tail_put */
 	char		 ei_index[EVSTORE_NAME_MAX + 1];
 	char		 ei_field[EVSTORE_FIELD_MAX + 1];
 	uint64_t	 ei_count0;	/* index count when the batch opened */
@@ -679,7 +685,7 @@ evstore_ingest_open_batch(struct evstore_ingest *ei, char *err, size_t errlen)
 	ei->ei_count0 = ei->ei_count;
 	ei->ei_nbatch = 0;
 	ei->ei_batch_bytes = 0;
-	ei->ei_tail = -1;
+	ei->ei_tail.et_state = -1;
 	return 0;
 fail:
 	if (ei->ei_txn != NULL)
@@ -691,31 +697,33 @@ fail:
 }
 
 /*
- * Puts one event. A plain put into the middle of a page splits it in half,
- * so time-ordered input would leave every leaf half empty; MDB_APPEND
- * splits at the end instead. It is only valid past the last key of the
- * whole DB, which holds for the newest index loaded in ascending time: the
- * first put of a batch tries it, and after a success every key above the
- * batch's highest key is known to be past the end (nobody else writes
- * during the batch). Returns 0 or an LMDB error code.
+ * Puts one event into the events DB in txn. A plain put into the middle of
+ * a page splits it in half, so time-ordered input would leave every leaf
+ * half empty; MDB_APPEND splits at the end instead. It is only valid past
+ * the last key of the whole DB, which holds for the newest index loaded in
+ * ascending time: the first put of a batch tries it, and after a success
+ * every key above the batch's highest key (t->et_maxkey) is known to be
+ * past the end (nobody else writes during the batch). The same holds for a
+ * batch over several indices: it is about the end of the whole DB.
+ * Returns 0 or an LMDB error code.
  */
 static int
-evstore_ingest_put(struct evstore_ingest *ei, MDB_val *k, MDB_val *v)
+evstore_tail_put(MDB_txn *txn, MDB_dbi dbi, struct evstore_tail *t,
+    MDB_val *k, MDB_val *v)
 {
-	MDB_dbi dbi = ei->ei_store->es_events;
 	int rc;
 
-	if (ei->ei_tail == 0 || (ei->ei_tail == 1 &&
-	    memcmp(k->mv_data, ei->ei_maxkey, EVSTORE_KEY_LEN) < 0))
-		return mdb_put(ei->ei_txn, dbi, k, v, 0);
-	rc = mdb_put(ei->ei_txn, dbi, k, v, MDB_APPEND);
+	if (t->et_state == 0 || (t->et_state == 1 &&
+	    memcmp(k->mv_data, t->et_maxkey, EVSTORE_KEY_LEN) < 0))
+		return mdb_put(txn, dbi, k, v, 0);
+	rc = mdb_put(txn, dbi, k, v, MDB_APPEND);
 	if (rc == MDB_KEYEXIST) {	/* not past the end: nothing written */
-		ei->ei_tail = 0;
-		return mdb_put(ei->ei_txn, dbi, k, v, 0);
+		t->et_state = 0;
+		return mdb_put(txn, dbi, k, v, 0);
 	}
 	if (rc == 0) {
-		ei->ei_tail = 1;
-		memcpy(ei->ei_maxkey, k->mv_data, EVSTORE_KEY_LEN);
+		t->et_state = 1;
+		memcpy(t->et_maxkey, k->mv_data, EVSTORE_KEY_LEN);
 	}
 	return rc;
 }
@@ -751,7 +759,8 @@ evstore_ingest_add(struct evstore_ingest *ei, int64_t time_ms,
 	k.mv_size = sizeof(key);
 	v.mv_data = (void *)json;
 	v.mv_size = len;
-	if ((rc = evstore_ingest_put(ei, &k, &v)) != 0) {
+	if ((rc = evstore_tail_put(ei->ei_txn, ei->ei_store->es_events,
+	    &ei->ei_tail, &k, &v)) != 0) {
 		evstore_txn_abort(ei->ei_store, ei->ei_txn);
 		ei->ei_txn = NULL;
 		ei->ei_failed = 1;
@@ -802,8 +811,7 @@ struct evstore_batch {
 	MDB_txn			*eb_txn;
 	uint64_t		 eb_seq;	/* next sequence number */
 	int			 eb_failed;	/* only abort is left */
-	int			 eb_tail;	/* as ei_tail */
-	unsigned char		 eb_maxkey[EVSTORE_KEY_LEN];
+	struct evstore_tail	 eb_tail;	/* for evstore_tail_put */
 	struct evstore_bidx	*eb_idx;
 	size_t			 eb_nidx;
 };
@@ -821,7 +829,7 @@ evstore_batch_begin(struct evstore *es, struct evstore_batch **out,
 		return -1;
 	}
 	eb->eb_store = es;
-	eb->eb_tail = -1;
+	eb->eb_tail.et_state = -1;
 	if ((rc = evstore_txn_begin(es, 0, &eb->eb_txn)) != 0) {
 		evstore_mdb_err(es, rc, "starting a batch", err, errlen);
 		free(eb);
@@ -925,32 +933,6 @@ fail:
 	return -1;
 }
 
-/*
- * Puts one event with the MDB_APPEND shortcut of evstore_ingest_put (the
- * reasoning holds for a batch over several indices: it is about the end of
- * the whole DB). Returns 0 or an LMDB error code.
- */
-static int
-evstore_batch_put(struct evstore_batch *eb, MDB_val *k, MDB_val *v)
-{
-	MDB_dbi dbi = eb->eb_store->es_events;
-	int rc;
-
-	if (eb->eb_tail == 0 || (eb->eb_tail == 1 &&
-	    memcmp(k->mv_data, eb->eb_maxkey, EVSTORE_KEY_LEN) < 0))
-		return mdb_put(eb->eb_txn, dbi, k, v, 0);
-	rc = mdb_put(eb->eb_txn, dbi, k, v, MDB_APPEND);
-	if (rc == MDB_KEYEXIST) {
-		eb->eb_tail = 0;
-		return mdb_put(eb->eb_txn, dbi, k, v, 0);
-	}
-	if (rc == 0) {
-		eb->eb_tail = 1;
-		memcpy(eb->eb_maxkey, k->mv_data, EVSTORE_KEY_LEN);
-	}
-	return rc;
-}
-
 int
 evstore_batch_add(struct evstore_batch *eb, const char *index,
     int64_t time_ms, const char *json, size_t len, uint64_t *seq,
@@ -981,7 +963,8 @@ evstore_batch_add(struct evstore_batch *eb, const char *index,
 	k.mv_size = sizeof(key);
 	v.mv_data = (void *)json;
 	v.mv_size = len;
-	if ((rc = evstore_batch_put(eb, &k, &v)) != 0) {
+	if ((rc = evstore_tail_put(eb->eb_txn, eb->eb_store->es_events,
+	    &eb->eb_tail, &k, &v)) != 0) {
 		eb->eb_failed = 1;
 		evstore_mdb_err(eb->eb_store, rc, "storing an event", err,
 		    errlen);
