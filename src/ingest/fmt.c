@@ -117,6 +117,21 @@ fmt_month(const char *s)
 	return 0;
 }
 
+long long
+fmt_number(const char *s, size_t n)
+{
+	long long v = 0;
+
+	if (n == 0 || n > 18)
+		return -1;
+	for (size_t k = 0; k < n; k++) {
+		if (s[k] < '0' || s[k] > '9')
+			return -1;
+		v = v * 10 + (s[k] - '0');
+	}
+	return v;
+}
+
 int
 fmt_digits(const char *s, size_t n, size_t *i, int k, int *v)
 {

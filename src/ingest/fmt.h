@@ -87,4 +87,8 @@ int fmt_time_local(char *ts, size_t tslen, int year, int mon, int day,
 /* Reads exactly k digits of s at *i. Returns 0 and *v, or -1. */
 int fmt_digits(const char *s, size_t n, size_t *i, int k, int *v);
 
+/* Returns the value of the all-digit s[0..n), or -1 (also when empty or
+ * longer than 18 digits). */
+long long fmt_number(const char *s, size_t n);
+
 #endif

@@ -107,22 +107,6 @@ scan_clf_time(struct scan *sc, char *ts, size_t tslen)
 	return 0;
 }
 
-/* Returns the value of the all-digit s[0..n), or -1 (also when too long). */
-static long long
-scan_number(const char *s, size_t n)
-{
-	long long v = 0;
-
-	if (n == 0 || n > 18)
-		return -1;
-	for (size_t k = 0; k < n; k++) {
-		if (s[k] < '0' || s[k] > '9')
-			return -1;
-		v = v * 10 + (s[k] - '0');
-	}
-	return v;
-}
-
 /*
  * Splits request line "GET /path HTTP/1.1" into method, path and protocol
  * when it has those three parts; otherwise (a scanner's garbage, "-") it
@@ -212,11 +196,11 @@ fmt_access_parse(enum fmt_kind kind, const char *s, size_t n, json_t *obj,
 	    scan_word(&sc, &status, &statusl) == -1 || scan_space(&sc) == -1 ||
 	    scan_word(&sc, &bytes, &bytesl) == -1)
 		goto fail;
-	if (statusl != 3 || (st = scan_number(status, statusl)) < 100)
+	if (statusl != 3 || (st = fmt_number(status, statusl)) < 100)
 		goto fail;
 	if (bytesl == 1 && bytes[0] == '-')
 		by = 0;		/* "-": no body was sent */
-	else if ((by = scan_number(bytes, bytesl)) == -1)
+	else if ((by = fmt_number(bytes, bytesl)) == -1)
 		goto fail;
 	if (kind != FMT_COMMON) {
 		if (scan_space(&sc) == -1 ||

@@ -3,22 +3,6 @@
 
 #include "ingest/fmt.h"
 
-/* Returns the value of the all-digit s[0..n), or -1. */
-static long long
-err_number(const char *s, size_t n)
-{
-	long long v = 0;
-
-	if (n == 0 || n > 18)
-		return -1;
-	for (size_t k = 0; k < n; k++) {
-		if (s[k] < '0' || s[k] > '9')
-			return -1;
-		v = v * 10 + (s[k] - '0');
-	}
-	return v;
-}
-
 /* Finds needle in s[0..n); returns its offset or -1. */
 static long
 err_find(const char *s, size_t n, const char *needle)
@@ -115,12 +99,12 @@ nginx_error(const char *s, size_t n, json_t *obj, char *ts, size_t tslen)
 	b = i;
 	while (i < n && s[i] >= '0' && s[i] <= '9')
 		i++;
-	if ((pid = err_number(s + b, i - b)) == -1 || i >= n || s[i++] != '#')
+	if ((pid = fmt_number(s + b, i - b)) == -1 || i >= n || s[i++] != '#')
 		return -1;
 	b = i;
 	while (i < n && s[i] >= '0' && s[i] <= '9')
 		i++;
-	if ((tid = err_number(s + b, i - b)) == -1 || i + 1 >= n ||
+	if ((tid = fmt_number(s + b, i - b)) == -1 || i + 1 >= n ||
 	    s[i++] != ':' || s[i++] != ' ')
 		return -1;
 	if (fmt_time_local(ts, tslen, y, mo, d, h, mi, se, NULL, 0, NULL) == -1)
@@ -134,7 +118,7 @@ nginx_error(const char *s, size_t n, json_t *obj, char *ts, size_t tslen)
 			i++;
 		if (i > b && i < n && s[i] == ' ') {
 			json_object_set_new(obj, "connection",
-			    json_integer(err_number(s + b, i - b)));
+			    json_integer(fmt_number(s + b, i - b)));
 			i++;
 		} else
 			i = b - 1;
@@ -209,12 +193,12 @@ apache_error(const char *s, size_t n, json_t *obj, char *ts, size_t tslen)
 			size_t pl = t != NULL ? (size_t)(t - p) : fl - 4;
 			long long v;
 
-			if ((v = err_number(p, pl)) >= 0)
+			if ((v = fmt_number(p, pl)) >= 0)
 				json_object_set_new(obj, "pid",
 				    json_integer(v));
 			if (t != NULL && fl - 4 - pl > 5 &&
 			    memcmp(t, ":tid ", 5) == 0 &&
-			    (v = err_number(t + 5, fl - 4 - pl - 5)) >= 0)
+			    (v = fmt_number(t + 5, fl - 4 - pl - 5)) >= 0)
 				json_object_set_new(obj, "tid",
 				    json_integer(v));
 		} else if (fl > 7 && memcmp(f, "client ", 7) == 0)
@@ -252,7 +236,7 @@ apache_error(const char *s, size_t n, json_t *obj, char *ts, size_t tslen)
 	}
 	/* "AH00128: " is the message's code. */
 	if (n - i > 9 && s[i] == 'A' && s[i + 1] == 'H' &&
-	    err_number(s + i + 2, 5) >= 0 && s[i + 7] == ':' &&
+	    fmt_number(s + i + 2, 5) >= 0 && s[i + 7] == ':' &&
 	    s[i + 8] == ' ') {
 		fmt_set_str(obj, "code", s + i, 7);
 		i += 9;
