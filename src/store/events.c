@@ -124,6 +124,14 @@ evstore_get_u32(const unsigned char *p)
 	    (uint32_t)p[2] << 8 | p[3];
 }
 
+/* Returns 1 when k is the key of an event of index id, else 0. */
+static int
+evstore_key_in(const MDB_val *k, uint32_t id)
+{
+	return k->mv_size == EVSTORE_KEY_LEN &&
+	    evstore_get_u32(k->mv_data) == id;
+}
+
 static void
 evstore_put_u64(unsigned char *p, uint64_t v)
 {
@@ -1068,8 +1076,7 @@ evstore_cur_valid(struct evstore_scan *sc, struct evstore_cur *cu, int rc)
 	if (rc != 0)
 		return -1;
 	kp = cu->cu_key.mv_data;
-	if (cu->cu_key.mv_size != EVSTORE_KEY_LEN ||
-	    evstore_get_u32(kp) != cu->cu_id)
+	if (!evstore_key_in(&cu->cu_key, cu->cu_id))
 		return 0;
 	return evstore_key_time(kp) >= sc->sc_start;
 }
@@ -1257,8 +1264,7 @@ evstore_first_event(MDB_cursor *cur, uint32_t id, MDB_val *k, MDB_val *v)
 	k->mv_size = sizeof(key);
 	if ((rc = mdb_cursor_get(cur, k, v, MDB_SET_RANGE)) != 0)
 		return rc;
-	if (k->mv_size != EVSTORE_KEY_LEN ||
-	    evstore_get_u32(k->mv_data) != id)
+	if (!evstore_key_in(k, id))
 		return MDB_NOTFOUND;
 	return 0;
 }
@@ -1288,8 +1294,7 @@ evstore_last_event(MDB_cursor *cur, uint32_t id, MDB_val *k, MDB_val *v)
 	}
 	if (rc != 0)
 		return rc;
-	if (k->mv_size != EVSTORE_KEY_LEN ||
-	    evstore_get_u32(k->mv_data) != id)
+	if (!evstore_key_in(k, id))
 		return MDB_NOTFOUND;
 	return 0;
 }
@@ -1307,8 +1312,7 @@ evstore_bytes_count(MDB_cursor *cur, uint32_t id, uint64_t *bytes)
 	*bytes = 0;
 	for (rc = evstore_first_event(cur, id, &k, &v); rc == 0;
 	    rc = mdb_cursor_get(cur, &k, &v, MDB_NEXT)) {
-		if (k.mv_size != EVSTORE_KEY_LEN ||
-		    evstore_get_u32(k.mv_data) != id)
+		if (!evstore_key_in(&k, id))
 			break;
 		*bytes += k.mv_size + v.mv_size;
 	}
