@@ -17,6 +17,7 @@
 #include "common/config.h"
 #include "common/evtime.h"
 #include "common/timeutil.h"
+#include "ingest/doc.h"
 #include "ingest/fmt.h"
 #include "store/events.h"
 
@@ -176,6 +177,25 @@ ingest_line(struct ingest *in, const char *p, size_t n)
 }
 
 /*
+ * Stores the checked event p[0..n) at time ms. Returns 0, or -1 on a
+ * storage error (reported; the ingest stops).
+ */
+static int
+ingest_store(struct ingest *in, int64_t ms, const char *p, size_t n)
+{
+	char err[512];
+
+	if (evstore_ingest_add(in->in_ei, ms, p, n, err, sizeof(err)) == -1) {
+		fprintf(stderr, "asyncreq: ingest: %s:%llu: %s\n", in->in_file,
+		    in->in_lineno, err);
+		in->in_failed = 1;
+		return -1;
+	}
+	in->in_loaded++;
+	return 0;
+}
+
+/*
  * Stores one JSON object text p[0..n). A bad one is counted and reported;
  * only a storage error returns -1.
  */
@@ -185,8 +205,9 @@ ingest_json(struct ingest *in, const char *p, size_t n)
 	json_error_t jerr;
 	json_t *obj, *tv;
 	int64_t ms;
-	char err[512];
 
+	if (ingest_doc_fast(p, n, in->in_field, &ms) == 0)
+		return ingest_store(in, ms, p, n);
 	if ((obj = json_loadb(p, n, 0, &jerr)) == NULL) {
 		ingest_reject(in, "invalid JSON: %s", jerr.text);
 		return 0;
@@ -204,14 +225,8 @@ ingest_json(struct ingest *in, const char *p, size_t n)
 		    in->in_field);
 		goto done;
 	}
-	if (evstore_ingest_add(in->in_ei, ms, p, n, err, sizeof(err)) == -1) {
-		fprintf(stderr, "asyncreq: ingest: %s:%llu: %s\n", in->in_file,
-		    in->in_lineno, err);
-		in->in_failed = 1;
-		json_decref(obj);
-		return -1;
-	}
-	in->in_loaded++;
+	json_decref(obj);
+	return ingest_store(in, ms, p, n);
 done:
 	json_decref(obj);
 	return 0;

@@ -13,12 +13,7 @@
 #include "ingest/jscan.h"
 #include "store/events.h"
 
-/*
- * The common case without a parse tree: a document jscan vouches for, with
- * a readable time in a top-level member. Returns 0 with *ms, or -1 when
- * Jansson must decide (the same answer, only slower).
- */
-static int
+int
 ingest_doc_fast(const char *doc, size_t len, const char *time_field,
     int64_t *ms)
 {
@@ -29,7 +24,8 @@ ingest_doc_fast(const char *doc, size_t len, const char *time_field,
 	char num[64];
 	int rc = -1;
 
-	if (!jscan_object(doc, len, time_field, &kind, &v, &vlen))
+	if (!util_utf8_valid(doc, len) ||
+	    !jscan_object(doc, len, time_field, &kind, &v, &vlen))
 		return -1;
 	switch (kind) {
 	case JSCAN_STRING:
@@ -71,13 +67,13 @@ ingest_doc_prepare(const char *doc, size_t len, const char *time_field,
 	*out = NULL;
 	*outlen = 0;
 	*etype = "mapper_parsing_exception";
+	if (ingest_doc_fast(doc, len, time_field, ms) == 0)
+		return 0;
 	if (!util_utf8_valid(doc, len)) {
 		snprintf(err, errlen, "failed to parse: the document is not "
 		    "valid UTF-8");
 		return -1;
 	}
-	if (ingest_doc_fast(doc, len, time_field, ms) == 0)
-		return 0;
 	if ((obj = json_loadb(doc, len, 0, &jerr)) == NULL) {
 		snprintf(err, errlen, "failed to parse: the document is not "
 		    "JSON: %s (column %d)", jerr.text, jerr.column);

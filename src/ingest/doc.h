@@ -6,6 +6,15 @@
 #include <stdint.h>
 
 /*
+ * The common case without a parse tree: doc[0..len) is UTF-8, one JSON
+ * object jscan vouches for, with a readable time in the top-level member
+ * time_field. Returns 0 with the time in *ms, or -1 when a full parse must
+ * decide (the document may still be good: the answer is only slower).
+ */
+int ingest_doc_fast(const char *doc, size_t len, const char *time_field,
+    int64_t *ms);
+
+/*
  * Checks document doc[0..len) (one JSON object, UTF-8) and reads its time
  * from time_field (ISO-8601 with any offset, epoch seconds or
  * milliseconds; dots walk nested objects). Returns 0 with the time in

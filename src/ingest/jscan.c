@@ -84,12 +84,14 @@ jscan_string(struct jscan *j, const char **v, size_t *vlen, int *esc)
 static enum jscan_kind
 jscan_number(struct jscan *j)
 {
-	const char *p = j->js_p, *e = j->js_end, *d;
-	int real = 0, exp = 0, digits;
+	const char *p = j->js_p, *e = j->js_end, *d, *intd;
+	int real = 0, exp = 0, digits, neg = 0;
 
-	if (p < e && *p == '-')
+	if (p < e && *p == '-') {
+		neg = 1;
 		p++;
-	d = p;
+	}
+	d = intd = p;
 	if (p < e && *p == '0')
 		p++;
 	else if (p < e && *p >= '1' && *p <= '9')
@@ -122,8 +124,15 @@ jscan_number(struct jscan *j)
 		if (p == d)
 			return JSCAN_NONE;
 	}
-	/* No overflow for Jansson's strtod, nor past int64 for its integer. */
-	if ((!real && digits > 18) || (real && (digits > 40 || exp > 250)))
+	/*
+	 * No overflow for Jansson's strtod, nor past int64 for its integer:
+	 * 19 digits are compared with INT64_MAX / -INT64_MIN digit by digit
+	 * (Windows events carry Keywords of -9223372036854775808).
+	 */
+	if (!real && digits == 19 && memcmp(intd, neg ?
+	    "9223372036854775808" : "9223372036854775807", 19) > 0)
+		return JSCAN_NONE;
+	if ((!real && digits > 19) || (real && (digits > 40 || exp > 250)))
 		return JSCAN_NONE;
 	j->js_p = p;
 	return real ? JSCAN_REAL : JSCAN_INTEGER;
