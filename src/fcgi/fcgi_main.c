@@ -1,8 +1,11 @@
 /* fcgi_main.c - asyncreq-fcgi: options, the listening socket, start. */
+#include <sys/resource.h>
+#include <sys/socket.h>
+
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/socket.h>
 #include <unistd.h>
 
 #include "common/config.h"
@@ -14,7 +17,51 @@ static void
 usage(void)
 {
 	fprintf(stderr, "usage: asyncreq-fcgi [-c CONF] "
-	    "[--listen unix:PATH | --listen HOST:PORT] [--workers N]\n");
+	    "[--listen unix:PATH | --listen HOST:PORT] [--workers N] "
+	    "[--nice N]\n");
+}
+
+/*
+ * Lowers this process's CPU priority by n (1..19) before it forks its
+ * workers: its nice value, which the workers inherit, and, when it leads
+ * its session, the nice value of the session's autogroup (Linux shares
+ * the CPU between sessions first and by nice value only within one, so
+ * the nice value alone would not yield to a search in the runner's
+ * session). For a pool that serves only ingest, so that searches keep
+ * the CPU while logs flow in. Returns 0, or -1 with the reason logged.
+ */
+static int
+fcgi_nice(int n)
+{
+	FILE *fp;
+	int cur;
+
+	errno = 0;
+	cur = getpriority(PRIO_PROCESS, 0);
+	if (cur == -1 && errno != 0) {
+		log_error("--nice: getpriority: %s", strerror(errno));
+		return -1;
+	}
+	if (setpriority(PRIO_PROCESS, 0, cur + n > 19 ? 19 : cur + n) == -1) {
+		log_error("--nice: setpriority: %s", strerror(errno));
+		return -1;
+	}
+	if (getsid(0) != getpid()) {
+		log_info("--nice %d: the nice value only: this process does "
+		    "not lead its session, whose autogroup it shares", n);
+		return 0;
+	}
+	/* A kernel without autogroups has no such file: nothing to do. */
+	if ((fp = fopen("/proc/self/autogroup", "w")) == NULL) {
+		if (errno != ENOENT)
+			log_info("--nice %d: /proc/self/autogroup: %s", n,
+			    strerror(errno));
+		return 0;
+	}
+	if (fprintf(fp, "%d", n) < 0 || fclose(fp) == EOF)
+		log_info("--nice %d: cannot set the autogroup's nice value: "
+		    "%s", n, strerror(errno));
+	return 0;
 }
 
 /*
@@ -51,7 +98,7 @@ main(int argc, char **argv)
 	struct config cfg;
 	const char *conf = NULL, *listen_spec = NULL;
 	char err[1024];
-	int64_t workers = 0;
+	int64_t workers = 0, nice = 0;
 	int fd, rc, inherited = 0;
 
 	log_init("asyncreq-fcgi", LOG_LVL_INFO);
@@ -64,6 +111,12 @@ main(int argc, char **argv)
 			if (util_parse_i64(argv[++i], 1, 256, &workers) == -1) {
 				fprintf(stderr, "asyncreq-fcgi: --workers must "
 				    "be 1..256\n");
+				return 2;
+			}
+		} else if (strcmp(argv[i], "--nice") == 0 && i + 1 < argc) {
+			if (util_parse_i64(argv[++i], 0, 19, &nice) == -1) {
+				fprintf(stderr, "asyncreq-fcgi: --nice must "
+				    "be 0..19\n");
 				return 2;
 			}
 		} else if (strcmp(argv[i], "-h") == 0 ||
@@ -84,6 +137,10 @@ main(int argc, char **argv)
 	}
 	log_init("asyncreq-fcgi", (enum log_level)log_level_parse(
 	    cfg.log_level));
+	if (nice > 0 && fcgi_nice((int)nice) == -1) {
+		config_free(&cfg);
+		return 1;
+	}
 	if (listen_spec == NULL && cfg.http_listen[0] != '\0')
 		listen_spec = cfg.http_listen;
 	if (listen_spec) {

@@ -12,8 +12,22 @@ ar_conf main "auth.ingest_users = alice, carol" "ingest.max_body_bytes = 64KiB" 
     "auth.admin_users = alice"
 ar_check "runner starts" ar_start_runner main
 ar_check "asyncreq-fcgi (2 workers) listens" ar_start_fcgi main 2
+# The ingest block on a pool of its own, as conf/nginx/asyncreq-ingest.conf
+# and the quickstart have it, at a lower CPU priority.
+cp "$T/main.conf" "$T/ingest.conf"
+ar_check "the ingest pool (asyncreq-fcgi --nice 7, 2 workers) listens" \
+    ar_start_fcgi ingest 2 "$T/ingest.sock" --nice 7
+nices=$(for p in $(pgrep -P "${AR_PID[fcgi-ingest]}"); do
+	awk '{ print $19 }' "/proc/$p/stat"
+done | sort | uniq -c | awk '{ print $1 "x" $2 }')
+ar_is "--nice 7: both workers run at nice 7" "$nices" "2x7"
+ar_is "--nice 7: the pool's autogroup (it leads its session) has nice 7" \
+    "$(sed 's/.* nice //' "/proc/${AR_PID[fcgi-ingest]}/autogroup")" "7"
+out=$("$AR_FCGI" -c "$T/main.conf" --listen "unix:$T/x.sock" --nice 20 2>&1)
+ar_is "--nice 20: refused (exit 2) with a clear message" "$?:$out" \
+    "2:asyncreq-fcgi: --nice must be 0..19"
 ar_htpasswd
-AR_NGINX_INGEST=$T/main.sock
+AR_NGINX_INGEST=$T/ingest.sock
 ar_check "nginx starts with the API and the ingest server block" \
     ar_nginx_start "|$T/main.sock|0" "/auth|$T/main.sock|1"
 ar_check "health answers 200 through nginx" \

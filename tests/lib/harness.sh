@@ -305,11 +305,13 @@ ar_wait_until() {
 	done
 }
 
-ar_start_fcgi() {	# NAME [WORKERS] [SOCKET]: asyncreq-fcgi --listen unix:SOCKET
-			# (default $T/NAME.sock) as "fcgi-NAME"; waits for the socket
-	local sock=${3:-$T/$1.sock}
+ar_start_fcgi() {	# NAME [WORKERS] [SOCKET] [ARGS...]: asyncreq-fcgi --listen
+			# unix:SOCKET (default $T/NAME.sock) ARGS as "fcgi-NAME";
+			# waits for the socket
+	local name=$1 workers=${2:-2} sock=${3:-$T/$1.sock}
+	shift $(($# < 3 ? $# : 3))
 	rm -f "$sock"
-	ar_spawn "fcgi-$1" "$AR_FCGI" -c "$T/$1.conf" --listen "unix:$sock" --workers "${2:-2}"
+	ar_spawn "fcgi-$name" "$AR_FCGI" -c "$T/$name.conf" --listen "unix:$sock" --workers "$workers" "$@"
 	ar_wait_path "$sock" 10
 }
 
