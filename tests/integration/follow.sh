@@ -133,15 +133,35 @@ ar_is "every line exactly once through the compressed rotations" \
 start
 add 5
 ar_check "(following again)" ar_wait_until 20 has $((N + N_EXTRA))
-mv "$L" "$L.1"
-add 4 && mv "$L" "$L.x" && cat "$L.x" >>"$L.1" && rm "$L.x"	# late lines to the old file
-gzip "$L.1"
+mv "$L" "$L.3"
+add 4 && mv "$L" "$L.x" && cat "$L.x" >>"$L.3" && rm "$L.x"	# late lines to the old file
+gzip "$L.3"
 add 6
 ar_check "compressed while followed: the late lines and the new file's are read" \
     ar_wait_until 20 has $((N + N_EXTRA))
 ar_is "compressed while followed: every line exactly once" \
     "$(got | grep -vx 999999 | md5sum)" "$(want | md5sum)"
+# copytruncate while the follower is frozen: the lines written after its
+# last look are only in the copy, and are read from it before the rest.
+pid=${AR_PID[follow]}
+kill -STOP "$pid"
+add 5
+cp "$L" "$L.5" && : >"$L"
+add 3
+kill -CONT "$pid"
+ar_check "copytruncate past the follower: the copy's 5 new lines and the 3 after" \
+    ar_wait_until 20 has $((N + N_EXTRA))
+ar_is "(every line exactly once)" "$(got | grep -vx 999999 | md5sum)" "$(want | md5sum)"
+ar_check "(it said where they came from)" grep -q "app.log: rotated: read the rest of $L.5" "$T/logs/follow.log"
 ar_stop follow TERM
+
+# copytruncate while nobody follows: the same, on the next start.
+add 4
+cp "$L" "$L.6" && : >"$L"
+add 2
+ar_is "copytruncate while stopped: the copy's 4, then the file's 2" "$(once)" "6
+asyncreq: follow: app.log: rotated: read the rest of app.log.6"
+ar_is "(every line exactly once)" "$(got | grep -vx 999999 | md5sum)" "$(want | md5sum)"
 
 # A real writer: nginx's access log, rotated as logrotate does it (rename,
 # requests still logged to the old file, USR1 to reopen, requests logged to
