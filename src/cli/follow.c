@@ -31,8 +31,8 @@
  * Apache on a graceful restart, after logrotate's postrotate script).
  */
 #define FOLLOW_ROTATE_GRACE_MS	1000
-/* Compressed rotated files whose head is compared, newest first. */
-#define FOLLOW_GZ_TRY		32
+/* Rotated copies (gzip or not) whose head is compared, newest first. */
+#define FOLLOW_COPY_TRY		32
 
 /* One followed path and the file open under it. */
 struct fwfile {
@@ -46,7 +46,7 @@ struct fwfile {
 	unsigned long long ff_hash;	/* FNV-1a of them */
 	int64_t		 ff_rot_since;	/* renamed away: quiet since (mono ms) */
 	long long	 ff_rot_off;	/* ff_off then */
-	int		 ff_gz;		/* ff_fd is a gzip copy: no pread */
+	int		 ff_gz;		/* a copy read as a stream: no pread */
 };
 
 struct follow {
@@ -324,13 +324,14 @@ follow_open_at(struct fwfile *ff, const char *path, long long off,
 }
 
 /*
- * Commits the lines of the gzip stream gz past ff's offset (offsets count
- * uncompressed bytes), the last one without '\n' too. Returns 1 when done,
+ * Commits the lines of the stream gz (a copy of ff's file, gunzipped when
+ * it is gzip) past ff's offset (offsets count its uncompressed bytes), the
+ * last one without '\n' too. Returns 1 when done,
  * 0 when the stream ends before the offset (it is not ff's file: nothing
  * is committed), or -1 on a read or storage error (reported).
  */
 static int
-follow_drain_gz(struct follow *fw, struct fwfile *ff, gzFile gz,
+follow_drain_copy(struct follow *fw, struct fwfile *ff, gzFile gz,
     const char *name)
 {
 	long long skip = ff->ff_off;
@@ -495,7 +496,7 @@ follow_rotated(struct follow *fw, struct fwfile *ff, unsigned long long dev,
 	ff->ff_off = off;
 	if ((d = opendir(dir)) == NULL)
 		return 0;
-	if ((cand = calloc(FOLLOW_GZ_TRY * 4, sizeof(*cand))) == NULL) {
+	if ((cand = calloc(FOLLOW_COPY_TRY * 4, sizeof(*cand))) == NULL) {
 		closedir(d);
 		fprintf(stderr, "asyncreq: follow: out of memory\n");
 		return -1;
@@ -514,9 +515,9 @@ follow_rotated(struct follow *fw, struct fwfile *ff, unsigned long long dev,
 		    hash)) != -1)
 			break;
 		/* Kept bounded: the newest are the likely ones. */
-		if (nc == FOLLOW_GZ_TRY * 4) {
+		if (nc == FOLLOW_COPY_TRY * 4) {
 			qsort(cand, nc, sizeof(*cand), follow_cand_cmp);
-			nc = FOLLOW_GZ_TRY;
+			nc = FOLLOW_COPY_TRY;
 		}
 		snprintf(cand[nc].fc_name, sizeof(cand[nc].fc_name), "%s",
 		    de->d_name);
@@ -533,13 +534,13 @@ follow_rotated(struct follow *fw, struct fwfile *ff, unsigned long long dev,
 		goto done;
 	}
 	qsort(cand, nc, sizeof(*cand), follow_cand_cmp);
-	for (size_t i = 0; i < nc && i < FOLLOW_GZ_TRY; i++) {
+	for (size_t i = 0; i < nc && i < FOLLOW_COPY_TRY; i++) {
 		snprintf(path, sizeof(path), "%s/%s", dir, cand[i].fc_name);
 		if ((gz = follow_copy_open(path, nhead, hash)) == NULL)
 			continue;
 		ff->ff_gz = 1;
 		ff->ff_off = off;
-		rc = follow_drain_gz(fw, ff, gz, path);
+		rc = follow_drain_copy(fw, ff, gz, path);
 		gzclose(gz);
 		ff->ff_gz = 0;
 		if (rc == 1)
