@@ -1,5 +1,6 @@
 /* follow.c - "asyncreq follow": tail log files into an index, through
  * rotation, with each file's offset committed with its events. */
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
@@ -10,6 +11,8 @@
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
+
+#include <zlib.h>
 
 #include "cli/cli.h"
 #include "common/config.h"
@@ -28,6 +31,8 @@
  * Apache on a graceful restart, after logrotate's postrotate script).
  */
 #define FOLLOW_ROTATE_GRACE_MS	1000
+/* Rotated copies (gzip or not) whose head is compared, newest first. */
+#define FOLLOW_COPY_TRY		32
 
 /* One followed path and the file open under it. */
 struct fwfile {
@@ -41,6 +46,7 @@ struct fwfile {
 	unsigned long long ff_hash;	/* FNV-1a of them */
 	int64_t		 ff_rot_since;	/* renamed away: quiet since (mono ms) */
 	long long	 ff_rot_off;	/* ff_off then */
+	int		 ff_gz;		/* a copy read as a stream: no pread */
 };
 
 struct follow {
@@ -181,7 +187,8 @@ next:
 	}
 	/* Hash more of the head while it is short. */
 	hn = off < FOLLOW_HEAD ? (size_t)off : FOLLOW_HEAD;
-	if (hn != ff->ff_nhead && follow_head(ff->ff_fd, hn, &hash) == -1)
+	if (hn != ff->ff_nhead && (ff->ff_gz ||
+	    follow_head(ff->ff_fd, hn, &hash) == -1))
 		hn = ff->ff_nhead;
 	snprintf(state, sizeof(state), "%llu %llu %lld %zu %016llx",
 	    (unsigned long long)ff->ff_dev, (unsigned long long)ff->ff_ino,
@@ -317,9 +324,247 @@ follow_open_at(struct fwfile *ff, const char *path, long long off,
 }
 
 /*
+ * Commits the lines of the stream gz (a copy of ff's file, gunzipped when
+ * it is gzip) past ff's offset (offsets count its uncompressed bytes), the
+ * last one without '\n' too. Returns 1 when done,
+ * 0 when the stream ends before the offset (it is not ff's file: nothing
+ * is committed), or -1 on a read or storage error (reported).
+ */
+static int
+follow_drain_copy(struct follow *fw, struct fwfile *ff, gzFile gz,
+    const char *name)
+{
+	long long skip = ff->ff_off;
+	size_t have = 0, use, lines;
+	const char *zmsg;
+	int r, zerr;
+	char *p;
+
+	while (skip > 0) {
+		r = gzread(gz, fw->fw_buf, skip < FOLLOW_CHUNK ?
+		    (unsigned)skip : FOLLOW_CHUNK);
+		if (r <= 0)
+			return 0;
+		skip -= r;
+	}
+	while (!follow_stop) {
+		r = gzread(gz, fw->fw_buf + have, (unsigned)(FOLLOW_CHUNK -
+		    have));
+		if (r < 0) {
+			zmsg = gzerror(gz, &zerr);
+			fprintf(stderr, "asyncreq: follow: %s: %s\n", name,
+			    zmsg);
+			return -1;
+		}
+		have += (size_t)r;
+		if (have == 0)
+			break;
+		use = 0;
+		lines = 0;
+		for (p = fw->fw_buf; p < fw->fw_buf + have &&
+		    lines < FOLLOW_BATCH_LINES; lines++) {
+			char *nl = memchr(p, '\n',
+			    (size_t)(fw->fw_buf + have - p));
+
+			if (nl == NULL)
+				break;
+			p = nl + 1;
+			use = (size_t)(p - fw->fw_buf);
+		}
+		if (use == 0) {
+			if (have < FOLLOW_CHUNK && r > 0)
+				continue;	/* read on to the line's end */
+			use = have;	/* an overlong or last line */
+		}
+		if (follow_commit(fw, ff, fw->fw_buf, use) == -1)
+			return -1;
+		memmove(fw->fw_buf, fw->fw_buf + use, have - use);
+		have -= use;
+	}
+	return 1;
+}
+
+/*
+ * Opens path when it is the inode dev/ino whose first nhead bytes hash to
+ * hash and which holds off bytes: the file the state names. Returns the
+ * descriptor, or -1 when it is not (or cannot be read).
+ */
+static int
+follow_same_open(const char *path, unsigned long long dev,
+    unsigned long long ino, long long off, size_t nhead,
+    unsigned long long hash)
+{
+	unsigned long long h;
+	struct stat st;
+	int fd;
+
+	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) == -1)
+		return -1;
+	if (fstat(fd, &st) == -1 || !S_ISREG(st.st_mode) ||
+	    (unsigned long long)st.st_dev != dev ||
+	    (unsigned long long)st.st_ino != ino || st.st_size < off ||
+	    (nhead > 0 && (follow_head(fd, nhead, &h) == -1 || h != hash))) {
+		close(fd);
+		return -1;
+	}
+	return fd;
+}
+
+/*
+ * Opens path as a stream of its content, gunzipped when it is gzip (zlib
+ * passes other data through), when that content starts with nhead bytes
+ * hashing to hash: a copy of the file the state names. Returns the
+ * stream positioned at the start, or NULL.
+ */
+static gzFile
+follow_copy_open(const char *path, size_t nhead, unsigned long long hash)
+{
+	char head[FOLLOW_HEAD];
+	gzFile z;
+	int fd;
+
+	if (nhead == 0 || (fd = open(path, O_RDONLY | O_CLOEXEC)) == -1)
+		return NULL;
+	if ((z = gzdopen(fd, "rb")) == NULL) {
+		close(fd);
+		return NULL;
+	}
+	if (gzread(z, head, (unsigned)nhead) == (int)nhead &&
+	    follow_fnv(head, nhead) == hash && gzrewind(z) == 0)
+		return z;
+	gzclose(z);
+	return NULL;
+}
+
+struct follow_cand {
+	char	fc_name[NAME_MAX + 1];
+	time_t	fc_mtime;
+};
+
+/* Newest first. */
+static int
+follow_cand_cmp(const void *a, const void *b)
+{
+	const struct follow_cand *x = a, *y = b;
+
+	return x->fc_mtime < y->fc_mtime ? 1 : x->fc_mtime > y->fc_mtime ?
+	    -1 : strcmp(x->fc_name, y->fc_name);
+}
+
+/*
+ * The file ff's state names (dev, ino, off, nhead, hash) is no longer at
+ * ff's path: it was rotated while nobody followed, or copied and
+ * truncated. Looks for it beside the path under the names logrotate gives
+ * (the path's name followed by '.', '-' or '_': NAME.1, NAME-20261203,
+ * NAME.1.gz, ...): first the same inode with the same head; else, newest
+ * first, a copy (gzip-compressed or not) whose content starts with the
+ * same head and holds at least the offset's bytes. Commits what it holds past the
+ * offset, and says so on stderr. Leaves ff's descriptor closed (-1) and
+ * its dev, ino, head and hash those of the state. Returns 0 (read, or
+ * nothing found: nothing to read), or -1 on a read or storage error
+ * (reported).
+ */
+static int
+follow_rotated(struct follow *fw, struct fwfile *ff, unsigned long long dev,
+    unsigned long long ino, long long off, size_t nhead,
+    unsigned long long hash)
+{
+	struct follow_cand *cand = NULL;
+	size_t nc = 0, blen;
+	char dir[PATH_MAX], path[PATH_MAX + NAME_MAX + 2];
+	const char *base, *slash;
+	struct dirent *de;
+	struct stat st;
+	gzFile gz;
+	DIR *d;
+	int fd = -1, rc = 0;
+
+	slash = strrchr(ff->ff_path, '/');
+	base = slash != NULL ? slash + 1 : ff->ff_path;
+	if (slash == NULL)
+		strcpy(dir, ".");
+	else if (slash == ff->ff_path)
+		strcpy(dir, "/");
+	else if ((size_t)snprintf(dir, sizeof(dir), "%.*s",
+	    (int)(slash - ff->ff_path), ff->ff_path) >= sizeof(dir))
+		return 0;
+	blen = strlen(base);
+	ff->ff_dev = (dev_t)dev;
+	ff->ff_ino = (ino_t)ino;
+	ff->ff_nhead = nhead;
+	ff->ff_hash = hash;
+	ff->ff_off = off;
+	if ((d = opendir(dir)) == NULL)
+		return 0;
+	if ((cand = calloc(FOLLOW_COPY_TRY * 4, sizeof(*cand))) == NULL) {
+		closedir(d);
+		fprintf(stderr, "asyncreq: follow: out of memory\n");
+		return -1;
+	}
+	while (fd == -1 && (de = readdir(d)) != NULL) {
+		if (strlen(de->d_name) <= blen + 1 ||
+		    strncmp(de->d_name, base, blen) != 0 ||
+		    strchr(".-_", de->d_name[blen]) == NULL)
+			continue;
+		snprintf(path, sizeof(path), "%s/%s", dir, de->d_name);
+		if (stat(path, &st) == -1 || !S_ISREG(st.st_mode))
+			continue;
+		if ((unsigned long long)st.st_ino == ino &&
+		    (unsigned long long)st.st_dev == dev &&
+		    (fd = follow_same_open(path, dev, ino, off, nhead,
+		    hash)) != -1)
+			break;
+		/* Kept bounded: the newest are the likely ones. */
+		if (nc == FOLLOW_COPY_TRY * 4) {
+			qsort(cand, nc, sizeof(*cand), follow_cand_cmp);
+			nc = FOLLOW_COPY_TRY;
+		}
+		snprintf(cand[nc].fc_name, sizeof(cand[nc].fc_name), "%s",
+		    de->d_name);
+		cand[nc++].fc_mtime = st.st_mtime;
+	}
+	closedir(d);
+	if (fd != -1) {
+		ff->ff_fd = fd;
+		if ((rc = follow_drain(fw, ff, 1)) == 0)
+			fprintf(stderr, "asyncreq: follow: %s: rotated: read "
+			    "the rest of %s\n", ff->ff_path,
+			    path);
+		close(fd);
+		goto done;
+	}
+	qsort(cand, nc, sizeof(*cand), follow_cand_cmp);
+	for (size_t i = 0; i < nc && i < FOLLOW_COPY_TRY; i++) {
+		snprintf(path, sizeof(path), "%s/%s", dir, cand[i].fc_name);
+		if ((gz = follow_copy_open(path, nhead, hash)) == NULL)
+			continue;
+		ff->ff_gz = 1;
+		ff->ff_off = off;
+		rc = follow_drain_copy(fw, ff, gz, path);
+		gzclose(gz);
+		ff->ff_gz = 0;
+		if (rc == 1)
+			fprintf(stderr, "asyncreq: follow: %s: rotated: read "
+			    "the rest of %s\n", ff->ff_path,
+			    path);
+		if (rc != 0) {
+			rc = rc == 1 ? 0 : -1;
+			goto done;
+		}
+		/* No longer than the offset: not it. */
+	}
+	rc = 0;
+done:
+	ff->ff_fd = -1;
+	free(cand);
+	return rc;
+}
+
+/*
  * Starts following ff: resumes at the committed offset when the file is
- * the one the state names; when that file was renamed to PATH.1 while
- * nobody followed, reads its rest first. Returns 0 or -1.
+ * the one the state names; when that file was rotated while nobody
+ * followed (renamed, maybe compressed), reads its rest first
+ * (follow_rotated). Returns 0 or -1.
  */
 static int
 follow_start(struct follow *fw, struct fwfile *ff)
@@ -327,36 +572,22 @@ follow_start(struct follow *fw, struct fwfile *ff)
 	unsigned long long dev, ino, hash;
 	long long off;
 	size_t nhead;
-	struct stat st;
-	char old[PATH_MAX];
-	int rc;
+	int fd, rc;
 
 	ff->ff_fd = -1;
 	if ((rc = follow_state(fw, ff, &dev, &ino, &off, &nhead, &hash)) == -1)
 		return -1;
-	if (rc == 1 && (stat(ff->ff_path, &st) == -1 ||
-	    (unsigned long long)st.st_ino != ino ||
-	    (unsigned long long)st.st_dev != dev) &&
-	    (size_t)snprintf(old, sizeof(old), "%s.1", ff->ff_path) <
-	    sizeof(old) && stat(old, &st) == 0 &&
-	    (unsigned long long)st.st_ino == ino &&
-	    (unsigned long long)st.st_dev == dev) {
-		/* Rotated by rename while stopped: finish the old file. */
-		if (follow_open_at(ff, old, off, nhead, hash) == 0) {
-			rc = follow_drain(fw, ff, 1);
-			close(ff->ff_fd);
-			ff->ff_fd = -1;
-			if (rc == -1)
-				return -1;
-		}
-		rc = 0;
-	}
-	if (rc == 1 && stat(ff->ff_path, &st) == 0 &&
-	    (unsigned long long)st.st_ino == ino &&
-	    (unsigned long long)st.st_dev == dev)
+	if (rc == 1 && (fd = follow_same_open(ff->ff_path, dev, ino, off,
+	    nhead, hash)) != -1) {
+		close(fd);
 		rc = follow_open_at(ff, ff->ff_path, off, nhead, hash);
-	else
+	} else {
+		/* Another file, or an old inode reused by a new one. */
+		if (rc == 1 && follow_rotated(fw, ff, dev, ino, off, nhead,
+		    hash) == -1)
+			return -1;
 		rc = follow_open_at(ff, ff->ff_path, 0, 0, 0);
+	}
 	return rc == -1 ? -1 : 0;
 }
 
@@ -381,6 +612,20 @@ follow_poll(struct follow *fw, struct fwfile *ff)
 	if (fstat(ff->ff_fd, &fst) == 0 && (fst.st_size < ff->ff_off ||
 	    (ff->ff_nhead > 0 && (follow_head(ff->ff_fd, ff->ff_nhead,
 	    &h) == -1 || h != ff->ff_hash)))) {
+		int fd = ff->ff_fd;
+		dev_t dev = ff->ff_dev;
+		ino_t ino = ff->ff_ino;
+
+		/* copytruncate: the copy holds what came after our offset. */
+		if (follow_rotated(fw, ff, (unsigned long long)dev,
+		    (unsigned long long)ino, ff->ff_off, ff->ff_nhead,
+		    ff->ff_hash) == -1) {
+			ff->ff_fd = fd;
+			return -1;
+		}
+		ff->ff_fd = fd;
+		ff->ff_dev = dev;
+		ff->ff_ino = ino;
 		fprintf(stderr, "asyncreq: follow: %s: truncated, reading "
 		    "from its start\n", ff->ff_path);
 		ff->ff_off = 0;

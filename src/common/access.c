@@ -1,11 +1,16 @@
 /* access.c - auth.index_access: which users may read which indices. */
+#include <errno.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "common/access.h"
 #include "common/util.h"
 
 #define ACCESS_NAME_MAX	200
+/* Longest line of an access file, and the most rules text it may hold. */
+#define ACCESS_LINE_MAX	8192
+#define ACCESS_FILE_MAX	(1024 * 1024)
 
 /*
  * Walks the rules of spec, calling cb with each (user, pattern) pair as
@@ -137,4 +142,106 @@ access_may_read(const char *spec, const char *user, const char *index)
 	if (access_walk(spec, access_find_cb, &af, &at) != NULL)
 		return 0;	/* a bad spec reads nothing (it is checked at load) */
 	return af.af_ok;
+}
+
+/*
+ * Cuts the comment off line (a '#' first or after a blank) and the blanks
+ * around what is left. Returns the rule text, inside line.
+ */
+static char *
+access_line_trim(char *line)
+{
+	char *p = line, *e;
+
+	while (*p == ' ' || *p == '\t')
+		p++;
+	for (e = p; *e != '\0'; e++)
+		if (*e == '#' && (e == p || e[-1] == ' ' || e[-1] == '\t'))
+			break;
+	while (e > p && (e[-1] == ' ' || e[-1] == '\t' || e[-1] == ';'))
+		e--;
+	*e = '\0';
+	return p;
+}
+
+int
+access_load_file(const char *path, char **rules, char *err, size_t errlen)
+{
+	char *line = NULL, *r, *out = NULL, *grown;
+	size_t cap = 0, len = 0, rl;
+	unsigned lineno = 0;
+	char why[300];
+	ssize_t n;
+	FILE *fp;
+	int rc = -1;
+
+	*rules = NULL;
+	if ((fp = fopen(path, "r")) == NULL) {
+		snprintf(err, errlen, "%s: %s", path, strerror(errno));
+		return -1;
+	}
+	for (;;) {
+		errno = 0;
+		if ((n = getline(&line, &cap, fp)) == -1)
+			break;
+		lineno++;
+		if (n > 0 && line[n - 1] == '\n')
+			line[--n] = '\0';
+		if (n > 0 && line[n - 1] == '\r')
+			line[--n] = '\0';
+		if (n > ACCESS_LINE_MAX) {
+			snprintf(err, errlen, "%s:%u: line is longer than %d "
+			    "bytes", path, lineno, ACCESS_LINE_MAX);
+			goto done;
+		}
+		if (memchr(line, '\0', (size_t)n) != NULL) {
+			snprintf(err, errlen, "%s:%u: line holds a NUL byte",
+			    path, lineno);
+			goto done;
+		}
+		r = line;
+		if (lineno == 1 && strncmp(r, "\xef\xbb\xbf", 3) == 0)
+			r += 3;
+		r = access_line_trim(r);
+		if (*r == '\0')
+			continue;
+		if (access_check(r, why, sizeof(why)) == -1) {
+			snprintf(err, errlen, "%s:%u: %s", path, lineno, why);
+			goto done;
+		}
+		rl = strlen(r);
+		if (len + rl + 2 > ACCESS_FILE_MAX) {
+			snprintf(err, errlen, "%s:%u: the rules exceed %d bytes",
+			    path, lineno, ACCESS_FILE_MAX);
+			goto done;
+		}
+		if ((grown = realloc(out, len + rl + 2)) == NULL) {
+			snprintf(err, errlen, "%s: out of memory", path);
+			goto done;
+		}
+		out = grown;
+		if (len > 0)
+			out[len++] = ';';
+		memcpy(out + len, r, rl + 1);
+		len += rl;
+	}
+	if (ferror(fp)) {
+		snprintf(err, errlen, "%s: %s", path,
+		    strerror(errno ? errno : EIO));
+		goto done;
+	}
+	if (out == NULL) {
+		snprintf(err, errlen, "%s: holds no rule (USER=PATTERN"
+		    "[,PATTERN...]); an empty file would let everyone read "
+		    "every index", path);
+		goto done;
+	}
+	*rules = out;
+	out = NULL;
+	rc = 0;
+done:
+	free(out);
+	free(line);
+	fclose(fp);
+	return rc;
 }

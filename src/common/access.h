@@ -21,4 +21,16 @@ int access_configured(const char *spec);
  */
 int access_may_read(const char *spec, const char *user, const char *index);
 
+/*
+ * Reads the rules of the file at path (auth.index_access_file): one or
+ * more rules a line in the syntax above, blank lines and '#' comments (a
+ * '#' first or after a blank) skipped. Returns 0 and in *rules the rules
+ * joined with ';' (malloc'd, the caller frees), or -1 with "PATH:LINE:
+ * reason" (or "PATH: reason") in err: the file cannot be read, a line is
+ * longer than 8192 bytes or holds a NUL byte, a rule is bad (the reason of
+ * access_check), the rules exceed 1 MiB, or the file holds no rule.
+ */
+int access_load_file(const char *path, char **rules, char *err,
+    size_t errlen);
+
 #endif

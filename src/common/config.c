@@ -32,6 +32,7 @@ enum config_type {
 	CONFIG_CHOICE,	/* one of ck_choices, char * (canonical spelling) */
 	CONFIG_DATE,	/* date math, checked with datemath_parse, char * */
 	CONFIG_PATH,	/* a directory; relative to the file's directory */
+	CONFIG_FILE,	/* "" or a file; relative to the file's directory */
 	CONFIG_INT,	/* decimal integer in [ck_min, ck_max], int64_t */
 	CONFIG_SIZE,	/* bytes with K/M/G/T suffix, uint64_t; ck_max 0 = none */
 	CONFIG_BOOL,	/* true/false/yes/no/on/off/1/0, int */
@@ -90,6 +91,7 @@ static const struct config_key config_keys[] = {
 	S("auth.admin_users", CONFIG_STRING, auth_admin_users, ""),
 	S("auth.ingest_users", CONFIG_STRING, auth_ingest_users, ""),
 	S("auth.index_access", CONFIG_ACCESS, auth_index_access, ""),
+	S("auth.index_access_file", CONFIG_FILE, auth_index_access_file, ""),
 
 	N("ingest.max_body_bytes", CONFIG_SIZE, ingest_max_body_bytes,
 	    100 * MIB, KIB, GIB),
@@ -172,7 +174,7 @@ config_is_string(const struct config_key *k)
 	    k->ck_type == CONFIG_TOKENS || k->ck_type == CONFIG_ACCESS ||
 	    k->ck_type == CONFIG_RETENTION ||
 	    k->ck_type == CONFIG_CHOICE || k->ck_type == CONFIG_DATE ||
-	    k->ck_type == CONFIG_PATH;
+	    k->ck_type == CONFIG_PATH || k->ck_type == CONFIG_FILE;
 }
 
 /* Returns the address of the string member of cfg that k describes. */
@@ -225,6 +227,8 @@ config_free(struct config *cfg)
 	}
 	free(cfg->config_file);
 	cfg->config_file = NULL;
+	free(cfg->index_rules);
+	cfg->index_rules = NULL;
 }
 
 const char *
@@ -712,6 +716,15 @@ config_set(struct config *cfg, const struct config_key *k, const char *value,
 			    "%s: cannot resolve '%s': %s", k->ck_name, value,
 			    strerror(errno));
 		break;
+	case CONFIG_FILE:
+		if (*value == '\0' || *value == '/')
+			copy = strdup(value);
+		else if ((copy = config_resolve_path(file, value)) == NULL &&
+		    errno != ENOMEM)
+			return config_fail(err, errlen, file, line,
+			    "%s: cannot resolve '%s': %s", k->ck_name, value,
+			    strerror(errno));
+		break;
 	case CONFIG_WORD:
 		if (*value == '\0')
 			return config_fail(err, errlen, file, line,
@@ -818,6 +831,45 @@ config_split_line(char *line, char **key, char **value, const char **why)
 	return 1;
 }
 
+int
+config_access_rules(const struct config *cfg, char **rules, char *err,
+    size_t errlen)
+{
+	const char *inl = cfg->auth_index_access != NULL ?
+	    cfg->auth_index_access : "";
+	char reason[700], *file, *both;
+	size_t n;
+
+	*rules = NULL;
+	if (cfg->auth_index_access_file == NULL ||
+	    *cfg->auth_index_access_file == '\0') {
+		if ((*rules = strdup(inl)) == NULL) {
+			snprintf(err, errlen, "out of memory");
+			return -1;
+		}
+		return 0;
+	}
+	if (access_load_file(cfg->auth_index_access_file, &file, reason,
+	    sizeof(reason)) == -1) {
+		snprintf(err, errlen, "auth.index_access_file: %s", reason);
+		return -1;
+	}
+	if (!access_configured(inl)) {
+		*rules = file;
+		return 0;
+	}
+	n = strlen(inl) + 1 + strlen(file) + 1;
+	if ((both = malloc(n)) == NULL) {
+		free(file);
+		snprintf(err, errlen, "out of memory");
+		return -1;
+	}
+	snprintf(both, n, "%s;%s", inl, file);
+	free(file);
+	*rules = both;
+	return 0;
+}
+
 /*
  * Reads the file line by line with getline, bounding each line to
  * CONFIG_LINE_MAX so that a stray binary file fails with a line number
@@ -829,6 +881,7 @@ config_load(struct config *cfg, const char *path, char *err, size_t errlen)
 	const struct config_key *k;
 	char *line = NULL, *key, *value;
 	const char *why = NULL;
+	char reason[800];
 	size_t cap = 0;
 	ssize_t n;
 	unsigned lineno = 0;
@@ -890,6 +943,12 @@ config_load(struct config *cfg, const char *path, char *err, size_t errlen)
 	}
 	if (cfg->storage_path == NULL) {
 		config_fail(err, errlen, path, 0, "storage.path is not set");
+		goto done;
+	}
+	free(cfg->index_rules);
+	if (config_access_rules(cfg, &cfg->index_rules, reason,
+	    sizeof(reason)) == -1) {
+		config_fail(err, errlen, path, 0, "%s", reason);
 		goto done;
 	}
 	/* Kept so a program can hand the same file to one it starts. */

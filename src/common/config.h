@@ -34,6 +34,8 @@ struct config {
 					 * ingest off */
 	char *auth_index_access;	/* auth.index_access: "USER=PATTERN,...;
 					 * ..."; "" = everyone reads all */
+	char *auth_index_access_file;	/* auth.index_access_file: absolute
+					 * path, "" = none */
 
 	uint64_t ingest_max_body_bytes;	/* ingest.max_body_bytes (after gzip) */
 	char *ingest_time_field;	/* ingest.time_field */
@@ -77,6 +79,9 @@ struct config {
 	char *log_level;	/* log.level: debug|info|warn|error */
 
 	char *config_file;	/* absolute path of the file loaded */
+	char *index_rules;	/* auth.index_access followed by the rules of
+				 * auth.index_access_file, as config_load
+				 * read them (the rules to apply) */
 };
 
 /* Fills every setting with its default (storage_path stays NULL). */
@@ -86,9 +91,22 @@ void config_defaults(struct config *);
  * Reads the file at path over the defaults already in cfg. Returns 0, or -1
  * with "FILE:LINE: reason" in err for: a file that cannot be read, a line that
  * is not "key = value", an unknown key, a bad value (type, range), or a
- * missing storage.path. On -1 cfg may hold some values of the file.
+ * missing storage.path, or an auth.index_access_file that cannot be read or
+ * holds a bad rule ("FILE: auth.index_access_file: RULES:LINE: reason").
+ * On -1 cfg may hold some values of the file.
  */
 int config_load(struct config *cfg, const char *path, char *err, size_t errlen);
+
+/*
+ * Reads the rules of auth.index_access and auth.index_access_file now.
+ * Returns 0 and in *rules the inline rules followed by the file's, joined
+ * with ';' (malloc'd, the caller frees), or -1 with "auth.index_access_file:
+ * PATH:LINE: reason" (or "out of memory") in err. config_load keeps the
+ * result in cfg->index_rules; an executor calls it again so that a query
+ * sees the file as it is when the query starts.
+ */
+int config_access_rules(const struct config *cfg, char **rules, char *err,
+    size_t errlen);
 
 /* Frees the strings of cfg (not cfg itself). */
 void config_free(struct config *);

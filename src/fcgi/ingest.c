@@ -7,6 +7,7 @@
 #include <jansson.h>
 #include <zlib.h>
 
+#include "common/access.h"
 #include "common/buf.h"
 #include "common/config.h"
 #include "common/error.h"
@@ -586,14 +587,33 @@ struct ingest_cat {
 	int		 ic_json;
 	size_t		 ic_n;
 	int		 ic_oom;
+	const char	*ic_access;	/* rules to filter by; NULL: all */
+	const char	*ic_user;
 };
 
+/*
+ * Returns the auth.index_access rules the caller's listings are filtered
+ * by, or NULL when it sees every index (an admin, or no rule).
+ */
+static const char *
+ingest_cat_access(const struct app *ap, const struct req *r)
+{
+	if (config_is_admin(ap->ap_cfg, r->rq_user) ||
+	    !access_configured(ap->ap_cfg->index_rules))
+		return NULL;
+	return ap->ap_cfg->index_rules;
+}
+
+/* Counts (and in c->ic_b writes) the indices the caller may read. */
 static int
 ingest_cat_cb(void *arg, const char *name, uint64_t count)
 {
 	struct ingest_cat *c = arg;
 	int rc;
 
+	if (c->ic_access != NULL && !access_may_read(c->ic_access, c->ic_user,
+	    name))
+		return 0;
 	if (c->ic_json)
 		rc = buf_printf(c->ic_b, "%s{\"health\":\"green\",\"status\":"
 		    "\"open\",\"index\":\"%s\",\"uuid\":\"%s\",\"pri\":\"1\","
@@ -613,14 +633,16 @@ ingest_cat_cb(void *arg, const char *name, uint64_t count)
  * Writes the rows of GET /_cat/indices into b: Elasticsearch's columns
  * with the store's real numbers (docs.count, store.size in bytes), and in
  * JSON the times of the oldest and newest event (asyncreq.oldest,
- * asyncreq.newest, null when empty). Returns 0 or -1.
+ * asyncreq.newest, null when empty). Only the indices user may read under
+ * the rules access are listed (all when access is NULL). Returns 0 or -1.
  */
 static int
-ingest_cat_list(struct evstore *es, struct buf *b, int json)
+ingest_cat_list(struct evstore *es, struct buf *b, int json,
+    const char *access, const char *user)
 {
 	struct evstore_index_info *ii;
 	char err[512], t1[40], t2[40];
-	size_t n;
+	size_t n, rows = 0;
 	int rc = 0;
 
 	if (evstore_indices(es, "*", &ii, &n, err, sizeof(err)) == -1)
@@ -630,6 +652,9 @@ ingest_cat_list(struct evstore *es, struct buf *b, int json)
 	for (size_t i = 0; i < n && rc == 0; i++) {
 		unsigned long long cnt = ii[i].ii_events, sz = ii[i].ii_bytes;
 
+		if (access != NULL && !access_may_read(access, user,
+		    ii[i].ii_name))
+			continue;
 		if (!json) {
 			rc = buf_printf(b, "green open %s %s 1 0 %llu 0 %llu "
 			    "%llu\n", ii[i].ii_name, ii[i].ii_name, cnt, sz,
@@ -651,8 +676,9 @@ ingest_cat_list(struct evstore *es, struct buf *b, int json)
 		    "\"rep\":\"0\",\"docs.count\":\"%llu\",\"docs.deleted\":"
 		    "\"0\",\"store.size\":\"%llu\",\"pri.store.size\":\"%llu\","
 		    "\"asyncreq.oldest\":%s,\"asyncreq.newest\":%s}",
-		    i ? "," : "", ii[i].ii_name, ii[i].ii_name, cnt, sz, sz,
+		    rows ? "," : "", ii[i].ii_name, ii[i].ii_name, cnt, sz, sz,
 		    t1, t2);
+		rows++;
 	}
 	if (json && rc == 0)
 		rc = buf_putc(b, ']');
@@ -701,15 +727,17 @@ ingest_delete_index(struct app *ap, struct req *r, const char *index)
 }
 
 /*
- * GET /_cat/indices[?format=json] and GET /_cluster/health: the indices
- * (names are the store's: no character needs escaping).
+ * GET /_cat/indices[?format=json] and GET /_cluster/health: the indices the
+ * caller may read (auth.index_access; admins all), names being the
+ * store's: no character needs escaping.
  */
 static void
 ingest_cat(struct app *ap, struct req *r, int health)
 {
 	struct evstore *es;
 	struct buf b = BUF_INIT;
-	struct ingest_cat c = { &b, 0, 0, 0 };
+	struct ingest_cat c = { &b, 0, 0, 0, ingest_cat_access(ap, r),
+	    r->rq_user };
 	char *fmt = NULL;
 	int n;
 
@@ -724,6 +752,8 @@ ingest_cat(struct app *ap, struct req *r, int health)
 		c.ic_b = &scratch;
 		n = evstore_match(es, "*", ingest_cat_cb, &c);
 		buf_free(&scratch);
+		if (n >= 0)
+			n = (int)c.ic_n;	/* those the caller may read */
 		if (n < 0 || buf_printf(&b, "{\"cluster_name\":\"asyncreq\","
 		    "\"status\":\"green\",\"timed_out\":false,"
 		    "\"number_of_nodes\":1,\"number_of_data_nodes\":1,"
@@ -739,7 +769,7 @@ ingest_cat(struct app *ap, struct req *r, int health)
 		buf_free(&b);
 		return;
 	}
-	if (ingest_cat_list(es, &b, c.ic_json) == -1)
+	if (ingest_cat_list(es, &b, c.ic_json, c.ic_access, c.ic_user) == -1)
 		goto fail;
 	if (c.ic_json)
 		ingest_json(r, 200, &b);
@@ -760,7 +790,8 @@ static void
 ingest_cat_health(struct app *ap, struct req *r)
 {
 	struct buf b = BUF_INIT, scratch = BUF_INIT;
-	struct ingest_cat c = { &scratch, 0, 0, 0 };
+	struct ingest_cat c = { &scratch, 0, 0, 0, ingest_cat_access(ap, r),
+	    r->rq_user };
 	int64_t now = time_now_ms();
 	char *fmt = NULL;
 	int n, json = 0, rc;
@@ -773,8 +804,7 @@ ingest_cat_health(struct app *ap, struct req *r)
 	free(fmt);
 	n = evstore_match(es, "*", ingest_cat_cb, &c);
 	buf_free(&scratch);
-	if (n < 0)
-		n = 0;
+	n = n < 0 ? 0 : (int)c.ic_n;	/* those the caller may read */
 	if (json)
 		rc = buf_printf(&b, "[{\"epoch\":\"%lld\",\"timestamp\":"
 		    "\"-\",\"cluster\":\"asyncreq\",\"status\":\"green\","

@@ -50,6 +50,7 @@ struct exec {
 	int x_werr;		/* another failed write (EIO, a failed commit) */
 	char x_why[256];	/* the store's reason for x_full / x_werr */
 	int x_nomem;
+	char *x_rules;		/* auth.index_access rules as the task started */
 };
 
 #define FIELDS_MAX 10000	/* columns recorded for exports */
@@ -224,7 +225,8 @@ exec_emit(void *arg, const char *json, size_t len, const char *index)
 
 /*
  * Returns 1 when the task's owner may read index: admins read all, and
- * auth.index_access decides for the others.
+ * auth.index_access and auth.index_access_file (x_rules) decide for the
+ * others.
  */
 static int
 exec_may_read(void *arg, const char *index)
@@ -233,8 +235,7 @@ exec_may_read(void *arg, const char *index)
 
 	if (config_is_admin(x->x_cfg, x->x_task->t_owner))
 		return 1;
-	return access_may_read(x->x_cfg->auth_index_access,
-	    x->x_task->t_owner, index);
+	return access_may_read(x->x_rules, x->x_task->t_owner, index);
 }
 
 /*
@@ -465,7 +466,12 @@ executor_main(const struct config *cfg, const struct task *t)
 	ctx.sx_emit_index = exec_emit;
 	ctx.sx_log = exec_log;
 	ctx.sx_poll = exec_poll;
-	if (access_configured(cfg->auth_index_access))
+	/* The access file as it is now: an edit needs no restart. */
+	if (config_access_rules(cfg, &x.x_rules, err, sizeof(err)) == -1) {
+		log_error("task %s: %s", t->t_id, err);
+		exec_end(&x, TASK_FAILED, err, "ERROR", err);
+	}
+	if (access_configured(x.x_rules))
 		ctx.sx_may_read = exec_may_read;
 	if (t->t_calc_stats) {
 		x.x_sidebar = sidebar_new(cfg->stats_sidebar_top,

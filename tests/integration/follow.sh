@@ -2,7 +2,10 @@
 # follow.sh - "asyncreq follow": lines appended to a file are ingested;
 # rotation by rename and by copytruncate loses nothing; a follower killed
 # with SIGKILL mid-way and started again ingests every line exactly once;
-# SIGTERM stops it cleanly; --once reads what is new and exits; a real
+# SIGTERM stops it cleanly; --once reads what is new and exits; a file
+# rotated while nobody follows and then renamed further or gzip-compressed
+# (logrotate's compress, delaycompress, dateext) is read from where it went,
+# nothing twice; a real
 # nginx access log rotated as logrotate does (rename, USR1) loses nothing.
 . "${top_srcdir:-$(cd "$(dirname "$0")/../.." && pwd)}/tests/lib/harness.sh"
 
@@ -84,6 +87,81 @@ add 2
 out=$("$AR_CLI" -c "$T/main.conf" ingest --format ndjson --follow --once app "$L" 2>"$T/once.err")
 ar_is "ingest --follow is follow" "$?:$out" \
     "0:followed 2 events into app (0 lines did not parse as ndjson, kept with _parse_error)"
+
+# Rotated while nobody follows, then renamed further or compressed, as
+# logrotate's compress, delaycompress and dateext do: the rest of the old
+# file is read from wherever it went, nothing twice.
+rm -f "$L".* "$L"-*
+once() {	# one pass; prints its summary's count and what it said on stderr
+	local out
+	out=$("$AR_CLI" -c "$T/main.conf" follow --once app "$L" 2>"$T/once.err")
+	echo "$out" | sed 's/^followed \([0-9]*\) events.*/\1/'
+	sed "s|$T/data/||g" "$T/once.err"
+}
+add 7
+mv "$L" "$L.1" && gzip "$L.1"	# compress: app.log.1.gz, app.log.1 gone
+add 3
+ar_is "compress: the 7 lines left in the file now app.log.1.gz, then the new file's 3" \
+    "$(once)" "10
+asyncreq: follow: app.log: rotated: read the rest of app.log.1.gz"
+ar_is "(and again: nothing new)" "$(once)" 0
+add 4
+mv "$L" "$L-20261203"	# dateext, delaycompress: renamed only
+add 2
+ar_is "dateext: the rest of app.log-20261203, then the new file's" "$(once)" "6
+asyncreq: follow: app.log: rotated: read the rest of app.log-20261203"
+add 5
+mv "$L" "$L-20261204" && gzip "$L-20261203"	# the next rotation compresses the last
+add 1
+ar_is "delaycompress: the rest of app.log-20261204 (by inode; the .gz beside it is another file)" \
+    "$(once)" "6
+asyncreq: follow: app.log: rotated: read the rest of app.log-20261204"
+add 3
+mv "$L" "$L-20261205" && gzip "$L-20261205"	# no new file yet
+ar_is "dateext and compress: the rest of app.log-20261205.gz" "$(once)" "3
+asyncreq: follow: app.log: rotated: read the rest of app.log-20261205.gz"
+ar_is "found again while no new file exists: nothing twice" "$(once)" "0
+asyncreq: follow: app.log: rotated: read the rest of app.log-20261205.gz"
+add 2
+ar_is "the new file (the old one found again, nothing read from it)" "$(once)" "2
+asyncreq: follow: app.log: rotated: read the rest of app.log-20261205.gz"
+ar_is "every line exactly once through the compressed rotations" \
+    "$(got | grep -vx 999999 | md5sum)" "$(want | md5sum)"
+
+# While following: the old file is renamed and compressed (and removed) at
+# once, with lines still written to it before: they are read all the same.
+start
+add 5
+ar_check "(following again)" ar_wait_until 20 has $((N + N_EXTRA))
+mv "$L" "$L.3"
+add 4 && mv "$L" "$L.x" && cat "$L.x" >>"$L.3" && rm "$L.x"	# late lines to the old file
+gzip "$L.3"
+add 6
+ar_check "compressed while followed: the late lines and the new file's are read" \
+    ar_wait_until 20 has $((N + N_EXTRA))
+ar_is "compressed while followed: every line exactly once" \
+    "$(got | grep -vx 999999 | md5sum)" "$(want | md5sum)"
+# copytruncate while the follower is frozen: the lines written after its
+# last look are only in the copy, and are read from it before the rest.
+pid=${AR_PID[follow]}
+kill -STOP "$pid"
+add 5
+cp "$L" "$L.5" && : >"$L"
+add 3
+kill -CONT "$pid"
+ar_check "copytruncate past the follower: the copy's 5 new lines and the 3 after" \
+    ar_wait_until 20 has $((N + N_EXTRA))
+ar_is "(every line exactly once)" "$(got | grep -vx 999999 | md5sum)" "$(want | md5sum)"
+ar_check "(it said where they came from)" grep -q "app.log: rotated: read the rest of $L.5" "$T/logs/follow.log"
+ar_stop follow TERM
+
+# copytruncate while nobody follows: the same, on the next start.
+add 4
+cp "$L" "$L.6" && : >"$L"
+add 2
+ar_is "copytruncate while stopped: the copy's 4, then the file's 2" "$(once)" "6
+asyncreq: follow: app.log: rotated: read the rest of app.log.6"
+ar_is "(every line exactly once)" "$(got | grep -vx 999999 | md5sum)" "$(want | md5sum)"
 
 # A real writer: nginx's access log, rotated as logrotate does it (rename,
 # requests still logged to the old file, USR1 to reopen, requests logged to

@@ -4,7 +4,8 @@
 # API), retention enforced by the runner (an index pattern with a short
 # age: old events gone, recent kept), and auth.index_access: two users, two
 # indices, exact results of `source *`, a forbidden pattern answering as a
-# missing one, an admin seeing all; the sidebar's _index.
+# missing one, an admin seeing all, _cat/indices listing what each may
+# read; the sidebar's _index.
 . "${top_srcdir:-$(dirname "$0")/../..}/tests/lib/harness.sh"
 
 ar_init
@@ -148,6 +149,9 @@ say(st == 200 and [(i["index"], i["docs.count"]) for i in rows] ==
     [("db-1", "2"), ("tmp-1", "1"), ("web-1", "3")] and
     all(int(i["store.size"]) > 0 and i["asyncreq.oldest"].endswith("Z") for i in rows),
     "GET /_cat/indices as the admin: real counts, sizes and times", st, d)
+st, d = call(IU, "GET", "/_cat/indices?format=json", "alice")
+say(st == 200 and [(i["index"], i["docs.count"]) for i in json.loads(d)] == [("web-1", "3")],
+    "GET /_cat/indices as alice (a writer, alice=web-*): web-1 only", st, d)
 st, d = call(IU, "DELETE", "/db-1", "alice")
 say(st == 403 and "may not delete indices (not in auth.admin_users)" in d,
     "DELETE /db-1 by a writer who is no admin: 403", st, d)

@@ -400,6 +400,7 @@ test_index_keys(void)
 	    "retention.index_rules = \"web-*:30d:10GiB, *:90d\"\n"
 	    "retention.index_sweep_seconds = 5\n"), 0, "index keys load");
 	is_str(c.auth_index_access, "alice=web-*; bob=db-*,app", "access kept");
+	is_str(c.index_rules, "alice=web-*; bob=db-*,app", "the rules applied");
 	is_str(c.retention_index_rules, "web-*:30d:10GiB, *:90d", "rules kept");
 	is_int((int)c.retention_index_sweep_seconds, 5, "sweep interval");
 	config_free(&c);
@@ -411,6 +412,88 @@ test_index_keys(void)
 	    "positive number with s, m, h, d or w, or '-')");
 	LOAD_ERR("storage.path = /x\nretention.index_sweep_seconds = 0\n", 2,
 	    "retention.index_sweep_seconds: 0 is out of range 1..86400");
+}
+
+/* Writes text to tmpdir/name without touching conf_path. */
+static void
+write_side(const char *name, const char *text)
+{
+	char p[PATH_MAX];
+	FILE *fp;
+
+	snprintf(p, sizeof(p), "%s/%s", tmpdir, name);
+	if ((fp = fopen(p, "w")) != NULL) {
+		fputs(text, fp);
+		fclose(fp);
+	}
+}
+
+/*
+ * auth.index_access_file: its rules (relative to the configuration's
+ * directory) follow the inline ones; a bad line is named by file and line.
+ */
+static void
+test_index_access_file(void)
+{
+	struct config c;
+	char want[1024], rp[PATH_MAX], rt[PATH_MAX];
+
+	if (realpath(tmpdir, rt) == NULL)
+		snprintf(rt, sizeof(rt), "%s", tmpdir);
+	write_side("access.rules", "\xef\xbb\xbf# who reads what\n"
+	    "\n"
+	    "alice = web-*, app   # the web team\n"
+	    "  bob=db-*;\r\n"
+	    "#carol=*\n"
+	    "dave=x-1; erin=y-*\n");
+	is_int(load(&c, "storage.path = /x\n"
+	    "auth.index_access_file = access.rules\n"), 0,
+	    "a relative access file loads");
+	is_str(c.index_rules, "alice = web-*, app;bob=db-*;dave=x-1; "
+	    "erin=y-*", "its rules, comments and blank lines skipped");
+	is_str(c.auth_index_access, "", "auth.index_access stays as written");
+	snprintf(rp, sizeof(rp), "%s/access.rules", tmpdir);
+	{
+		char *real = realpath(rp, NULL);
+
+		is_str(c.auth_index_access_file, real ? real : "?",
+		    "the file's absolute path is kept");
+		free(real);
+	}
+	config_free(&c);
+	is_int(load(&c, "storage.path = /x\n"
+	    "auth.index_access = \"zed=z\"\n"
+	    "auth.index_access_file = access.rules\n"), 0,
+	    "inline rules and a file load");
+	is_str(c.index_rules, "zed=z;alice = web-*, app;bob=db-*;"
+	    "dave=x-1; erin=y-*", "the file's rules follow the inline ones");
+	config_free(&c);
+	is_int(load(&c, "storage.path = /x\nauth.index_access_file = \"\"\n"),
+	    0, "an empty auth.index_access_file is none");
+	is_str(c.index_rules, "", "and adds no rule");
+	config_free(&c);
+
+	write_side("bad.rules", "alice=web-*\n# fine so far\nbob\n");
+	snprintf(want, sizeof(want), "auth.index_access_file: %s/bad.rules:3: "
+	    "a rule is USER=PATTERN[,PATTERN...] (at \"bob\")", rt);
+	LOAD_ERR("storage.path = /x\nauth.index_access_file = bad.rules\n", 0,
+	    want);
+	write_side("bad.rules", "alice=web/*\n");
+	snprintf(want, sizeof(want), "auth.index_access_file: %s/bad.rules:1: "
+	    "an index pattern holds a character index names cannot (letters, "
+	    "digits, '.', '_', '-' and '*') (at \"alice=web/*\")", rt);
+	LOAD_ERR("storage.path = /x\nauth.index_access_file = bad.rules\n", 0,
+	    want);
+	write_side("bad.rules", "# nobody yet\n\n");
+	snprintf(want, sizeof(want), "auth.index_access_file: %s/bad.rules: "
+	    "holds no rule (USER=PATTERN[,PATTERN...]); an empty file would "
+	    "let everyone read every index", rt);
+	LOAD_ERR("storage.path = /x\nauth.index_access_file = bad.rules\n", 0,
+	    want);
+	snprintf(want, sizeof(want), "auth.index_access_file: %s/none.rules: "
+	    "No such file or directory", rt);
+	LOAD_ERR("storage.path = /x\nauth.index_access_file = none.rules\n", 0,
+	    want);
 }
 
 /* auth.ingest_users: who may write events; empty (or only commas) is off. */
@@ -523,7 +606,7 @@ test_example_uncommented(void)
 	}
 	fclose(in);
 	fclose(out);
-	is_int(n, 48, "the example lists all 48 other keys");
+	is_int(n, 49, "the example lists all 49 other keys");
 	config_defaults(&c);
 	config_defaults(&d);
 	is_int(config_load(&c, conf_path, err, sizeof(err)), 0,
@@ -572,13 +655,15 @@ main(void)
 	test_admin();
 	test_ingest_users();
 	test_index_keys();
+	test_index_access_file();
 	test_example();
 	test_example_uncommented();
 
 	/* Clean up the temporary tree. */
 	{
 		static const char *const files[] = { "asyncreq.conf",
-		    "all.conf", "etc/rel.conf", "etc", NULL };
+		    "all.conf", "access.rules", "bad.rules", "etc/rel.conf", "etc",
+		    NULL };
 		char p[PATH_MAX + 32];
 
 		for (int i = 0; files[i] != NULL; i++) {
