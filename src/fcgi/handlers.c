@@ -958,6 +958,24 @@ handle_health(struct app *ap, struct req *r)
 }
 
 /*
+ * GET whoami: the caller as asyncreq sees it, for the search page's
+ * header: {"user": NAME, "admin": BOOL}. NAME is REMOTE_USER, or
+ * "anonymous" without one.
+ */
+static void
+handle_whoami(struct app *ap, struct req *r)
+{
+	struct buf b = BUF_INIT;
+
+	buf_puts(&b, "{\"user\":");
+	buf_json_str(&b, r->rq_user, strlen(r->rq_user));
+	buf_printf(&b, ",\"admin\":%s}", config_is_admin(ap->ap_cfg,
+	    r->rq_user) ? "true" : "false");
+	req_reply(r, 200, &b);
+	buf_free(&b);
+}
+
+/*
  * The routing table: endpoint name, method, whether an id follows, and the
  * request headers it needs against cross-site request forgery.
  */
@@ -986,6 +1004,7 @@ static const struct route {
 	{"delete", "DELETE", ID_REQUIRED, 0, CSRF_HEADER},
 	{"file_download", "POST", ID_REQUIRED, 0, CSRF_BODY},
 	{"health", "GET", ID_NONE, 1, CSRF_NONE},
+	{"whoami", "GET", ID_NONE, 0, CSRF_NONE},
 };
 
 /*
@@ -1142,6 +1161,8 @@ handle_request(struct app *ap, struct req *r)
 		handle_delete(ap, r, id);
 	else if (strcmp(rt->rt_name, "health") == 0)
 		handle_health(ap, r);
+	else if (strcmp(rt->rt_name, "whoami") == 0)
+		handle_whoami(ap, r);
 	else
 		handle_download(ap, r, id);
 out:

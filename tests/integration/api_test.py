@@ -499,6 +499,22 @@ class Suite:
         r = self.c.call("POST", "health", body={})
         self.check_error(r, 405, "method_not_allowed", "health: POST is 405 method_not_allowed")
 
+    def sec_whoami(self):
+        tap = self.tap
+        r = self.c.call("GET", "whoami")
+        if self.check_json(r, 200, "whoami: 200 JSON without a user"):
+            tap.eq(r.json, {"user": "anonymous", "admin": False}, "whoami: anonymous, not admin")
+        r = self.c.call("GET", "whoami", user="alice")
+        if self.check_json(r, 200, "whoami: 200 JSON as alice"):
+            tap.eq(r.json, {"user": "alice", "admin": False}, "whoami: alice, not admin")
+        r = self.c.call("GET", "whoami", user="carol")
+        if self.check_json(r, 200, "whoami: 200 JSON as admin carol"):
+            tap.eq(r.json, {"user": "carol", "admin": True}, "whoami: carol is admin")
+        r = self.c.call("GET", "whoami", query="x=1")
+        self.check_error(r, 400, "illegal_argument_exception", "whoami: a parameter is 400")
+        r = self.c.call("POST", "whoami", body={})
+        self.check_error(r, 405, "method_not_allowed", "whoami: POST is 405 method_not_allowed")
+
     def sec_create_basic(self):
         tap = self.tap
         q = "source sysmon_operational-a qsize=5"
@@ -1362,11 +1378,11 @@ class Suite:
                     "all %d task ids are distinct and well-formed" % len(ids))
 
     def run(self):
-        full = [self.setup_data, self.sec_health, self.sec_create_basic, self.sec_semantics, self.sec_paging,
+        full = [self.setup_data, self.sec_health, self.sec_whoami, self.sec_create_basic, self.sec_semantics, self.sec_paging,
                 self.sec_logs, self.sec_create_errors, self.sec_ownership, self.sec_paths,
                 self.sec_status_list, self.sec_datemath, self.sec_stats, self.sec_delete, self.sec_body_limit,
                 self.sec_strict, self.sec_queued, self.sec_long, self.sec_unique]
-        smoke = [self.setup_data, self.sec_health, self.sec_create_basic, self.sec_semantics, self.sec_paging,
+        smoke = [self.setup_data, self.sec_health, self.sec_whoami, self.sec_create_basic, self.sec_semantics, self.sec_paging,
                  self.sec_create_errors, self.sec_ownership, self.sec_delete, self.sec_body_limit,
                  self.sec_strict, self.sec_unique]
         for sec in (full if self.a.mode == "full" else smoke):
