@@ -12,6 +12,7 @@
 
 . "${top_srcdir:-$(cd "$(dirname "$0")/../.." && pwd)}/tests/lib/harness.sh"
 . "$AR_SRCDIR/tests/lib/apache.sh"
+. "$AR_SRCDIR/tests/lib/page.sh"
 
 ar_init
 ar_require_programs
@@ -40,7 +41,9 @@ ar_check "asyncreq-runner starts" ar_start_runner main
 ar_check "asyncreq-fcgi (2 workers) listens on a unix socket" ar_start_fcgi main 2
 ar_check "asyncreq-fcgi with auth.require_user listens" ar_start_fcgi strict 1
 # /_sme/ is conf/apache/asyncreq-proxy-fcgi.conf as shipped (paths replaced).
-AR_APACHE_EXTRA=$(ar_apache_shipped asyncreq-proxy-fcgi.conf "$T/main.sock" main)
+# / is the search page, conf/apache/asyncreq-www.conf as shipped.
+AR_APACHE_EXTRA="$(ar_apache_shipped asyncreq-proxy-fcgi.conf "$T/main.sock" main)
+$(ar_apache_shipped asyncreq-www.conf "$T/main.sock" main)"
 ar_check "apache2 (mod_proxy_fcgi) starts" ar_apache_start apache proxy \
     "/auth|$T/main.sock|1" \
     "/strict|$T/strict.sock|0" "/strict-auth|$T/strict.sock|1"
@@ -50,6 +53,7 @@ ar_check "health answers 200 through Apache" \
 if [ "$AR_TAP_FAIL" -eq 0 ]; then
 	ar_http GET "$AR_BASE/auth/_sme/async_requests/status"
 	ar_is "basic auth: no credentials, 401 from Apache" "$HTTP_STATUS" 401
+	ar_check_page "$AR_BASE"
 	ar_run_api_test --base "$AR_BASE" --auth-prefix /auth \
 	    --strict-prefix /strict --strict-auth-prefix /strict-auth \
 	    --runner-pid "${AR_PID[runner-main]}" --max-body 4096 \

@@ -11,6 +11,7 @@
 # /strict/_sme/ and /strict-auth/_sme/ to a responder requiring a user.
 
 . "${top_srcdir:-$(cd "$(dirname "$0")/../.." && pwd)}/tests/lib/harness.sh"
+. "$AR_SRCDIR/tests/lib/page.sh"
 
 ar_init
 ar_require_programs
@@ -57,11 +58,15 @@ confs 2
 ar_check "socket: asyncreq-runner starts" ar_start_runner main2
 ar_check "socket: asyncreq-fcgi listens" ar_start_fcgi main2 2
 ar_check "socket: asyncreq-fcgi with auth.require_user listens" ar_start_fcgi strict2 1
+# / is the search page: conf/lighttpd/asyncreq-www.conf as shipped.
+sed "s#/usr/share/asyncreq/www#$AR_SRCDIR/www#g" "$AR_SRCDIR/conf/lighttpd/asyncreq-www.conf" >"$T/www.conf"
+AR_LIGHTTPD_EXTRA="include \"$T/www.conf\""
 ar_check "socket: lighttpd starts" ar_lighttpd_start lighttpd2 \
     "|socket:$T/main2.sock|0" "/auth|socket:$T/main2.sock|1" \
     "/strict|socket:$T/strict2.sock|0" "/strict-auth|socket:$T/strict2.sock|1"
 if ar_wait_health "$AR_BASE/_sme/async_requests/health" 15; then
 	ar_ok "socket: health answers 200 through lighttpd"
+	ar_check_page "$AR_BASE" "socket: the search page"
 	mkdir -p "$T/data2"
 	ar_run_api_test --base "$AR_BASE" --auth-prefix /auth \
 	    --strict-prefix /strict --strict-auth-prefix /strict-auth \

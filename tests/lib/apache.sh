@@ -123,7 +123,7 @@ Alias \"$prefix/_sme\" \"$(ar_apache_fcgi_prog)\"
 		echo "ServerName localhost"
 		echo "Listen 127.0.0.1:$AR_PORT"
 		local m
-		for m in mpm_event authz_core authn_core authn_file auth_basic authz_user alias mime $mods; do
+		for m in mpm_event authz_core authn_core authn_file auth_basic authz_user alias mime dir headers $mods; do
 			echo "LoadModule ${m}_module \"$AR_APACHE_MODULES/mod_$m.so\""
 		done
 		if [ -n "$AR_AS_USER" ]; then
@@ -197,13 +197,15 @@ ar_apache_diag() {	# NAME: prints the tail of Apache NAME's error log as # lines
 # ar_apache_shipped FILE SOCKET CONFNAME: prints an Include line for a copy
 # of the shipped conf/apache/FILE with its paths replaced by the test's:
 # the socket /run/asyncreq/fcgi.sock by SOCKET, /usr/bin/asyncreq-fcgi by
-# the program, /etc/asyncreq.conf by $T/CONFNAME.conf. The copy is checked
-# as it ships, mount point and all (/_sme/).
+# the program, /etc/asyncreq.conf by $T/CONFNAME.conf, the search page's
+# /usr/share/asyncreq/www by the checkout's www/. The copy is checked as it
+# ships, mount point and all (/_sme/, and / for the page).
 ar_apache_shipped() {
 	local out="$T/shipped-$1"
 	sed -e "s#/run/asyncreq/fcgi.sock#$2#g" \
 	    -e "s#/usr/bin/asyncreq-fcgi#$(ar_apache_fcgi_prog)#g" \
 	    -e "s#/etc/asyncreq.conf#$T/$3.conf#g" \
+	    -e "s#/usr/share/asyncreq/www#$AR_SRCDIR/www#g" \
 	    "$AR_SRCDIR/conf/apache/$1" >"$out"
 	echo "Include \"$out\""
 }
