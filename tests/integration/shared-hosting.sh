@@ -21,6 +21,7 @@
 
 . "${top_srcdir:-$(cd "$(dirname "$0")/../.." && pwd)}/tests/lib/harness.sh"
 . "$AR_SRCDIR/tests/lib/apache.sh"
+. "$AR_SRCDIR/tests/lib/page.sh"
 
 ar_init
 if ! ar_apache_have fcgid rewrite; then
@@ -94,10 +95,11 @@ fi
 missing=""
 for f in bin/asyncreq bin/asyncreq-fcgi bin/asyncreq-runner etc/asyncreq.conf \
     share/man/man1/asyncreq.1 share/man/man8/asyncreq-fcgi.8 share/man/man8/asyncreq-runner.8 \
-    share/doc/asyncreq/shared-hosting.md share/doc/asyncreq/examples/apache/asyncreq-fcgid.conf; do
+    share/doc/asyncreq/shared-hosting.md share/doc/asyncreq/examples/apache/asyncreq-fcgid.conf \
+    share/asyncreq/www/index.html share/asyncreq/www/app.css share/asyncreq/www/js/main.js; do
 	[ -f "$P/$f" ] || missing="$missing $f"
 done
-ar_is "installed under the prefix: programs, configuration, man pages, examples" "${missing:-none missing}" "none missing"
+ar_is "installed under the prefix: programs, configuration, man pages, examples, the search page" "${missing:-none missing}" "none missing"
 owner=$(find "$P" ! -user "$HU" | head -n 3)
 ar_is "everything installed belongs to $HU" "$owner" ""
 
@@ -123,9 +125,15 @@ as_user sh -c 'cat >"$HOME/public_html/asyncreq.fcgi" && chmod 755 "$HOME/public
 #!/bin/sh
 exec $P/bin/asyncreq-fcgi -c $P/etc/asyncreq.conf
 EOF
+# The search page beside them (docs/shared-hosting.md, step 3).
+as_user sh -c 'cp -R "$HOME/asyncreq/share/asyncreq/www/." "$HOME/public_html/"'
 as_user sh -c 'cat >"$HOME/public_html/.htaccess"' <<EOF
 Options +ExecCGI
 AddHandler fcgid-script .fcgi
+AddType text/javascript .js
+AddType text/css .css
+AddType text/html .html
+DirectoryIndex index.html
 RewriteEngine On
 RewriteRule ^_sme/ asyncreq.fcgi [L]
 AuthType Basic
@@ -148,7 +156,7 @@ PORT=$(ar_free_port)
 	echo "PidFile \"$d/run/httpd.pid\""
 	echo "ServerName localhost"
 	echo "Listen 127.0.0.1:$PORT"
-	for m in mpm_event authz_core authn_core authn_file auth_basic authz_user alias mime rewrite fcgid; do
+	for m in mpm_event authz_core authn_core authn_file auth_basic authz_user alias mime dir rewrite fcgid; do
 		echo "LoadModule ${m}_module \"$AR_APACHE_MODULES/mod_$m.so\""
 	done
 	cat <<EOF
@@ -209,6 +217,7 @@ alive=$(ar_json 'd["runner"]["alive"]')
 ar_is "before any task: health says the runner is not alive ($HTTP_STATUS)" "$alive" false
 ar_http GET "$B/status"
 ar_is "no credentials: 401 from .htaccess basic auth" "$HTTP_STATUS" 401
+ar_check_page "http://127.0.0.1:$PORT" "the search page in public_html" alice
 
 ar_http POST "$B/request" '{"query": "source demo-events qsize=5", "dtStart": "now-2h"}' alice
 ar_is "create: 201 (no runner was running)" "$HTTP_STATUS" 201
