@@ -29,6 +29,8 @@ export function init(setBusy) {
 	st.setBusy = setBusy;
 	$("page-prev").addEventListener("click", () => userPage(st.from - pageSize()));
 	$("page-next").addEventListener("click", () => userPage(st.from + pageSize()));
+	$("page-first").addEventListener("click", () => userPage(0));
+	$("page-last").addEventListener("click", () => userPage(Math.max(0, Math.ceil(st.total / pageSize()) - 1) * pageSize()));
 	$("page-size").addEventListener("change", () => st.id && load(st.id, Math.floor(st.from / pageSize()) * pageSize()));
 	$("columns").addEventListener("click", openColumns);
 	$("columns-apply").addEventListener("click", (e) => {
@@ -130,8 +132,8 @@ function draw() {
 	const so = st.partial ? " so far" : "";
 	$("page-info").textContent = n ? `${fmtCount(st.from + 1)}–${fmtCount(st.from + n)} of ${fmtCount(st.total)}${so}`
 		: `0 of ${fmtCount(st.total)}${so}`;
-	$("page-prev").disabled = st.from === 0;
-	$("page-next").disabled = st.from + n >= st.total;
+	$("page-prev").disabled = $("page-first").disabled = st.from === 0;
+	$("page-next").disabled = $("page-last").disabled = st.from + n >= st.total;
 	$("results-empty").hidden = n > 0 || st.id === null;
 	if (st.onDrawn) {
 		const f = st.onDrawn;
