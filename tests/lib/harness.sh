@@ -462,8 +462,14 @@ ar_htpasswd() {	# writes $T/htpasswd for $AR_USERS (apr1 hashes)
 # port serves the ingest API at its root (ASYNCREQ_API=ingest, basic auth
 # with $T/htpasswd, as conf/nginx/asyncreq-ingest.conf); it sets
 # AR_INGEST_PORT and AR_INGEST_BASE.
+# With AR_NGINX_WWW=DIR set, the server also serves the static files of DIR
+# (the search page, www/) at / and, for each ROUTE with a PREFIX, at
+# PREFIX/ (with basic auth when AUTH=1), as conf/nginx does; unset, every
+# path outside the routes answers 404.
 ar_nginx_start() {
-	local d="$T/nginx" r prefix sock auth locs="" ingest=""
+	local d="$T/nginx" r prefix sock auth locs="" ingest="" root_loc
+	local www=${AR_NGINX_WWW:-} auth_lines
+	root_loc="location / { return 404; }"
 	mkdir -p "$d/tmp"
 	AR_PORT=$(ar_free_port)
 	if [ -n "${AR_NGINX_INGEST:-}" ]; then
@@ -505,14 +511,28 @@ ar_nginx_start() {
 	fi
 	for r in "$@"; do
 		IFS='|' read -r prefix sock auth <<<"$r"
-		locs+="
-        location $prefix/_sme/ {"
+		auth_lines=""
 		if [ "$auth" = 1 ]; then
-			locs+="
+			auth_lines="
             auth_basic \"asyncreq\";
             auth_basic_user_file $T/htpasswd;"
 		fi
+		if [ -n "$www" ]; then
+			if [ -n "$prefix" ]; then
+				locs+="
+        location $prefix/ {$auth_lines
+            alias $www/;
+            include /etc/nginx/mime.types;
+        }"
+			else
+				root_loc="location / {$auth_lines
+            root $www;
+            include /etc/nginx/mime.types;
+        }"
+			fi
+		fi
 		locs+="
+        location $prefix/_sme/ {$auth_lines
             fastcgi_pass unix:$sock;
             include /etc/nginx/fastcgi_params;"
 		# Without auth_basic, $remote_user is whatever the client
@@ -523,6 +543,12 @@ ar_nginx_start() {
 		locs+="
         }"
 	done
+	if [ -n "$www" ] && [ "$root_loc" = "location / { return 404; }" ]; then
+		root_loc="location / {
+            root $www;
+            include /etc/nginx/mime.types;
+        }"
+	fi
 	{
 		[ "$(id -u)" = 0 ] && echo "user root;"
 		cat <<EOF
@@ -544,7 +570,7 @@ http {
     server {
         listen 127.0.0.1:$AR_PORT;
         server_name localhost;
-        location / { return 404; }$locs
+        $root_loc$locs
     }$ingest
 }
 EOF
