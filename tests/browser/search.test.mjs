@@ -11,7 +11,7 @@
 
 import fs from "node:fs";
 import path from "node:path";
-import {ok, is, same, diag, end, waitFor, sleep, Api, launch, Shots, python,
+import {ok, is, same, diag, end, waitFor, Api, launch, Shots, python,
 	jsonTokens, eventTexts} from "./lib.mjs";
 
 const BASE = process.env.AR_BASE;
@@ -490,10 +490,10 @@ print(json.dumps(next(csv.reader(open(sys.argv[1], newline='', encoding='utf-8')
 		ok(j < info.length, "three buckets to drag across", info.length);
 		const a = await bars[i].boundingBox(), b = await bars[j].boundingBox();
 		const prev = await text(page, "#task-id");
-		await page.mouse.move(a.x + a.width / 2, a.y + a.height - 2);
+		await page.mouse.move(a.x + a.width / 2, a.y + a.height / 2);
 		await page.mouse.down();
-		await page.mouse.move((a.x + b.x) / 2 + a.width / 2, a.y + a.height - 2, {steps: 5});
-		await page.mouse.move(b.x + b.width / 2, b.y + b.height - 2, {steps: 5});
+		await page.mouse.move((a.x + b.x + b.width) / 2, (a.y + a.height / 2 + b.y + b.height / 2) / 2, {steps: 5});
+		await page.mouse.move(b.x + b.width / 2, b.y + b.height / 2, {steps: 5});
 		await page.mouse.up();
 		const id = await waitShown(page, prev);
 		const bucket = j + 1 < info.length ? Date.parse(info[j + 1][0]) - Date.parse(info[j][0])
@@ -597,7 +597,8 @@ print(json.dumps(next(csv.reader(open(sys.argv[1], newline='', encoding='utf-8')
 		is(await text(p2, "#task-id"), first, "?task=ID shows that task");
 		is(await text(p2, "#page-info"), pageInfo(0, 50, n1), "?task=ID: its results");
 		is(await value(p2, "#query"), firstQuery, "?task=ID: its query");
-		await sleep(500);	// a new task would have been made by now
+		// The page is idle with the task shown: a run would have made its
+		// task before showing it.
 		is((await api.tasks()).length, b2, "?task=ID makes no new task");
 		await p2.close();
 	});

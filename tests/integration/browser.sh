@@ -14,7 +14,8 @@
 # Screenshots (1280x800 PNG) go to $T/shots and, when AR_SCREENSHOT_DIR is
 # set, there too. Environment: AR_BROWSER_MODULES (default
 # /var/cache/asyncreq-deps/browser/node_modules, where scripts/deps runs
-# npm ci of tests/browser), AR_CHROMIUM (default /usr/bin/chromium).
+# npm ci of tests/browser), AR_CHROMIUM (default /usr/bin/chromium), AR_WWW
+# (the page served, default www/ of the source tree).
 # Without node, chromium or puppeteer-core the script fails: run
 # scripts/deps.
 . "${top_srcdir:-$(cd "$(dirname "$0")/../.." && pwd)}/tests/lib/harness.sh"
@@ -46,7 +47,7 @@ ar_check "20,000 demo events ingested" ar_gen_ingest main sysmon_operational-dem
     --count 20000 --hours-back 23 --index-style sysmon --seed 12
 ar_check "asyncreq-runner starts" ar_start_runner main
 ar_check "asyncreq-fcgi listens" ar_start_fcgi main 2
-AR_NGINX_WWW=$AR_SRCDIR/www
+AR_NGINX_WWW=${AR_WWW:-$AR_SRCDIR/www}
 ar_check "nginx serves the page at /, /sub/ and /auth/" ar_nginx_start \
     "|$T/main.sock|0" "/sub|$T/main.sock|0" "/auth|$T/main.sock|1"
 ar_check "health answers 200 through nginx" \
