@@ -136,8 +136,11 @@ async function run(page, q, how = "ctrl-enter") {
 	return {id, statuses};
 }
 
-// pageInfo(from, n, total): the #page-info text of the contract.
-const pageInfo = (from, n, total) => n ? `${from + 1}–${from + n} of ${total}` : `0 of ${total}`;
+// num(n): a count as the page writes it, with thousands separators (20,000).
+const num = (n) => Number(n).toLocaleString("en-US");
+
+// pageInfo(from, n, total): the #page-info text (docs/ui.md).
+const pageInfo = (from, n, total) => n ? `${num(from + 1)}–${num(from + n)} of ${num(total)}` : `0 of ${num(total)}`;
 
 // apiPage(id, from, to): the API's answer for results from..to, with the
 // exact text of each event.
@@ -269,7 +272,7 @@ async function main() {
 		is(t.resultCount, n1, "the page's task has as many results as the API's own");
 		is((await api.tasks()).length, before + 1, "one task was made");
 		const st = await text(page, "#status");
-		ok(new RegExp(`^DONE: ${n1} results, ${t.scannedEvents} events scanned in \\d+(\\.\\d+)? m?s$`).test(st),
+		ok(new RegExp(`^DONE: ${num(n1)} results, ${num(t.scannedEvents)} events scanned in \\d+(\\.\\d+)? m?s$`).test(st),
 			"#status text: DONE: N results, M events scanned in T", st, `N=${n1} M=${t.scannedEvents}`);
 		is(await page.$eval("#progress", (e) => e.value), 1, "#progress value 1");
 		is(await attr(page, "#progress", "max"), "1", "#progress max=1");
@@ -522,7 +525,9 @@ print(json.dumps(next(csv.reader(open(sys.argv[1], newline='', encoding='utf-8')
 		await ctrlEnter(page);
 		await waitFor(() => page.$eval("#query-error", (x) => !x.hidden), "#query-error to show");
 		await waitFor(() => idle(page), "the page to be idle");
-		is(await text(page, "#query-error"), `line 1, column 12: ${e.reason}`, "#query-error: line L, column C: REASON");
+		// The API's reason ends with its place too; the page says it once.
+		is(await text(page, "#query-error"), `line 1, column 12: ${e.reason.replace(/ at line 1, column 12$/, "")}`,
+			"#query-error: line L, column C: REASON (without its own ' at line L, column C')");
 		same([await attr(page, "#query-error", "data-line"), await attr(page, "#query-error", "data-column")], ["1", "12"],
 			"#query-error data-line and data-column");
 		const mark = await page.evaluate(() => {

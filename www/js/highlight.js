@@ -74,7 +74,9 @@ const escapeHtml = (s) => s.replace(/[&<>"]/g, (c) => ({"&": "&amp;", "<": "&lt;
 // rest of the token there in <mark class="tok-error">.
 export function render(el, text, errorAt = -1) {
 	let html = "";
-	const span = (type, s) => type === "ws" ? escapeHtml(s) : `<span class="tok-${type}">${escapeHtml(s)}</span>`;
+	// "|" is an operator that also separates commands: both classes.
+	const cls = (type) => type === "pipe" ? "tok-op tok-pipe" : `tok-${type}`;
+	const span = (type, s) => type === "ws" ? escapeHtml(s) : `<span class="${cls(type)}">${escapeHtml(s)}</span>`;
 	for (const t of tokens(text)) {
 		const s = text.slice(t.start, t.end);
 		if (errorAt >= t.start && errorAt < t.end) {

@@ -21,6 +21,7 @@ export function show(timeline, field, rangeEnd) {
 	$("timeline-wrap").hidden = !timeline;
 	if (!timeline) {
 		info.textContent = "";
+		$("timeline-range").textContent = "";
 		return;
 	}
 	const b = timeline.fields;
@@ -79,8 +80,9 @@ export function show(timeline, field, rangeEnd) {
 	};
 	const total = b.reduce((s, x) => s + x.count, 0);
 	const when = (iso) => String(iso).replace("T", " ").replace(/:\d\d\.\d+Z$|\.\d+Z$/, "").replace(/Z$/, "");
-	info.textContent = `interval ${timeline.interval}, ${b.length} buckets, ${fmtCount(total)} events` +
-		(b.length ? ` · ${when(starts[0])} to ${when(rangeEnd)} UTC` : "");
+	info.textContent = `interval ${timeline.interval}, ${b.length} buckets`;
+	$("timeline-range").textContent = `${fmtCount(total)} events` +
+		(b.length ? `, ${when(starts[0])} to ${when(rangeEnd)} UTC` : "");
 }
 
 // drawSel(sel, i, j, bw): shows buckets i..j as selected (none when j < 0).
