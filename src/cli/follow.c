@@ -774,6 +774,7 @@ cli_follow(const struct config *cfg, int argc, char **argv)
 		fprintf(stderr, "asyncreq: follow: %s\n", err);
 		goto done;
 	}
+	evstore_set_block_bytes(fw.fw_es, (size_t)cfg->storage_block_bytes);
 	memset(&sa, 0, sizeof(sa));
 	sa.sa_handler = follow_on_signal;
 	sigemptyset(&sa.sa_mask);

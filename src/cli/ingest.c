@@ -464,6 +464,7 @@ cli_ingest(const struct config *cfg, int argc, char **argv)
 		fprintf(stderr, "asyncreq: ingest: %s\n", err);
 		return 1;
 	}
+	evstore_set_block_bytes(es, (size_t)cfg->storage_block_bytes);
 	before = ingest_count(es, index);
 	if (evstore_ingest_begin(es, index, field, &in.in_ei, err,
 	    sizeof(err)) == -1) {

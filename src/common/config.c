@@ -68,6 +68,8 @@ static const struct config_key config_keys[] = {
 	N("storage.map_size", CONFIG_SIZE, storage_map_size, GIB, MIB, 0),
 	N("storage.events_map_size", CONFIG_SIZE, storage_events_map_size,
 	    64 * GIB, MIB, 0),
+	N("storage.block_bytes", CONFIG_SIZE, storage_block_bytes,
+	    256 * 1024, 0, 64 * MIB),
 	N("storage.min_free_disk", CONFIG_SIZE, storage_min_free_disk,
 	    64 * MIB, 0, 0),
 

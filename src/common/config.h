@@ -14,6 +14,9 @@ struct config {
 	char *storage_path;		/* storage.path (required) */
 	uint64_t storage_map_size;	/* storage.map_size, bytes: task store */
 	uint64_t storage_events_map_size; /* storage.events_map_size, bytes */
+	uint64_t storage_block_bytes;	/* storage.block_bytes: events sealed
+					 * into a block of about this size;
+					 * 0 never */
 	uint64_t storage_min_free_disk;	/* storage.min_free_disk, bytes */
 
 	char *dt_field_name;	/* sme.core.global_dt_params.dt_field_name */

@@ -120,6 +120,8 @@ ingest_events(struct app *ap, struct req *r)
 		ingest_fail(r, AR_EUNAVAIL, err);
 		return NULL;
 	}
+	evstore_set_block_bytes(ap->ap_events,
+	    (size_t)ap->ap_cfg->storage_block_bytes);
 	return ap->ap_events;
 }
 

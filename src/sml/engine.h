@@ -7,6 +7,7 @@
 
 #include <jansson.h>
 
+#include "common/number.h"
 #include "sml/sml.h"
 
 /*
@@ -110,12 +111,7 @@ int value_wildcard(const char *pattern, const char *text, size_t len, int ci);
 /* Returns 1 when text matches the LIKE pattern: '%' any run, '_' one
  * UTF-8 character, everything else itself (case-sensitive). */
 int value_like(const char *pattern, const char *text, size_t len);
-/*
- * Reads s[0..len) as a decimal number (no white space, hex, inf or nan).
- * Returns 1 for an integer that fits int64 (*iv and *dv set), 2 for any
- * other number (*dv set), 0 when s is not a number. iv/dv may be NULL.
- */
-int value_parse_number(const char *s, size_t len, int64_t *iv, double *dv);
+/* value_parse_number() is in common/number.h (the store uses it too). */
 /* Orders two numbers exactly, without rounding integers to double: kind 1
  * (integer iX) or 2 (real dX), as value_parse_number returns. <0, 0, >0. */
 int value_num_cmp3(int ka, int64_t ia, double da, int kb, int64_t ib,

@@ -5,10 +5,12 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/types.h>
 
 #include <lmdb.h>
 
 #include "common/util.h"
+#include "store/block.h"
 #include "store/events.h"
 
 /*
@@ -23,14 +25,22 @@
  *            "drop" ‖ u32 BE id  -> ""	a deleted index whose events are
  *				still being removed (in bounded batches)
  *   indices  name (no NUL) -> u32 BE id ‖ u64 BE event count ‖ time field
+ *            "span" ‖ u32 BE id  -> u64 BE	the longest time a block of the
+ *				index covers (newest - oldest, ms)
+ *            "tail" ‖ u32 BE id  -> u64 BE	bytes (keys + values) of the
+ *				index's events not yet in a block
  *   events   u32 BE id ‖ u64 BE (time ms ^ sign bit) ‖ u64 BE ~seq -> JSON
+ *            (the tail: events not yet sealed into a block)
+ *   blocks   the key of the newest event of the block -> a block
+ *            (store/block.h): the index's older events, compressed, in
+ *            key order
  *
  * LMDB compares keys with memcmp, so events of one index lie together in
  * time order; within one millisecond the inverted sequence makes a backwards
  * walk (newest first) return the earliest ingested event first.
  */
 
-#define EVSTORE_MAXDBS		4
+#define EVSTORE_MAXDBS		5
 #define EVSTORE_KEY_LEN		20	/* id 4 + time 8 + ~seq 8 */
 #define EVSTORE_SUFFIX_LEN	16	/* time ‖ ~seq: the merge order */
 #define EVSTORE_REC_HDR		12	/* id 4 + count 8, then time field */
@@ -39,13 +49,19 @@
 #define EVSTORE_BATCH_EVENTS	2000
 #define EVSTORE_BATCH_BYTES	(4u << 20)
 #define EVSTORE_SIGN		0x8000000000000000ULL
+#define EVSTORE_BLOCK_DEFAULT	(256u << 10)
+#define EVSTORE_SEAL_MAX	64	/* blocks sealed in one commit */
+/* Not an LMDB code: a block could not be made; err already says why. */
+#define EVSTORE_EBLOCK		(-30000)
 
 struct evstore {
 	MDB_env		*es_env;
 	MDB_dbi		 es_meta;
 	MDB_dbi		 es_indices;
 	MDB_dbi		 es_events;
+	MDB_dbi		 es_blocks;
 	int		 es_ntxn;	/* live transactions of this handle */
+	size_t		 es_block_bytes;	/* 0: never seal */
 };
 
 /* Whether the highest key put by a batch ends the events DB (see
@@ -70,10 +86,35 @@ struct evstore_ingest {
 	uint64_t	 ei_count0;	/* index count when the batch opened */
 };
 
+/* A block of a scan, decompressed: the records in the scan's range. */
+struct evstore_dblk {
+	unsigned char	*db_raw;
+	size_t		*db_off;	/* their offsets, in key order */
+	size_t		 db_n;		/* left: db_off[db_n - 1] is next */
+};
+
+/*
+ * One index of a scan: its tail (events DB) and its blocks merged newest
+ * first. A block is keyed by its newest event, so a block whose key is
+ * below the best event at hand holds nothing newer: blocks are read only
+ * when their key passes that event, and their records wait in cu_d.
+ */
 struct evstore_cur {
-	MDB_cursor	*cu_cur;
-	MDB_val		 cu_key;	/* current event, in the map */
+	MDB_cursor	*cu_cur;	/* the tail */
+	MDB_val		 cu_key;	/* its current event, in the map */
 	MDB_val		 cu_val;
+	int		 cu_tail;	/* cu_cur holds an event in range */
+	MDB_cursor	*cu_bcur;	/* the blocks */
+	MDB_val		 cu_bkey, cu_bval;
+	int		 cu_blk;	/* cu_bcur holds a block still to read */
+	struct evstore_dblk *cu_d;
+	size_t		 cu_nd, cu_dcap;
+	const unsigned char *cu_suf;	/* the current event: key suffix */
+	const char	*cu_json;
+	size_t		 cu_len;
+	ssize_t		 cu_from;	/* -1: the tail, else in cu_d */
+	uint64_t	 cu_skipped;	/* events of blocks the filter ruled out */
+	uint64_t	 cu_skipped_bytes;
 	uint32_t	 cu_id;
 	size_t		 cu_no;		/* position in the caller's list */
 };
@@ -86,7 +127,11 @@ struct evstore_scan {
 	size_t			 sc_ncurs;
 	size_t			 sc_nheap;
 	int64_t			 sc_start;
+	int64_t			 sc_end;
 	int			 sc_advance;	/* top returned: step it */
+	int			 sc_started;	/* the indices are positioned */
+	int			 (*sc_filter)(void *, const struct block_hdr *);
+	void			*sc_farg;
 };
 
 static const char evstore_key_next[] = "next_index";
@@ -209,6 +254,8 @@ evstore_mdb_err(struct evstore *es, int rc, const char *what, char *err,
 {
 	MDB_envinfo info;
 
+	if (rc == EVSTORE_EBLOCK)
+		return;
 	if (rc == MDB_MAP_FULL && mdb_env_info(es->es_env, &info) == 0)
 		evstore_err(err, errlen, "event store is full "
 		    "(storage.events_map_size = %zu bytes)", info.me_mapsize);
@@ -231,7 +278,7 @@ evstore_index_name_ok(const char *name)
 }
 
 /*
- * Opens the three databases, creating them in a write transaction only when
+ * Opens the four databases (a store made before blocks gains "blocks"), creating them in a write transaction only when
  * a read transaction does not find them, so that opening a store does not
  * wait behind a running ingest. Returns 0 or an LMDB error code.
  */
@@ -251,7 +298,9 @@ evstore_open_dbs(struct evstore *es)
 		    (rc = mdb_dbi_open(txn, "indices", dbf,
 		    &es->es_indices)) == 0 &&
 		    (rc = mdb_dbi_open(txn, "events", dbf,
-		    &es->es_events)) == 0)
+		    &es->es_events)) == 0 &&
+		    (rc = mdb_dbi_open(txn, "blocks", dbf,
+		    &es->es_blocks)) == 0)
 			/* Commit, even read-only: that keeps the handles. */
 			return evstore_txn_commit(es, txn);
 		evstore_txn_abort(es, txn);
@@ -278,6 +327,7 @@ evstore_open(struct evstore **out, const char *dir, uint64_t map_size,
 		evstore_err(err, errlen, "out of memory");
 		return -1;
 	}
+	es->es_block_bytes = EVSTORE_BLOCK_DEFAULT;
 	if ((rc = mdb_env_create(&es->es_env)) != 0) {
 		es->es_env = NULL;
 		goto fail;
@@ -305,6 +355,12 @@ fail:
 		mdb_env_close(es->es_env);
 	free(es);
 	return -1;
+}
+
+void
+evstore_set_block_bytes(struct evstore *es, size_t bytes)
+{
+	es->es_block_bytes = bytes;
 }
 
 void
@@ -415,6 +471,8 @@ evstore_meta_put(struct evstore *es, MDB_txn *txn, const char *key,
 
 static const char evstore_key_bytes[] = "bytes";
 static const char evstore_key_drop[] = "drop";
+static const char evstore_key_span[] = "span";
+static const char evstore_key_tail[] = "tail";
 
 /* Builds the meta key prefix ‖ id into key (at most 9 bytes). Returns the
  * key length. */
@@ -429,25 +487,64 @@ evstore_id_key(unsigned char key[9], const char *prefix, uint32_t id)
 }
 
 /*
- * Reads the byte count of index id. Returns 0 with *bytes, MDB_NOTFOUND when
- * it is not kept, or another LMDB error.
+ * Reads the u64 kept under prefix ‖ id in the meta DB. Returns 0 with *val,
+ * MDB_NOTFOUND when none is kept, or another LMDB error.
  */
 static int
-evstore_bytes_get(struct evstore *es, MDB_txn *txn, uint32_t id,
-    uint64_t *bytes)
+evstore_idval_get(struct evstore *es, MDB_txn *txn, const char *prefix,
+    uint32_t id, uint64_t *val)
 {
 	unsigned char key[9];
 	MDB_val k, v;
 	int rc;
 
 	k.mv_data = key;
-	k.mv_size = evstore_id_key(key, evstore_key_bytes, id);
+	k.mv_size = evstore_id_key(key, prefix, id);
 	if ((rc = mdb_get(txn, es->es_meta, &k, &v)) != 0)
 		return rc;
 	if (v.mv_size != 8)
 		return MDB_CORRUPTED;
-	*bytes = evstore_get_u64(v.mv_data);
+	*val = evstore_get_u64(v.mv_data);
 	return 0;
+}
+
+/* Writes val under prefix ‖ id in the meta DB. Returns 0 or an LMDB error. */
+static int
+evstore_idval_put(struct evstore *es, MDB_txn *txn, const char *prefix,
+    uint32_t id, uint64_t val)
+{
+	unsigned char key[9], buf[8];
+	MDB_val k, v;
+
+	k.mv_data = key;
+	k.mv_size = evstore_id_key(key, prefix, id);
+	evstore_put_u64(buf, val);
+	v.mv_data = buf;
+	v.mv_size = 8;
+	return mdb_put(txn, es->es_meta, &k, &v, 0);
+}
+
+/* Removes prefix ‖ id from the meta DB (fine when missing). 0 or an error. */
+static int
+evstore_idval_del(struct evstore *es, MDB_txn *txn, const char *prefix,
+    uint32_t id)
+{
+	unsigned char key[9];
+	MDB_val k;
+	int rc;
+
+	k.mv_data = key;
+	k.mv_size = evstore_id_key(key, prefix, id);
+	rc = mdb_del(txn, es->es_meta, &k, NULL);
+	return rc == MDB_NOTFOUND ? 0 : rc;
+}
+
+/* The byte count of index id: as evstore_idval_get. */
+static int
+evstore_bytes_get(struct evstore *es, MDB_txn *txn, uint32_t id,
+    uint64_t *bytes)
+{
+	return evstore_idval_get(es, txn, evstore_key_bytes, id, bytes);
 }
 
 /* Writes the byte count of index id. Returns 0 or an LMDB error. */
@@ -455,15 +552,7 @@ static int
 evstore_bytes_put(struct evstore *es, MDB_txn *txn, uint32_t id,
     uint64_t bytes)
 {
-	unsigned char key[9], buf[8];
-	MDB_val k, v;
-
-	k.mv_data = key;
-	k.mv_size = evstore_id_key(key, evstore_key_bytes, id);
-	evstore_put_u64(buf, bytes);
-	v.mv_data = buf;
-	v.mv_size = 8;
-	return mdb_put(txn, es->es_meta, &k, &v, 0);
+	return evstore_idval_put(es, txn, evstore_key_bytes, id, bytes);
 }
 
 /*
@@ -631,6 +720,9 @@ fail:
 	return -1;
 }
 
+static int evstore_seal(struct evstore *, MDB_txn *, uint32_t, uint64_t,
+    char *, size_t);
+
 /*
  * Commits the open batch with the index count and the sequence counter.
  * Returns 0, or -1 (the batch is lost and the handle refuses more).
@@ -648,7 +740,9 @@ evstore_ingest_commit(struct evstore_ingest *ei, char *err, size_t errlen)
 	    (rc = evstore_index_put(es, ei->ei_txn, ei->ei_index, ei->ei_id,
 	    ei->ei_count, ei->ei_field)) != 0 ||
 	    (rc = evstore_bytes_add(es, ei->ei_txn, ei->ei_id, ei->ei_count0,
-	    ei->ei_batch_bytes)) != 0)
+	    ei->ei_batch_bytes)) != 0 ||
+	    (rc = evstore_seal(es, ei->ei_txn, ei->ei_id, ei->ei_batch_bytes,
+	    err, errlen)) != 0)
 		goto fail;
 	rc = evstore_txn_commit(es, ei->ei_txn);
 	ei->ei_txn = NULL;
@@ -734,6 +828,127 @@ evstore_tail_put(MDB_txn *txn, MDB_dbi dbi, struct evstore_tail *t,
 		memcpy(t->et_maxkey, k->mv_data, EVSTORE_KEY_LEN);
 	}
 	return rc;
+}
+
+static int evstore_first_event(MDB_cursor *, uint32_t, MDB_val *, MDB_val *);
+static int evstore_tail_count(MDB_cursor *, uint32_t, uint64_t *);
+
+/*
+ * Seals the oldest events of index id's tail into one block, in txn:
+ * events in key order up to es_block_bytes of them (keys and values), or
+ * all of the tail when last is set; the block goes into the blocks DB
+ * under the key of its newest event and the events leave the tail.
+ * Returns 0 with *sealed the bytes moved (0: the tail was empty), or an
+ * LMDB error (EVSTORE_EBLOCK, with the reason in err, for a block that
+ * could not be made).
+ */
+static int
+evstore_seal_one(struct evstore *es, MDB_txn *txn, uint32_t id, int last,
+    uint64_t *sealed, char *err, size_t errlen)
+{
+	struct block_build bb;
+	unsigned char lastkey[EVSTORE_KEY_LEN];
+	MDB_cursor *cur = NULL;
+	MDB_val k, v;
+	void *blk = NULL;
+	size_t blen, n = 0;
+	uint64_t span;
+	int rc;
+
+	*sealed = 0;
+	block_build_init(&bb);
+	if ((rc = mdb_cursor_open(txn, es->es_events, &cur)) != 0)
+		return rc;
+	for (rc = evstore_first_event(cur, id, &k, &v); rc == 0;
+	    rc = mdb_cursor_get(cur, &k, &v, MDB_NEXT)) {
+		if (!evstore_key_in(&k, id))
+			break;
+		if (!last && bb.bb_bytes >= es->es_block_bytes)
+			break;
+		if (block_build_add(&bb, (const unsigned char *)k.mv_data + 4,
+		    evstore_key_time(k.mv_data), v.mv_data, v.mv_size) == -1) {
+			evstore_err(err, errlen, "event block: out of memory");
+			rc = EVSTORE_EBLOCK;
+			goto out;
+		}
+		memcpy(lastkey, k.mv_data, EVSTORE_KEY_LEN);
+		n++;
+	}
+	if (rc != 0 && rc != MDB_NOTFOUND)
+		goto out;
+	rc = 0;
+	if (n == 0)
+		goto out;
+	if (block_build_finish(&bb, &blk, &blen, err, errlen) == -1) {
+		rc = EVSTORE_EBLOCK;
+		goto out;
+	}
+	k.mv_data = lastkey;
+	k.mv_size = EVSTORE_KEY_LEN;
+	v.mv_data = blk;
+	v.mv_size = blen;
+	if ((rc = mdb_put(txn, es->es_blocks, &k, &v, 0)) != 0)
+		goto out;
+	/* The events are in the block: they leave the tail. */
+	for (size_t i = 0; i < n; i++) {
+		if ((rc = evstore_first_event(cur, id, &k, &v)) != 0 ||
+		    (rc = mdb_cursor_del(cur, 0)) != 0)
+			goto out;
+	}
+	rc = evstore_idval_get(es, txn, evstore_key_span, id, &span);
+	if (rc == MDB_NOTFOUND)
+		span = 0;
+	else if (rc != 0)
+		goto out;
+	if ((uint64_t)(bb.bb_tmax - bb.bb_tmin) > span || rc == MDB_NOTFOUND)
+		rc = evstore_idval_put(es, txn, evstore_key_span, id,
+		    (uint64_t)(bb.bb_tmax - bb.bb_tmin) > span ?
+		    (uint64_t)(bb.bb_tmax - bb.bb_tmin) : span);
+	else
+		rc = 0;
+	*sealed = bb.bb_bytes;
+out:
+	free(blk);
+	block_build_free(&bb);
+	mdb_cursor_close(cur);
+	return rc;
+}
+
+/*
+ * After a write of added bytes to index id's tail, in txn: seals blocks
+ * from the oldest end while the tail holds es_block_bytes or more, at most
+ * EVSTORE_SEAL_MAX of them (the next commit goes on). Returns 0 or an LMDB
+ * error (see evstore_seal_one).
+ */
+static int
+evstore_seal(struct evstore *es, MDB_txn *txn, uint32_t id, uint64_t added,
+    char *err, size_t errlen)
+{
+	MDB_cursor *cur;
+	uint64_t tail, sealed;
+	int rc, n;
+
+	rc = evstore_idval_get(es, txn, evstore_key_tail, id, &tail);
+	if (rc == MDB_NOTFOUND) {	/* a store made before blocks */
+		if ((rc = mdb_cursor_open(txn, es->es_events, &cur)) != 0)
+			return rc;
+		rc = evstore_tail_count(cur, id, &tail);
+		mdb_cursor_close(cur);
+		added = 0;	/* counted in the walk */
+	}
+	if (rc != 0)
+		return rc;
+	tail += added;
+	for (n = 0; es->es_block_bytes > 0 && tail >= es->es_block_bytes &&
+	    n < EVSTORE_SEAL_MAX; n++) {
+		if ((rc = evstore_seal_one(es, txn, id, 0, &sealed, err,
+		    errlen)) != 0)
+			return rc;
+		if (sealed == 0)
+			break;
+		tail = tail > sealed ? tail - sealed : 0;
+	}
+	return evstore_idval_put(es, txn, evstore_key_tail, id, tail);
 }
 
 /*
@@ -1001,9 +1216,12 @@ evstore_batch_commit(struct evstore_batch *eb, char *err, size_t errlen)
 		    (rc = evstore_index_put(es, eb->eb_txn,
 		    eb->eb_idx[i].bx_name, eb->eb_idx[i].bx_id,
 		    eb->eb_idx[i].bx_count, eb->eb_idx[i].bx_field)) == 0)
-			rc = evstore_bytes_add(es, eb->eb_txn,
+			if ((rc = evstore_bytes_add(es, eb->eb_txn,
 			    eb->eb_idx[i].bx_id, eb->eb_idx[i].bx_count0,
-			    eb->eb_idx[i].bx_bytes);
+			    eb->eb_idx[i].bx_bytes)) == 0)
+				rc = evstore_seal(es, eb->eb_txn,
+				    eb->eb_idx[i].bx_id, eb->eb_idx[i].bx_bytes,
+				    err, errlen);
 	if (rc == 0)
 		rc = evstore_meta_put(es, eb->eb_txn, evstore_key_seq,
 		    eb->eb_seq, 8);
@@ -1036,8 +1254,7 @@ evstore_batch_abort(struct evstore_batch *eb)
 static int
 evstore_cur_before(const struct evstore_cur *a, const struct evstore_cur *b)
 {
-	return memcmp((const char *)a->cu_key.mv_data + 4,
-	    (const char *)b->cu_key.mv_data + 4, EVSTORE_SUFFIX_LEN) > 0;
+	return memcmp(a->cu_suf, b->cu_suf, EVSTORE_SUFFIX_LEN) > 0;
 }
 
 static void
@@ -1061,52 +1278,230 @@ evstore_heap_down(struct evstore_scan *sc, size_t i)
 	}
 }
 
+/* The time of a key suffix (time ‖ ~seq). */
+static int64_t
+evstore_suffix_time(const unsigned char *suf)
+{
+	return (int64_t)(evstore_get_u64(suf) ^ EVSTORE_SIGN);
+}
+
 /*
- * Checks that cursor cu (just positioned with rc) holds an event of its
- * index at or after the scan start. Returns 1 when it does, 0 when the
- * cursor is exhausted, -1 on a storage error.
+ * Checks that a cursor (just positioned with rc) holds a key of index id
+ * at or after the scan start. Returns 1 when it does, 0 when the cursor
+ * is exhausted, -1 on a storage error.
  */
 static int
-evstore_cur_valid(struct evstore_scan *sc, struct evstore_cur *cu, int rc)
+evstore_cur_valid(struct evstore_scan *sc, uint32_t id, const MDB_val *k,
+    int rc)
 {
-	const unsigned char *kp;
-
 	if (rc == MDB_NOTFOUND)
 		return 0;
 	if (rc != 0)
 		return -1;
-	kp = cu->cu_key.mv_data;
-	if (!evstore_key_in(&cu->cu_key, cu->cu_id))
+	if (!evstore_key_in(k, id))
 		return 0;
-	return evstore_key_time(kp) >= sc->sc_start;
+	return evstore_key_time(k->mv_data) >= sc->sc_start;
 }
 
 /*
- * Positions cu on the newest event of its index before end_ms: the first
- * key at or after (id, end_ms) and one step back. Returns as
- * evstore_cur_valid.
+ * Positions cur on the last key of index id before (id, ms): the first key
+ * at or after it and one step back. Returns as evstore_cur_valid.
  */
 static int
-evstore_cur_seek(struct evstore_scan *sc, struct evstore_cur *cu,
-    int64_t end_ms)
+evstore_seek_before(struct evstore_scan *sc, MDB_cursor *cur, uint32_t id,
+    int64_t ms, MDB_val *k, MDB_val *v)
 {
 	unsigned char key[EVSTORE_KEY_LEN];
 	int rc;
 
-	evstore_put_u32(key, cu->cu_id);
-	evstore_put_u64(key + 4, (uint64_t)end_ms ^ EVSTORE_SIGN);
+	evstore_put_u32(key, id);
+	evstore_put_u64(key + 4, (uint64_t)ms ^ EVSTORE_SIGN);
 	memset(key + 12, 0, 8);
-	cu->cu_key.mv_data = key;
-	cu->cu_key.mv_size = sizeof(key);
-	rc = mdb_cursor_get(cu->cu_cur, &cu->cu_key, &cu->cu_val,
-	    MDB_SET_RANGE);
+	k->mv_data = key;
+	k->mv_size = sizeof(key);
+	rc = mdb_cursor_get(cur, k, v, MDB_SET_RANGE);
 	if (rc == 0)
-		rc = mdb_cursor_get(cu->cu_cur, &cu->cu_key, &cu->cu_val,
-		    MDB_PREV);
+		rc = mdb_cursor_get(cur, k, v, MDB_PREV);
 	else if (rc == MDB_NOTFOUND)
-		rc = mdb_cursor_get(cu->cu_cur, &cu->cu_key, &cu->cu_val,
-		    MDB_LAST);
-	return evstore_cur_valid(sc, cu, rc);
+		rc = mdb_cursor_get(cur, k, v, MDB_LAST);
+	return evstore_cur_valid(sc, id, k, rc);
+}
+
+/* Frees decoded block i of cu and closes the gap. */
+static void
+evstore_dblk_drop(struct evstore_cur *cu, size_t i)
+{
+	free(cu->cu_d[i].db_raw);
+	free(cu->cu_d[i].db_off);
+	cu->cu_d[i] = cu->cu_d[--cu->cu_nd];
+}
+
+/*
+ * Reads the block cu_bcur holds: skips it when no event of it lies in the
+ * scan's range, or when the scan's filter rules it out (only a block
+ * wholly inside the range: its events count as skipped), else decodes it
+ * into cu_d keeping the records in range. Returns 0, or -1 for a damaged
+ * block or no memory.
+ */
+static int
+evstore_cur_take(struct evstore_scan *sc, struct evstore_cur *cu)
+{
+	struct evstore_dblk d = {0};
+	struct block_hdr h;
+	const unsigned char *suf;
+	const char *json;
+	size_t off = 0, jlen, n = 0;
+	char why[160];
+	int64_t t;
+	int rc;
+
+	if (block_parse(cu->cu_bval.mv_data, cu->cu_bval.mv_size, &h) == -1)
+		return -1;
+	if (h.bh_tmin >= sc->sc_end || h.bh_tmax < sc->sc_start)
+		return 0;
+	if (sc->sc_filter && h.bh_tmin >= sc->sc_start &&
+	    h.bh_tmax < sc->sc_end && !sc->sc_filter(sc->sc_farg, &h)) {
+		cu->cu_skipped += h.bh_count;
+		cu->cu_skipped_bytes += h.bh_bytes -
+		    (uint64_t)EVSTORE_KEY_LEN * h.bh_count;
+		return 0;
+	}
+	if (block_decode(&h, &d.db_raw, why, sizeof(why)) == -1)
+		return -1;
+	if ((d.db_off = malloc(h.bh_count * sizeof(*d.db_off))) == NULL)
+		goto fail;
+	while ((rc = block_next(d.db_raw, h.bh_raw_len, &off, &suf, &json,
+	    &jlen)) == 1) {
+		if (n == h.bh_count)
+			goto fail;	/* more records than the header says */
+		t = evstore_suffix_time(suf);
+		if (t >= sc->sc_start && t < sc->sc_end)
+			d.db_off[d.db_n++] = (size_t)(suf - d.db_raw);
+		n++;
+	}
+	if (rc == -1 || n != h.bh_count)
+		goto fail;
+	if (d.db_n == 0) {
+		free(d.db_raw);
+		free(d.db_off);
+		return 0;
+	}
+	if (cu->cu_nd == cu->cu_dcap) {
+		size_t cap = cu->cu_dcap ? cu->cu_dcap * 2 : 4;
+		struct evstore_dblk *p = realloc(cu->cu_d, cap * sizeof(*p));
+
+		if (p == NULL)
+			goto fail;
+		cu->cu_d = p;
+		cu->cu_dcap = cap;
+	}
+	cu->cu_d[cu->cu_nd++] = d;
+	return 0;
+fail:
+	free(d.db_raw);
+	free(d.db_off);
+	return -1;
+}
+
+/*
+ * Makes cu's current event the newest of its tail and its blocks, reading
+ * the blocks whose newest event passes the best one at hand. Returns 1
+ * with cu_suf/cu_json/cu_len set, 0 when the index has no more, -1 on a
+ * storage error.
+ */
+static int
+evstore_cur_fill(struct evstore_scan *sc, struct evstore_cur *cu)
+{
+	const unsigned char *best, *p;
+	ssize_t from;
+
+	for (;;) {
+		best = NULL;
+		from = -1;
+		if (cu->cu_tail)
+			best = (const unsigned char *)cu->cu_key.mv_data + 4;
+		for (size_t i = 0; i < cu->cu_nd; i++) {
+			p = cu->cu_d[i].db_raw +
+			    cu->cu_d[i].db_off[cu->cu_d[i].db_n - 1];
+			if (best == NULL || memcmp(p, best,
+			    EVSTORE_SUFFIX_LEN) > 0) {
+				best = p;
+				from = (ssize_t)i;
+			}
+		}
+		if (cu->cu_blk && (best == NULL ||
+		    memcmp((const unsigned char *)cu->cu_bkey.mv_data + 4,
+		    best, EVSTORE_SUFFIX_LEN) > 0)) {
+			if (evstore_cur_take(sc, cu) == -1)
+				return -1;
+			cu->cu_blk = evstore_cur_valid(sc, cu->cu_id,
+			    &cu->cu_bkey, mdb_cursor_get(cu->cu_bcur,
+			    &cu->cu_bkey, &cu->cu_bval, MDB_PREV));
+			if (cu->cu_blk == -1)
+				return -1;
+			continue;
+		}
+		break;
+	}
+	if (best == NULL)
+		return 0;
+	cu->cu_from = from;
+	cu->cu_suf = best;
+	if (from < 0) {
+		cu->cu_json = cu->cu_val.mv_data;
+		cu->cu_len = cu->cu_val.mv_size;
+	} else {
+		p = best + 16;
+		cu->cu_len = (size_t)evstore_get_u32(p);
+		cu->cu_json = (const char *)p + 4;
+	}
+	return 1;
+}
+
+/* Moves cu past its current event. Returns as evstore_cur_fill. */
+static int
+evstore_cur_step(struct evstore_scan *sc, struct evstore_cur *cu)
+{
+	if (cu->cu_from < 0) {
+		cu->cu_tail = evstore_cur_valid(sc, cu->cu_id, &cu->cu_key,
+		    mdb_cursor_get(cu->cu_cur, &cu->cu_key, &cu->cu_val,
+		    MDB_PREV));
+		if (cu->cu_tail == -1)
+			return -1;
+	} else if (--cu->cu_d[cu->cu_from].db_n == 0)
+		evstore_dblk_drop(cu, (size_t)cu->cu_from);
+	return evstore_cur_fill(sc, cu);
+}
+
+/*
+ * Positions cu for a scan ending before end_ms: its tail on the newest
+ * event before end_ms, its blocks on the newest block whose events may lie
+ * before end_ms (a block keyed up to the index's longest block span past
+ * it), then fills it. Returns as evstore_cur_fill.
+ */
+static int
+evstore_cur_open(struct evstore_scan *sc, struct evstore_cur *cu,
+    int64_t end_ms)
+{
+	uint64_t span = 0;
+	int64_t bend;
+	int rc;
+
+	cu->cu_tail = evstore_seek_before(sc, cu->cu_cur, cu->cu_id, end_ms,
+	    &cu->cu_key, &cu->cu_val);
+	if (cu->cu_tail == -1)
+		return -1;
+	rc = evstore_idval_get(sc->sc_store, sc->sc_txn, evstore_key_span,
+	    cu->cu_id, &span);
+	if (rc != 0 && rc != MDB_NOTFOUND)
+		return -1;
+	bend = end_ms > INT64_MAX - (int64_t)(span + 1) || span >= INT64_MAX ?
+	    INT64_MAX : end_ms + (int64_t)span + 1;
+	cu->cu_blk = evstore_seek_before(sc, cu->cu_bcur, cu->cu_id, bend,
+	    &cu->cu_bkey, &cu->cu_bval);
+	if (cu->cu_blk == -1)
+		return -1;
+	return evstore_cur_fill(sc, cu);
 }
 
 /*
@@ -1124,7 +1519,7 @@ evstore_scan_open(struct evstore *es, const char *const *indices,
 	struct evstore_cur *cu;
 	uint64_t count;
 	size_t i;
-	int rc, live;
+	int rc;
 
 	*out = NULL;
 	if ((sc = calloc(1, sizeof(*sc))) == NULL ||
@@ -1136,6 +1531,7 @@ evstore_scan_open(struct evstore *es, const char *const *indices,
 	}
 	sc->sc_store = es;
 	sc->sc_start = start_ms;
+	sc->sc_end = end_ms;
 	if ((rc = evstore_txn_begin(es, MDB_RDONLY, &sc->sc_txn)) != 0) {
 		sc->sc_txn = NULL;
 		evstore_mdb_err(es, rc, "starting a scan", err, errlen);
@@ -1156,29 +1552,62 @@ evstore_scan_open(struct evstore *es, const char *const *indices,
 			goto fail;
 		}
 		if ((rc = mdb_cursor_open(sc->sc_txn, es->es_events,
-		    &cu->cu_cur)) != 0) {
+		    &cu->cu_cur)) != 0 ||
+		    (rc = mdb_cursor_open(sc->sc_txn, es->es_blocks,
+		    &cu->cu_bcur)) != 0) {
 			evstore_mdb_err(es, rc, "opening a cursor", err,
 			    errlen);
+			sc->sc_ncurs = i + 1;
 			goto fail;
 		}
 		sc->sc_ncurs = i + 1;
-		if (count == 0 || start_ms >= end_ms)
-			continue;
-		if ((live = evstore_cur_seek(sc, cu, end_ms)) == -1) {
-			evstore_err(err, errlen, "event store: reading '%s' "
-			    "failed", indices[i]);
-			goto fail;
-		}
-		if (live)
-			sc->sc_heap[sc->sc_nheap++] = cu;
 	}
-	for (i = sc->sc_nheap / 2; i-- > 0;)
-		evstore_heap_down(sc, i);
 	*out = sc;
 	return 0;
 fail:
 	evstore_scan_close(sc);
 	return -1;
+}
+
+void
+evstore_scan_filter(struct evstore_scan *sc,
+    int (*may_match)(void *arg, const struct block_hdr *), void *arg)
+{
+	sc->sc_filter = may_match;
+	sc->sc_farg = arg;
+}
+
+void
+evstore_scan_skipped(const struct evstore_scan *sc, size_t index_no,
+    uint64_t *events, uint64_t *bytes)
+{
+	*events = *bytes = 0;
+	if (index_no < sc->sc_ncurs) {
+		*events = sc->sc_curs[index_no].cu_skipped;
+		*bytes = sc->sc_curs[index_no].cu_skipped_bytes;
+	}
+}
+
+/* Positions every index on its newest event (at the first next). 0 or -1. */
+static int
+evstore_scan_start(struct evstore_scan *sc)
+{
+	int live;
+
+	sc->sc_started = 1;
+	if (sc->sc_start >= sc->sc_end)
+		return 0;
+	for (size_t i = 0; i < sc->sc_ncurs; i++) {
+		struct evstore_cur *cu = &sc->sc_curs[i];
+
+		if ((live = evstore_cur_open(sc, cu, sc->sc_end)) == -1)
+			return -1;
+		if (live)
+			sc->sc_heap[sc->sc_nheap++] = cu;
+	}
+	for (size_t i = sc->sc_nheap / 2; i-- > 0;)
+		evstore_heap_down(sc, i);
+	return 0;
 }
 
 int
@@ -1188,11 +1617,11 @@ evstore_scan_next(struct evstore_scan *sc, const char **json, size_t *len,
 	struct evstore_cur *cu;
 	int live;
 
+	if (!sc->sc_started && evstore_scan_start(sc) == -1)
+		return -1;
 	if (sc->sc_advance && sc->sc_nheap > 0) {
 		cu = sc->sc_heap[0];
-		live = evstore_cur_valid(sc, cu, mdb_cursor_get(cu->cu_cur,
-		    &cu->cu_key, &cu->cu_val, MDB_PREV));
-		if (live == -1)
+		if ((live = evstore_cur_step(sc, cu)) == -1)
 			return -1;
 		if (!live)
 			sc->sc_heap[0] = sc->sc_heap[--sc->sc_nheap];
@@ -1202,9 +1631,9 @@ evstore_scan_next(struct evstore_scan *sc, const char **json, size_t *len,
 	if (sc->sc_nheap == 0)
 		return 0;
 	cu = sc->sc_heap[0];
-	*json = cu->cu_val.mv_data;
-	*len = cu->cu_val.mv_size;
-	*time_ms = evstore_key_time(cu->cu_key.mv_data);
+	*json = cu->cu_json;
+	*len = cu->cu_len;
+	*time_ms = evstore_suffix_time(cu->cu_suf);
 	*index_no = cu->cu_no;
 	sc->sc_advance = 1;
 	return 1;
@@ -1217,9 +1646,17 @@ evstore_scan_close(struct evstore_scan *sc)
 
 	if (sc == NULL)
 		return;
-	for (i = 0; i < sc->sc_ncurs; i++)
-		if (sc->sc_curs[i].cu_cur != NULL)
-			mdb_cursor_close(sc->sc_curs[i].cu_cur);
+	for (i = 0; i < sc->sc_ncurs; i++) {
+		struct evstore_cur *cu = &sc->sc_curs[i];
+
+		if (cu->cu_cur != NULL)
+			mdb_cursor_close(cu->cu_cur);
+		if (cu->cu_bcur != NULL)
+			mdb_cursor_close(cu->cu_bcur);
+		while (cu->cu_nd > 0)
+			evstore_dblk_drop(cu, 0);
+		free(cu->cu_d);
+	}
 	if (sc->sc_txn != NULL)
 		evstore_txn_abort(sc->sc_store, sc->sc_txn);
 	free(sc->sc_curs);
@@ -1300,11 +1737,11 @@ evstore_last_event(MDB_cursor *cur, uint32_t id, MDB_val *k, MDB_val *v)
 }
 
 /*
- * Counts the bytes (keys and values) of index id by walking it. Returns 0
- * with *bytes, or an LMDB error.
+ * Counts the bytes (keys and values) of index id's tail by walking it.
+ * Returns 0 with *bytes, or an LMDB error.
  */
 static int
-evstore_bytes_count(MDB_cursor *cur, uint32_t id, uint64_t *bytes)
+evstore_tail_count(MDB_cursor *cur, uint32_t id, uint64_t *bytes)
 {
 	MDB_val k, v;
 	int rc;
@@ -1320,14 +1757,82 @@ evstore_bytes_count(MDB_cursor *cur, uint32_t id, uint64_t *bytes)
 }
 
 /*
+ * Counts the bytes (keys and values) of index id, its tail and its blocks,
+ * by walking them. Returns 0 with *bytes, or an LMDB error.
+ */
+static int
+evstore_bytes_count(MDB_cursor *ecur, MDB_cursor *bcur, uint32_t id,
+    uint64_t *bytes)
+{
+	struct block_hdr h;
+	MDB_val k, v;
+	int rc;
+
+	if ((rc = evstore_tail_count(ecur, id, bytes)) != 0)
+		return rc;
+	for (rc = evstore_first_event(bcur, id, &k, &v); rc == 0;
+	    rc = mdb_cursor_get(bcur, &k, &v, MDB_NEXT)) {
+		if (!evstore_key_in(&k, id))
+			break;
+		if (block_parse(v.mv_data, v.mv_size, &h) == -1)
+			return MDB_CORRUPTED;
+		*bytes += h.bh_bytes;
+	}
+	return rc == MDB_NOTFOUND ? 0 : rc;
+}
+
+/*
+ * The oldest and newest times of index id's blocks (INT64_MIN when it has
+ * none), in the cursor's transaction. A block is keyed by its newest event,
+ * so the last block holds the newest; the oldest event is in one of the
+ * first blocks: none keyed more than the index's span past the first
+ * block's oldest event can hold an older one. Returns 0 or an LMDB error.
+ */
+static int
+evstore_block_times(struct evstore *es, MDB_txn *txn, MDB_cursor *bcur,
+    uint32_t id, int64_t *oldest, int64_t *newest)
+{
+	struct block_hdr h;
+	MDB_val k, v;
+	uint64_t span = 0;
+	int64_t stop;
+	int rc;
+
+	*oldest = *newest = INT64_MIN;
+	if ((rc = evstore_last_event(bcur, id, &k, &v)) != 0)
+		return rc == MDB_NOTFOUND ? 0 : rc;
+	*newest = evstore_key_time(k.mv_data);
+	rc = evstore_idval_get(es, txn, evstore_key_span, id, &span);
+	if (rc != 0 && rc != MDB_NOTFOUND)
+		return rc;
+	if ((rc = evstore_first_event(bcur, id, &k, &v)) != 0)
+		return rc;
+	if (block_parse(v.mv_data, v.mv_size, &h) == -1)
+		return MDB_CORRUPTED;
+	*oldest = h.bh_tmin;
+	stop = h.bh_tmin > INT64_MAX - (int64_t)span ? INT64_MAX :
+	    h.bh_tmin + (int64_t)span;
+	while ((rc = mdb_cursor_get(bcur, &k, &v, MDB_NEXT)) == 0 &&
+	    evstore_key_in(&k, id) && evstore_key_time(k.mv_data) <= stop) {
+		if (block_parse(v.mv_data, v.mv_size, &h) == -1)
+			return MDB_CORRUPTED;
+		if (h.bh_tmin < *oldest)
+			*oldest = h.bh_tmin;
+	}
+	return rc == MDB_NOTFOUND || rc == 0 ? 0 : rc;
+}
+
+/*
  * Fills info for the index of record k/v, in read transaction txn.
  * Returns 0 or an LMDB error.
  */
 static int
 evstore_info_fill(struct evstore *es, MDB_txn *txn, MDB_cursor *ecur,
-    const MDB_val *k, const MDB_val *v, struct evstore_index_info *info)
+    MDB_cursor *bcur, const MDB_val *k, const MDB_val *v,
+    struct evstore_index_info *info)
 {
 	MDB_val ek, ev;
+	int64_t bold, bnew;
 	uint32_t id;
 	int rc;
 
@@ -1339,7 +1844,7 @@ evstore_info_fill(struct evstore *es, MDB_txn *txn, MDB_cursor *ecur,
 	info->ii_oldest = info->ii_newest = INT64_MIN;
 	rc = evstore_bytes_get(es, txn, id, &info->ii_bytes);
 	if (rc == MDB_NOTFOUND)
-		rc = evstore_bytes_count(ecur, id, &info->ii_bytes);
+		rc = evstore_bytes_count(ecur, bcur, id, &info->ii_bytes);
 	if (rc != 0)
 		return rc;
 	if ((rc = evstore_first_event(ecur, id, &ek, &ev)) == 0) {
@@ -1347,7 +1852,17 @@ evstore_info_fill(struct evstore *es, MDB_txn *txn, MDB_cursor *ecur,
 		if ((rc = evstore_last_event(ecur, id, &ek, &ev)) == 0)
 			info->ii_newest = evstore_key_time(ek.mv_data);
 	}
-	return rc == MDB_NOTFOUND ? 0 : rc;
+	if (rc != 0 && rc != MDB_NOTFOUND)
+		return rc;
+	if ((rc = evstore_block_times(es, txn, bcur, id, &bold, &bnew)) != 0)
+		return rc;
+	if (bnew != INT64_MIN) {
+		if (info->ii_oldest == INT64_MIN || bold < info->ii_oldest)
+			info->ii_oldest = bold;
+		if (bnew > info->ii_newest)
+			info->ii_newest = bnew;
+	}
+	return 0;
 }
 
 int
@@ -1358,7 +1873,7 @@ evstore_indices(struct evstore *es, const char *pattern,
 	size_t n = 0, cap = 0, plen = evstore_glob_prefix(pattern);
 	char name[EVSTORE_NAME_MAX + 1];
 	MDB_txn *txn = NULL;
-	MDB_cursor *cur = NULL, *ecur = NULL;
+	MDB_cursor *cur = NULL, *ecur = NULL, *bcur = NULL;
 	MDB_val k, v;
 	int rc;
 
@@ -1369,7 +1884,8 @@ evstore_indices(struct evstore *es, const char *pattern,
 		goto fail;
 	}
 	if ((rc = mdb_cursor_open(txn, es->es_indices, &cur)) != 0 ||
-	    (rc = mdb_cursor_open(txn, es->es_events, &ecur)) != 0)
+	    (rc = mdb_cursor_open(txn, es->es_events, &ecur)) != 0 ||
+	    (rc = mdb_cursor_open(txn, es->es_blocks, &bcur)) != 0)
 		goto fail;
 	k.mv_data = (void *)pattern;
 	k.mv_size = plen;
@@ -1393,13 +1909,14 @@ evstore_indices(struct evstore *es, const char *pattern,
 			}
 			list = p;
 		}
-		if ((rc = evstore_info_fill(es, txn, ecur, &k, &v,
+		if ((rc = evstore_info_fill(es, txn, ecur, bcur, &k, &v,
 		    &list[n])) != 0)
 			goto fail;
 		n++;
 	}
 	if (rc != 0 && rc != MDB_NOTFOUND)
 		goto fail;
+	mdb_cursor_close(bcur);
 	mdb_cursor_close(ecur);
 	mdb_cursor_close(cur);
 	evstore_txn_abort(es, txn);
@@ -1409,6 +1926,8 @@ evstore_indices(struct evstore *es, const char *pattern,
 fail:
 	if (rc != 0)
 		evstore_mdb_err(es, rc, "listing indices", err, errlen);
+	if (bcur != NULL)
+		mdb_cursor_close(bcur);
 	if (ecur != NULL)
 		mdb_cursor_close(ecur);
 	if (cur != NULL)
@@ -1475,7 +1994,7 @@ evstore_purge(struct evstore *es, size_t max_events, int *more, char *err,
 {
 	unsigned char key[9];
 	MDB_txn *txn = NULL;
-	MDB_cursor *mcur = NULL, *ecur = NULL;
+	MDB_cursor *mcur = NULL, *ecur = NULL, *bcur = NULL;
 	MDB_val k, v, ek, ev;
 	size_t plen = strlen(evstore_key_drop);
 	int64_t done = 0;
@@ -1488,13 +2007,15 @@ evstore_purge(struct evstore *es, size_t max_events, int *more, char *err,
 		goto fail;
 	}
 	if ((rc = mdb_cursor_open(txn, es->es_meta, &mcur)) != 0 ||
-	    (rc = mdb_cursor_open(txn, es->es_events, &ecur)) != 0)
+	    (rc = mdb_cursor_open(txn, es->es_events, &ecur)) != 0 ||
+	    (rc = mdb_cursor_open(txn, es->es_blocks, &bcur)) != 0)
 		goto fail;
 	k.mv_data = (void *)evstore_key_drop;
 	k.mv_size = plen;
 	rc = mdb_cursor_get(mcur, &k, &v, MDB_SET_RANGE);
 	if (rc == MDB_NOTFOUND || (rc == 0 && (k.mv_size != plen + 4 ||
 	    memcmp(k.mv_data, evstore_key_drop, plen) != 0))) {
+		mdb_cursor_close(bcur);
 		mdb_cursor_close(ecur);
 		mdb_cursor_close(mcur);
 		evstore_txn_abort(es, txn);
@@ -1503,11 +2024,25 @@ evstore_purge(struct evstore *es, size_t max_events, int *more, char *err,
 	if (rc != 0)
 		goto fail;
 	id = evstore_get_u32((const unsigned char *)k.mv_data + plen);
-	while ((size_t)done < max_events &&
-	    (rc = evstore_first_event(ecur, id, &ek, &ev)) == 0) {
-		if ((rc = mdb_cursor_del(ecur, 0)) != 0)
+	/* The tail, then the blocks, whole: a block counts as its events.
+	 * rc ends 0 when the limit stopped it, MDB_NOTFOUND when all gone. */
+	rc = 0;
+	while ((size_t)done < max_events) {
+		struct block_hdr h;
+
+		if ((rc = evstore_first_event(ecur, id, &ek, &ev)) == 0) {
+			if ((rc = mdb_cursor_del(ecur, 0)) != 0)
+				goto fail;
+			done++;
+			continue;
+		}
+		if (rc != MDB_NOTFOUND ||
+		    (rc = evstore_first_event(bcur, id, &ek, &ev)) != 0)
+			break;
+		done += block_parse(ev.mv_data, ev.mv_size, &h) == 0 ?
+		    h.bh_count : 1;
+		if ((rc = mdb_cursor_del(bcur, 0)) != 0)
 			goto fail;
-		done++;
 	}
 	if (rc == MDB_NOTFOUND) {	/* all gone: forget the index */
 		mdb_cursor_close(mcur);
@@ -1519,6 +2054,11 @@ evstore_purge(struct evstore *es, size_t max_events, int *more, char *err,
 		k.mv_size = evstore_id_key(key, evstore_key_bytes, id);
 		rc = mdb_del(txn, es->es_meta, &k, NULL);
 		if (rc != 0 && rc != MDB_NOTFOUND)
+			goto fail;
+		if ((rc = evstore_idval_del(es, txn, evstore_key_span,
+		    id)) != 0 ||
+		    (rc = evstore_idval_del(es, txn, evstore_key_tail,
+		    id)) != 0)
 			goto fail;
 		/* Another dropped index may follow. */
 		rc = mdb_cursor_open(txn, es->es_meta, &mcur);
@@ -1535,15 +2075,18 @@ evstore_purge(struct evstore *es, size_t max_events, int *more, char *err,
 		goto fail;
 	else
 		*more = 1;
+	mdb_cursor_close(bcur);
 	mdb_cursor_close(ecur);
 	mdb_cursor_close(mcur);
-	ecur = mcur = NULL;
+	bcur = ecur = mcur = NULL;
 	rc = evstore_txn_commit(es, txn);
 	txn = NULL;
 	if (rc != 0)
 		goto fail;
 	return done;
 fail:
+	if (bcur != NULL)
+		mdb_cursor_close(bcur);
 	if (ecur != NULL)
 		mdb_cursor_close(ecur);
 	if (mcur != NULL)
@@ -1563,12 +2106,12 @@ evstore_trim(struct evstore *es, const char *name, int64_t before_ms,
 {
 	char field[EVSTORE_FIELD_MAX + 1];
 	MDB_txn *txn = NULL;
-	MDB_cursor *ecur = NULL;
-	MDB_val ek, ev;
-	uint64_t count, bytes;
+	MDB_cursor *ecur = NULL, *bcur = NULL;
+	MDB_val ek, ev, bk, bv;
+	uint64_t count, bytes, tail = 0, tail0;
 	int64_t done = 0;
 	uint32_t id;
-	int rc, counted = 0;
+	int rc, counted = 0, erc, brc, has_tail;
 
 	*more = 0;
 	if ((rc = evstore_txn_begin(es, 0, &txn)) != 0) {
@@ -1580,35 +2123,74 @@ evstore_trim(struct evstore *es, const char *name, int64_t before_ms,
 		evstore_txn_abort(es, txn);
 		return 0;
 	}
-	if (rc != 0 || (rc = mdb_cursor_open(txn, es->es_events, &ecur)) != 0)
+	if (rc != 0 || (rc = mdb_cursor_open(txn, es->es_events, &ecur)) != 0 ||
+	    (rc = mdb_cursor_open(txn, es->es_blocks, &bcur)) != 0)
 		goto fail;
 	rc = evstore_bytes_get(es, txn, id, &bytes);
 	if (rc == MDB_NOTFOUND) {	/* once, for an index loaded before */
-		rc = evstore_bytes_count(ecur, id, &bytes);
+		rc = evstore_bytes_count(ecur, bcur, id, &bytes);
 		counted = 1;
 	}
 	if (rc != 0)
 		goto fail;
-	while ((rc = evstore_first_event(ecur, id, &ek, &ev)) == 0) {
-		uint64_t sz = ek.mv_size + ev.mv_size;
+	rc = evstore_idval_get(es, txn, evstore_key_tail, id, &tail);
+	has_tail = rc == 0;
+	if (rc != 0 && rc != MDB_NOTFOUND)
+		goto fail;
+	tail0 = tail;
+	/*
+	 * The oldest unit goes first: the tail's first event, or the first
+	 * block when its newest event is older than that. A block goes
+	 * whole, once its newest event is older than before_ms or while the
+	 * index is too large; so an index keeps a few events past its age
+	 * until their whole block has passed it.
+	 */
+	for (;;) {
+		uint64_t sz;
+		struct block_hdr h;
+		int blk;
 
-		if (evstore_key_time(ek.mv_data) >= before_ms &&
-		    (max_bytes == 0 || bytes <= max_bytes))
+		erc = evstore_first_event(ecur, id, &ek, &ev);
+		brc = evstore_first_event(bcur, id, &bk, &bv);
+		if ((erc != 0 && erc != MDB_NOTFOUND) ||
+		    (brc != 0 && brc != MDB_NOTFOUND)) {
+			rc = erc != 0 && erc != MDB_NOTFOUND ? erc : brc;
+			goto fail;
+		}
+		if (erc != 0 && brc != 0)
+			break;
+		blk = brc == 0 && (erc != 0 || memcmp(bk.mv_data, ek.mv_data,
+		    EVSTORE_KEY_LEN) < 0);
+		if (blk) {
+			if (block_parse(bv.mv_data, bv.mv_size, &h) == -1) {
+				rc = MDB_CORRUPTED;
+				goto fail;
+			}
+			sz = h.bh_bytes;
+		} else
+			sz = ek.mv_size + ev.mv_size;
+		if (evstore_key_time(blk ? bk.mv_data : ek.mv_data) >=
+		    before_ms && (max_bytes == 0 || bytes <= max_bytes))
 			break;		/* young enough and small enough */
 		if ((size_t)done >= max_events) {
 			*more = 1;
 			break;
 		}
-		if ((rc = mdb_cursor_del(ecur, 0)) != 0)
+		if ((rc = mdb_cursor_del(blk ? bcur : ecur, 0)) != 0)
 			goto fail;
-		done++;
-		count = count > 0 ? count - 1 : 0;
+		if (blk) {
+			done += h.bh_count;
+			count = count > h.bh_count ? count - h.bh_count : 0;
+		} else {
+			done++;
+			count = count > 0 ? count - 1 : 0;
+			tail = tail > sz ? tail - sz : 0;
+		}
 		bytes = bytes > sz ? bytes - sz : 0;
 	}
-	if (rc != 0 && rc != MDB_NOTFOUND)
-		goto fail;
+	mdb_cursor_close(bcur);
 	mdb_cursor_close(ecur);
-	ecur = NULL;
+	bcur = ecur = NULL;
 	if (done == 0 && !counted) {
 		evstore_txn_abort(es, txn);
 		return 0;
@@ -1616,7 +2198,9 @@ evstore_trim(struct evstore *es, const char *name, int64_t before_ms,
 	/* A count made here is kept, so the walk is not made again. */
 	if ((done > 0 &&
 	    (rc = evstore_index_put(es, txn, name, id, count, field)) != 0) ||
-	    (rc = evstore_bytes_put(es, txn, id, bytes)) != 0)
+	    (rc = evstore_bytes_put(es, txn, id, bytes)) != 0 ||
+	    (has_tail && tail != tail0 &&
+	    (rc = evstore_idval_put(es, txn, evstore_key_tail, id, tail)) != 0))
 		goto fail;
 	rc = evstore_txn_commit(es, txn);
 	txn = NULL;
@@ -1624,6 +2208,8 @@ evstore_trim(struct evstore *es, const char *name, int64_t before_ms,
 		goto fail;
 	return done;
 fail:
+	if (bcur != NULL)
+		mdb_cursor_close(bcur);
 	if (ecur != NULL)
 		mdb_cursor_close(ecur);
 	if (txn != NULL)

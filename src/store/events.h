@@ -19,6 +19,15 @@ int evstore_open(struct evstore **out, const char *dir, uint64_t map_size,
     char *err, size_t errlen);
 void evstore_close(struct evstore *);
 
+/*
+ * Sets how many bytes (keys + values) of an index's newest events stay
+ * uncompressed, one by one, before the oldest of them are sealed into a
+ * compressed block of about that size (store/block.h): 262144 unless set;
+ * 0 never seals. Writers set it from events.block_bytes; it has no effect
+ * on reading.
+ */
+void evstore_set_block_bytes(struct evstore *, size_t bytes);
+
 /* Returns 1 when name is a valid index name ([A-Za-z0-9][A-Za-z0-9._-]*, at
  * most 200 bytes), else 0. */
 int evstore_index_name_ok(const char *name);
@@ -121,6 +130,22 @@ int evstore_scan_open(struct evstore *, const char *const *indices,
 int evstore_scan_next(struct evstore_scan *, const char **json, size_t *len,
     int64_t *time_ms, size_t *index_no);
 void evstore_scan_close(struct evstore_scan *);
+
+struct block_hdr;
+/*
+ * Lets the scan skip blocks: before it decompresses a block whose events
+ * all lie in the scan's range, it calls may_match(arg, header), which
+ * returns 0 when no event of the block can be wanted (from the block's
+ * summaries, store/block.h), else 1. Call before the first
+ * evstore_scan_next. The events of a skipped block are counted by
+ * evstore_scan_skipped.
+ */
+void evstore_scan_filter(struct evstore_scan *,
+    int (*may_match)(void *arg, const struct block_hdr *), void *arg);
+/* The events and their JSON bytes the filter ruled out so far in index
+ * index_no of the scan. */
+void evstore_scan_skipped(const struct evstore_scan *, size_t index_no,
+    uint64_t *events, uint64_t *bytes);
 
 /* What evstore_indices reports of one index. */
 struct evstore_index_info {

@@ -223,6 +223,9 @@ def main(work):
     conf = os.path.join(work, "c.conf")
     with open(conf, "w") as f:
         f.write("storage.path = %s\n" % os.path.join(work, "store"))
+        # Blocks of 16 KiB: the queries read many sealed blocks and their
+        # summaries (AR_STORAGE_BLOCK_BYTES=0: the tail alone).
+        f.write("storage.block_bytes = %s\n" % os.environ.get("AR_STORAGE_BLOCK_BYTES", "16KiB"))
     files = {}
     for idx, style, count, seed in (("sysmon", "sysmon", COUNT, 4242),
                                     ("security", "security", COUNT // 5, 4343)):

@@ -279,6 +279,10 @@ def setup(tmp):
     base = os.path.join(tmp, "base.conf")
     with open(base, "w") as f:
         f.write("storage.path = %s\n" % store)
+        # Small blocks, so that the cases read sealed blocks, their merge
+        # with the tail and out-of-order events across blocks (the data is
+        # a few KiB an index). AR_STORAGE_BLOCK_BYTES=0: the tail alone.
+        f.write("storage.block_bytes = %s\n" % os.environ.get("AR_STORAGE_BLOCK_BYTES", "1KiB"))
     for fn in sorted(os.listdir(DATA)):
         if not fn.endswith(".ndjson"):
             continue
