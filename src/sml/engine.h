@@ -174,6 +174,11 @@ int cond_match(struct cond *c, struct event *e, struct eval_ctx *ctx);
  * pre-filter before any parsing), 1 when it may match.
  */
 int cond_maybe(struct cond *c, const char *raw, size_t len);
+struct block_hdr;
+/* Returns 0 when no event of a block with header h (store/block.h) can
+ * match condition cond (a struct cond *), from the block's summaries; 1
+ * when one may. The filter of evstore_scan_filter. */
+int cond_block_maybe(void *cond, const struct block_hdr *h);
 /* Evaluates the function call x (EX_CALL) as expr_eval does (func.c). */
 json_t *func_eval(struct expr *x, struct event *e, struct eval_ctx *ctx);
 /* The truth of a value: null false, booleans as they are, numbers nonzero,

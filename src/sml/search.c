@@ -7,6 +7,7 @@
 #endif
 
 #include "sml/engine.h"
+#include "store/block.h"
 
 /*
  * Each condition node gets a cache on first use (c_cache): its literals
@@ -776,4 +777,97 @@ int
 cond_maybe(struct cond *c, const char *raw, size_t len)
 {
 	return smaybe(c, raw, len) != SM_NO;
+}
+
+/*
+ * Block summaries (store/block.h): whether any event of a block can match
+ * c, from its text summary (every 3-byte run of its events, letters
+ * folded) and its field summary (field=value of every scalar). Two
+ * answers only: 0 no event can, 1 one may. A term needs every piece of
+ * one of its forms in the text; a field condition needs its key ("name"
+ * or "last-segment", as cond_maybe looks for it) in the text, and
+ * field=value without wildcards needs the pair in the field summary. NOT
+ * may always match (an event without c matches it).
+ */
+static int
+sblock_text(const struct block_hdr *h, const char *s, size_t n)
+{
+	char buf[256];
+
+	if (n > sizeof(buf))
+		n = sizeof(buf);	/* a prefix is enough to rule out */
+	for (size_t i = 0; i < n; i++)
+		buf[i] = (char)srch_lc((unsigned char)s[i]);
+	return block_may_have_text(h, buf, n);
+}
+
+static int
+sblock(struct cond *c, const struct block_hdr *h)
+{
+	struct scache *sc;
+	size_t i, k;
+	int any;
+
+	switch (c->c_kind) {
+	case CD_NOT:
+		return 1;
+	case CD_AND:
+		for (i = 0; i < c->c_nkids; i++)
+			if (!sblock(c->c_kids[i], h))
+				return 0;
+		return 1;
+	case CD_OR:
+		for (i = 0; i < c->c_nkids; i++)
+			if (sblock(c->c_kids[i], h))
+				return 1;
+		return c->c_nkids == 0;
+	default:
+		break;
+	}
+	if ((sc = scache_get(c)) == NULL)
+		return 1;
+	if (c->c_kind == CD_TERM) {
+		for (k = 0; k < sc->s_nforms; k++) {
+			const struct sterm *t = &sc->s_forms[k];
+
+			for (i = 0; i < t->t_n; i++)
+				if (!block_may_have_text(h, t->t_pieces[i].f_pat,
+				    t->t_pieces[i].f_len))
+					break;
+			if (i == t->t_n)
+				return 1;
+		}
+		return 0;
+	}
+	if (c->c_kind != CD_CMP && c->c_kind != CD_IN &&
+	    c->c_kind != CD_EXISTS)
+		return 1;
+	if (sc->s_keys_unsafe)
+		return 1;
+	for (any = 0, k = 0; k < sc->s_nkeys && !any; k++)
+		any = sblock_text(h, sc->s_keys[k].f_pat, sc->s_keys[k].f_len);
+	if (!any)
+		return 0;
+	if (c->c_field == NULL || strchr(c->c_field, '*') != NULL)
+		return 1;
+	if (c->c_kind == CD_CMP && c->c_op == EXOP_EQ && c->c_value != NULL &&
+	    strchr(c->c_value, '*') == NULL)
+		return block_may_have_field(h, c->c_field, c->c_value,
+		    strlen(c->c_value));
+	if (c->c_kind == CD_IN) {
+		for (i = 0; i < c->c_nvalues; i++)
+			if (c->c_values[i] == NULL ||
+			    strchr(c->c_values[i], '*') != NULL ||
+			    block_may_have_field(h, c->c_field, c->c_values[i],
+			    strlen(c->c_values[i])))
+				return 1;
+		return 0;
+	}
+	return 1;
+}
+
+int
+cond_block_maybe(void *cond, const struct block_hdr *h)
+{
+	return sblock(cond, h);
 }
