@@ -343,13 +343,14 @@ event_in_range(const char *json, size_t len, const char *field, int64_t start,
 /*
  * Adds to the task's counts the events (and bytes) of blocks the scan
  * skipped by their summaries since the last call; seen[2 * i] and
- * seen[2 * i + 1] hold what was counted of index i so far.
+ * seen[2 * i + 1] hold what was counted of index i so far. Returns the
+ * number of events added.
  */
-static void
+static uint64_t
 exec_count_skipped(struct run *r, const struct evstore_scan *scan,
     size_t idx_base, size_t n, uint64_t *seen)
 {
-	uint64_t ev, by;
+	uint64_t ev, by, added = 0;
 
 	for (size_t i = 0; seen != NULL && i < n; i++) {
 		evstore_scan_skipped(scan, i, &ev, &by);
@@ -359,9 +360,36 @@ exec_count_skipped(struct run *r, const struct evstore_scan *scan,
 		r->r_bytes += by - seen[2 * i + 1];
 		if (idx_base + i < r->r_nidx)
 			r->r_idx[idx_base + i].ic_scanned += ev - seen[2 * i];
+		added += ev - seen[2 * i];
 		seen[2 * i] = ev;
 		seen[2 * i + 1] = by;
 	}
+	return added;
+}
+
+/*
+ * The condition blocks may be skipped by: the source's inline one, else
+ * that of a search right after the source (whose events a skipped block
+ * would only have fed to that search to be dropped), when the source has
+ * no qsize (events of a skipped block count at once, which qsize= would
+ * see). Sets *fed when it is the search's: skipped events then count as
+ * fed to it, so every count (the cost's events in and out) stays as
+ * without skipping.
+ */
+static struct cond *
+exec_skip_cond(struct run *r, const struct sml_source *src, int *fed)
+{
+	*fed = 0;
+	if (src->ss_cond)
+		return src->ss_cond;
+	if (src->ss_qsize <= 0 && r->r_nstages > 0 &&
+	    r->r_stages[0].sg_cmd != NULL &&
+	    r->r_stages[0].sg_cmd->sc_kind == SML_CMD_SEARCH &&
+	    r->r_stages[0].sg_cmd->sc_u.search.sr_cond != NULL) {
+		*fed = 1;
+		return r->r_stages[0].sg_cmd->sc_u.search.sr_cond;
+	}
+	return NULL;
 }
 
 /*
@@ -383,6 +411,8 @@ exec_source(struct run *r, const struct sml_source *src)
 	struct event ev;
 	size_t idx_base = 0;
 	uint64_t *skipped = NULL;	/* see exec_count_skipped */
+	struct cond *skip_cond;
+	int skip_fed;
 
 	if (source_time(r, "earliest", src->ss_earliest, &start) == -1 ||
 	    source_time(r, "latest", src->ss_latest, &end) == -1)
@@ -462,12 +492,24 @@ exec_source(struct run *r, const struct sml_source *src)
 	/* Blocks whose summaries rule out the inline condition are not read;
 	 * their events count as scanned (they were, by their summary). Not
 	 * for an index read whole: its events' own time field decides. */
-	if (src->ss_cond && !by_field &&
+	skip_cond = exec_skip_cond(r, src, &skip_fed);
+	if (skip_cond && !by_field &&
 	    (skipped = calloc(2 * il.il_n, sizeof(*skipped))) != NULL)
-		evstore_scan_filter(scan, cond_block_maybe, src->ss_cond);
+		evstore_scan_filter(scan, cond_block_maybe, skip_cond);
 	while (emitted < qsize) {
 		rc = evstore_scan_next(scan, &json, &len, &t, &ino);
-		exec_count_skipped(r, scan, idx_base, il.il_n, skipped);
+		if (skipped != NULL) {
+			uint64_t d = exec_count_skipped(r, scan, idx_base,
+			    il.il_n, skipped);
+
+			if (skip_fed && d > 0) {
+				r->r_fed += d;
+				r->r_stages[0].sg_in += d;
+				emitted += d;
+				if (emitted >= qsize)
+					break;	/* as if they were read */
+			}
+		}
 		if (rc == 0)
 			break;
 		if (rc < 0) {
@@ -532,7 +574,7 @@ exec_source(struct run *r, const struct sml_source *src)
 			goto out;
 		}
 	}
-	if (emitted == qsize && qsize != UINT64_MAX)
+	if (emitted >= qsize && qsize != UINT64_MAX)
 		run_log(r, SML_LOG_WARN, "qsize=%llu reached; source stopped "
 		    "early", (unsigned long long)qsize);
 	res = SML_RUN_DONE;

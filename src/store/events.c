@@ -2290,3 +2290,173 @@ evstore_state_get(struct evstore *es, const char *name, void *buf,
 	evstore_txn_abort(es, txn);
 	return 1;
 }
+
+int
+evstore_verify(struct evstore *es, const char *name,
+    struct evstore_verify *out, char *err, size_t errlen)
+{
+	unsigned char prev[EVSTORE_SUFFIX_LEN];
+	struct block_hdr h;
+	MDB_txn *txn = NULL;
+	MDB_cursor *cur = NULL;
+	MDB_val k, v;
+	unsigned char *raw = NULL;
+	const unsigned char *suf;
+	const char *json;
+	size_t off, jlen;
+	uint64_t n, bytes;
+	uint32_t id;
+	int rc, bad = 0, first;
+	int64_t t;
+
+	memset(out, 0, sizeof(*out));
+	if ((rc = evstore_txn_begin(es, MDB_RDONLY, &txn)) != 0) {
+		txn = NULL;
+		goto fail;
+	}
+	if ((rc = evstore_index_get(es, txn, name, &id, &out->ev_count,
+	    NULL)) != 0)
+		goto fail;
+	if ((rc = mdb_cursor_open(txn, es->es_blocks, &cur)) != 0)
+		goto fail;
+	for (rc = evstore_first_event(cur, id, &k, &v); rc == 0 && !bad;
+	    rc = mdb_cursor_get(cur, &k, &v, MDB_NEXT)) {
+		if (!evstore_key_in(&k, id))
+			break;
+		out->ev_blocks++;
+		out->ev_block_bytes += v.mv_size;
+		if (block_parse(v.mv_data, v.mv_size, &h) == -1) {
+			evstore_err(err, errlen, "block %llu of '%s' (newest "
+			    "event at %lld ms): not a block of this version",
+			    (unsigned long long)out->ev_blocks, name,
+			    (long long)evstore_key_time(k.mv_data));
+			bad = 1;
+			break;
+		}
+		if (block_decode(&h, &raw, err, errlen) == -1) {
+			bad = 1;
+			break;
+		}
+		off = 0;
+		n = bytes = 0;
+		first = 1;
+		while ((rc = block_next(raw, h.bh_raw_len, &off, &suf, &json,
+		    &jlen)) == 1) {
+			t = evstore_suffix_time(suf);
+			if ((!first && memcmp(prev, suf, EVSTORE_SUFFIX_LEN) >= 0) ||
+			    t < h.bh_tmin || t > h.bh_tmax || jlen == 0)
+				break;
+			memcpy(prev, suf, EVSTORE_SUFFIX_LEN);
+			first = 0;
+			n++;
+			bytes += EVSTORE_KEY_LEN + jlen;
+		}
+		if (rc != 0 || n != h.bh_count || bytes != h.bh_bytes ||
+		    memcmp(prev, (const unsigned char *)k.mv_data + 4,
+		    EVSTORE_SUFFIX_LEN) != 0) {
+			evstore_err(err, errlen, "block %llu of '%s' (newest "
+			    "event at %lld ms) is damaged: %llu of %u records "
+			    "read in order and in range, or its key or byte "
+			    "count disagree", (unsigned long long)out->ev_blocks,
+			    name, (long long)evstore_key_time(k.mv_data),
+			    (unsigned long long)n, h.bh_count);
+			bad = 1;
+		}
+		free(raw);
+		raw = NULL;
+		out->ev_block_events += h.bh_count;
+		out->ev_raw_bytes += h.bh_bytes;
+		rc = 0;
+	}
+	if (rc != 0 && rc != MDB_NOTFOUND)
+		goto fail;
+	mdb_cursor_close(cur);
+	cur = NULL;
+	if (!bad) {
+		if ((rc = mdb_cursor_open(txn, es->es_events, &cur)) != 0)
+			goto fail;
+		for (rc = evstore_first_event(cur, id, &k, &v); rc == 0;
+		    rc = mdb_cursor_get(cur, &k, &v, MDB_NEXT)) {
+			if (!evstore_key_in(&k, id))
+				break;
+			out->ev_tail++;
+		}
+		if (rc != 0 && rc != MDB_NOTFOUND)
+			goto fail;
+		if (out->ev_tail + out->ev_block_events != out->ev_count) {
+			evstore_err(err, errlen, "index '%s' counts %llu events"
+			    " but holds %llu (%llu in %llu blocks, %llu in its "
+			    "tail)", name, (unsigned long long)out->ev_count,
+			    (unsigned long long)(out->ev_tail +
+			    out->ev_block_events),
+			    (unsigned long long)out->ev_block_events,
+			    (unsigned long long)out->ev_blocks,
+			    (unsigned long long)out->ev_tail);
+			bad = 1;
+		}
+	}
+	if (cur != NULL)
+		mdb_cursor_close(cur);
+	evstore_txn_abort(es, txn);
+	return bad;
+fail:
+	free(raw);
+	if (cur != NULL)
+		mdb_cursor_close(cur);
+	if (txn != NULL)
+		evstore_txn_abort(es, txn);
+	if (rc == MDB_NOTFOUND)
+		evstore_err(err, errlen, "no index '%s'", name);
+	else
+		evstore_mdb_err(es, rc, "verifying an index", err, errlen);
+	return -1;
+}
+
+int64_t
+evstore_seal_index(struct evstore *es, const char *name, char *err,
+    size_t errlen)
+{
+	MDB_txn *txn = NULL;
+	MDB_stat st;
+	uint64_t count, tail, before = 0;
+	uint32_t id;
+	int rc, first = 1;
+
+	if (es->es_block_bytes == 0)
+		return 0;
+	for (;;) {
+		if ((rc = evstore_txn_begin(es, 0, &txn)) != 0) {
+			txn = NULL;
+			goto fail;
+		}
+		if ((rc = evstore_index_get(es, txn, name, &id, &count,
+		    NULL)) != 0 ||
+		    (rc = mdb_stat(txn, es->es_blocks, &st)) != 0)
+			goto fail;
+		if (first)
+			before = st.ms_entries;
+		first = 0;
+		/* Counts the tail first when the store never did (made
+		 * before blocks). */
+		if ((rc = evstore_seal(es, txn, id, 0, err, errlen)) != 0 ||
+		    (rc = evstore_idval_get(es, txn, evstore_key_tail, id,
+		    &tail)) != 0 ||
+		    (rc = mdb_stat(txn, es->es_blocks, &st)) != 0)
+			goto fail;
+		rc = evstore_txn_commit(es, txn);
+		txn = NULL;
+		if (rc != 0)
+			goto fail;
+		if (tail < es->es_block_bytes)
+			break;
+	}
+	return (int64_t)(st.ms_entries - before);
+fail:
+	if (txn != NULL)
+		evstore_txn_abort(es, txn);
+	if (rc == MDB_NOTFOUND)
+		evstore_err(err, errlen, "no index '%s'", name);
+	else
+		evstore_mdb_err(es, rc, "sealing an index", err, errlen);
+	return -1;
+}

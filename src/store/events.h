@@ -197,4 +197,35 @@ int64_t evstore_trim(struct evstore *, const char *name, int64_t before_ms,
     uint64_t max_bytes, size_t max_events, int *more, char *err,
     size_t errlen);
 
+/* What evstore_verify found in one index. */
+struct evstore_verify {
+	uint64_t	 ev_count;	/* the index's event count */
+	uint64_t	 ev_blocks;	/* sealed blocks */
+	uint64_t	 ev_block_events;	/* events in them */
+	uint64_t	 ev_block_bytes;	/* their LMDB values (compressed) */
+	uint64_t	 ev_raw_bytes;	/* their events' keys and values */
+	uint64_t	 ev_tail;	/* events not yet in a block */
+};
+
+/*
+ * Checks index name in one snapshot: every block parses, decompresses
+ * (zstd checks its checksum), holds as many records as its header says,
+ * in key order, inside its time range, ending at its key, with its byte
+ * count; and the blocks' events and the tail's add up to the index's
+ * count. Returns 0 with *out; 1 when something does not hold (the reason
+ * in err, *out as far as it got); -1 on a storage error.
+ */
+int evstore_verify(struct evstore *, const char *name,
+    struct evstore_verify *out, char *err, size_t errlen);
+
+/*
+ * Seals the tail of index name into blocks (storage.block_bytes, set with
+ * evstore_set_block_bytes) until less than one block is left: what a
+ * store made before blocks needs once (asyncreq check --upgrade), in
+ * write transactions of at most 64 blocks. Returns the number of blocks
+ * made, or -1 with a reason.
+ */
+int64_t evstore_seal_index(struct evstore *, const char *name, char *err,
+    size_t errlen);
+
 #endif
