@@ -8,7 +8,7 @@
 // BENCH_PAGES (page clicks of each kind, default 20), BENCH_QUERY,
 // BENCH_BIG (results of the paged task, default 1000000).
 
-import {waitFor, launch, median, Api} from "../tests/browser/lib.mjs";
+import {waitFor, launch, median, Api, ctrlEnter} from "../tests/browser/lib.mjs";
 
 const BASE = process.env.AR_BASE;
 const RUNS = Number(process.env.BENCH_RUNS || 10);
@@ -32,13 +32,6 @@ async function setQuery(page, q) {
 		e.focus();
 	});
 	await page.keyboard.type(q);
-}
-
-async function ctrlEnter(page) {
-	await page.focus("#query");
-	await page.keyboard.down("Control");
-	await page.keyboard.press("Enter");
-	await page.keyboard.up("Control");
 }
 
 // search(page): one timed Ctrl+Enter; waits until the task is final.

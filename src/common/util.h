@@ -38,6 +38,42 @@ size_t util_utf8_seq(const char *s, size_t len);
  */
 int util_utf8_valid(const char *s, size_t len);
 
+/*
+ * Reads the 4 hex digits at s (a JSON \u escape's). Returns 0 and *out, or
+ * -1 when one is not a hex digit.
+ */
+int util_hex4(const char *s, unsigned *out);
+
+/* Big-endian integers in byte buffers (the stores' keys and values). */
+static inline void
+util_put_be32(unsigned char *p, uint32_t v)
+{
+	p[0] = (unsigned char)(v >> 24);
+	p[1] = (unsigned char)(v >> 16);
+	p[2] = (unsigned char)(v >> 8);
+	p[3] = (unsigned char)v;
+}
+
+static inline uint32_t
+util_get_be32(const unsigned char *p)
+{
+	return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 |
+	    (uint32_t)p[2] << 8 | p[3];
+}
+
+static inline void
+util_put_be64(unsigned char *p, uint64_t v)
+{
+	util_put_be32(p, (uint32_t)(v >> 32));
+	util_put_be32(p + 4, (uint32_t)v);
+}
+
+static inline uint64_t
+util_get_be64(const unsigned char *p)
+{
+	return (uint64_t)util_get_be32(p) << 32 | util_get_be32(p + 4);
+}
+
 /* Room util_fmt_real needs, with the NUL. */
 #define UTIL_REAL_MAX 32
 

@@ -7,6 +7,7 @@
 
 #include "common/buf.h"
 #include "export/export.h"
+#include "common/util.h"
 #include "export/fields.h"
 
 /*
@@ -276,28 +277,6 @@ export_scan_event(const char *json, size_t len, struct buf *name,
 }
 
 static int
-hex4(const char *s, unsigned *out)
-{
-	unsigned v = 0;
-
-	for (int i = 0; i < 4; i++) {
-		unsigned char c = (unsigned char)s[i];
-
-		v <<= 4;
-		if (c >= '0' && c <= '9')
-			v |= c - '0';
-		else if (c >= 'a' && c <= 'f')
-			v |= c - 'a' + 10;
-		else if (c >= 'A' && c <= 'F')
-			v |= c - 'A' + 10;
-		else
-			return -1;
-	}
-	*out = v;
-	return 0;
-}
-
-static int
 put_utf8(struct buf *out, unsigned cp)
 {
 	char u[4];
@@ -360,14 +339,14 @@ export_str_decode(struct buf *out, const char *s, size_t len, int flags)
 		case 'r': if (buf_putc(out, '\r') == -1) return -1; break;
 		case 't': if (buf_putc(out, '\t') == -1) return -1; break;
 		case 'u':
-			if (i + 4 > len || hex4(s + i, &cp) == -1) {
+			if (i + 4 > len || util_hex4(s + i, &cp) == -1) {
 				cp = 0xfffd;
 			} else {
 				i += 4;
 				if (cp >= 0xd800 && cp < 0xdc00) {
 					if (i + 6 <= len && s[i] == '\\' &&
 					    s[i + 1] == 'u' &&
-					    hex4(s + i + 2, &lo) == 0 &&
+					    util_hex4(s + i + 2, &lo) == 0 &&
 					    lo >= 0xdc00 && lo < 0xe000) {
 						cp = 0x10000 + ((cp - 0xd800)
 						    << 10) + (lo - 0xdc00);

@@ -7,6 +7,7 @@
 #include <zstd.h>
 
 #include "common/number.h"
+#include "common/util.h"
 #include "store/block.h"
 
 /*
@@ -23,35 +24,6 @@
 #define BLOCK_ZSTD_LEVEL	1
 #define BLOCK_DEPTH_MAX		64	/* nesting the field walk follows */
 #define BLOCK_PATH_MAX		1024
-
-static void
-put_u32(unsigned char *p, uint32_t v)
-{
-	p[0] = (unsigned char)(v >> 24);
-	p[1] = (unsigned char)(v >> 16);
-	p[2] = (unsigned char)(v >> 8);
-	p[3] = (unsigned char)v;
-}
-
-static uint32_t
-get_u32(const unsigned char *p)
-{
-	return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 |
-	    (uint32_t)p[2] << 8 | p[3];
-}
-
-static void
-put_u64(unsigned char *p, uint64_t v)
-{
-	put_u32(p, (uint32_t)(v >> 32));
-	put_u32(p + 4, (uint32_t)v);
-}
-
-static uint64_t
-get_u64(const unsigned char *p)
-{
-	return (uint64_t)get_u32(p) << 32 | get_u32(p + 4);
-}
 
 static inline unsigned char
 lc(unsigned char c)
@@ -140,7 +112,7 @@ block_build_add(struct block_build *bb, const unsigned char *suffix,
 	}
 	p = bb->bb_raw + bb->bb_len;
 	memcpy(p, suffix, 16);
-	put_u32(p + 16, (uint32_t)len);
+	util_put_be32(p + 16, (uint32_t)len);
 	memcpy(p + BLOCK_REC_HDR, json, len);
 	bb->bb_len = need;
 	bb->bb_count++;
@@ -281,27 +253,6 @@ walk_putc(struct walk *w, char c)
 	return 0;
 }
 
-static int
-walk_hex(const char *p)
-{
-	int v = 0;
-
-	for (int i = 0; i < 4; i++) {
-		char c = p[i];
-
-		v <<= 4;
-		if (c >= '0' && c <= '9')
-			v |= c - '0';
-		else if (c >= 'a' && c <= 'f')
-			v |= c - 'a' + 10;
-		else if (c >= 'A' && c <= 'F')
-			v |= c - 'A' + 10;
-		else
-			return -1;
-	}
-	return v;
-}
-
 /* Writes code point cp as UTF-8 into the decoded string. */
 static int
 walk_utf8(struct walk *w, unsigned cp)
@@ -326,7 +277,7 @@ static int
 walk_string(struct walk *w)
 {
 	const char *p = w->w_p + 1;
-	int cp, lo;
+	unsigned cp, lo;
 
 	w->w_slen = 0;
 	while (p < w->w_end && *p != '"') {
@@ -344,16 +295,17 @@ walk_string(struct walk *w)
 		case 'r': cp = '\r'; break;
 		case 't': cp = '\t'; break;
 		case 'u':
-			if (p + 6 > w->w_end || (cp = walk_hex(p + 2)) < 0)
+			if (p + 6 > w->w_end || util_hex4(p + 2, &cp) == -1)
 				return -1;
 			if (cp >= 0xd800 && cp < 0xdc00 && p + 12 <= w->w_end &&
 			    p[6] == '\\' && p[7] == 'u' &&
-			    (lo = walk_hex(p + 8)) >= 0xdc00 && lo < 0xe000) {
+			    util_hex4(p + 8, &lo) == 0 && lo >= 0xdc00 &&
+			    lo < 0xe000) {
 				cp = 0x10000 + ((cp - 0xd800) << 10) +
 				    (lo - 0xdc00);
 				p += 6;
 			}
-			if (walk_utf8(w, (unsigned)cp) == -1)
+			if (walk_utf8(w, cp) == -1)
 				return -1;
 			p += 6;
 			continue;
@@ -620,15 +572,15 @@ block_build_finish(struct block_build *bb, void **out, size_t *outlen,
 		goto out;
 	}
 	memcpy(v, BLOCK_MAGIC, 4);
-	put_u32(v + 4, bb->bb_fields_ok ? BLOCK_F_FIELDS : 0);
-	put_u64(v + 8, (uint64_t)bb->bb_tmin);
-	put_u64(v + 16, (uint64_t)bb->bb_tmax);
-	put_u32(v + 24, bb->bb_count);
-	put_u32(v + 28, (uint32_t)bb->bb_len);
-	put_u64(v + 32, bb->bb_bytes);
-	put_u32(v + 40, (uint32_t)tbytes);
-	put_u32(v + 44, (uint32_t)fbytes);
-	put_u32(v + 48, (uint32_t)clen);
+	util_put_be32(v + 4, bb->bb_fields_ok ? BLOCK_F_FIELDS : 0);
+	util_put_be64(v + 8, (uint64_t)bb->bb_tmin);
+	util_put_be64(v + 16, (uint64_t)bb->bb_tmax);
+	util_put_be32(v + 24, bb->bb_count);
+	util_put_be32(v + 28, (uint32_t)bb->bb_len);
+	util_put_be64(v + 32, bb->bb_bytes);
+	util_put_be32(v + 40, (uint32_t)tbytes);
+	util_put_be32(v + 44, (uint32_t)fbytes);
+	util_put_be32(v + 48, (uint32_t)clen);
 	*out = v;
 	*outlen = BLOCK_HDR_LEN + tbytes + fbytes + clen;
 	v = NULL;
@@ -656,15 +608,15 @@ block_parse(const void *val, size_t len, struct block_hdr *h)
 
 	if (len < BLOCK_HDR_LEN || memcmp(p, BLOCK_MAGIC, 4) != 0)
 		return -1;
-	h->bh_flags = get_u32(p + 4);
-	h->bh_tmin = (int64_t)get_u64(p + 8);
-	h->bh_tmax = (int64_t)get_u64(p + 16);
-	h->bh_count = get_u32(p + 24);
-	h->bh_raw_len = get_u32(p + 28);
-	h->bh_bytes = get_u64(p + 32);
-	h->bh_text_len = get_u32(p + 40);
-	h->bh_field_len = get_u32(p + 44);
-	h->bh_comp_len = get_u32(p + 48);
+	h->bh_flags = util_get_be32(p + 4);
+	h->bh_tmin = (int64_t)util_get_be64(p + 8);
+	h->bh_tmax = (int64_t)util_get_be64(p + 16);
+	h->bh_count = util_get_be32(p + 24);
+	h->bh_raw_len = util_get_be32(p + 28);
+	h->bh_bytes = util_get_be64(p + 32);
+	h->bh_text_len = util_get_be32(p + 40);
+	h->bh_field_len = util_get_be32(p + 44);
+	h->bh_comp_len = util_get_be32(p + 48);
 	need = (uint64_t)BLOCK_HDR_LEN + h->bh_text_len + h->bh_field_len +
 	    h->bh_comp_len;
 	if (need != len || h->bh_tmin > h->bh_tmax || h->bh_count == 0)
@@ -709,7 +661,7 @@ block_next(const unsigned char *raw, size_t len, size_t *off,
 		return 0;
 	if (len - o < BLOCK_REC_HDR)
 		return -1;
-	n = get_u32(raw + o + 16);
+	n = util_get_be32(raw + o + 16);
 	if (n > len - o - BLOCK_REC_HDR)
 		return -1;
 	*suffix = raw + o;

@@ -153,60 +153,27 @@ evstore_err(char *err, size_t errlen, const char *fmt, ...)
 	va_end(ap);
 }
 
-static void
-evstore_put_u32(unsigned char *p, uint32_t v)
-{
-	p[0] = (unsigned char)(v >> 24);
-	p[1] = (unsigned char)(v >> 16);
-	p[2] = (unsigned char)(v >> 8);
-	p[3] = (unsigned char)v;
-}
-
-static uint32_t
-evstore_get_u32(const unsigned char *p)
-{
-	return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 |
-	    (uint32_t)p[2] << 8 | p[3];
-}
-
 /* Returns 1 when k is the key of an event of index id, else 0. */
 static int
 evstore_key_in(const MDB_val *k, uint32_t id)
 {
 	return k->mv_size == EVSTORE_KEY_LEN &&
-	    evstore_get_u32(k->mv_data) == id;
-}
-
-static void
-evstore_put_u64(unsigned char *p, uint64_t v)
-{
-	for (int i = 7; i >= 0; i--, v >>= 8)
-		p[i] = (unsigned char)v;
-}
-
-static uint64_t
-evstore_get_u64(const unsigned char *p)
-{
-	uint64_t v = 0;
-
-	for (int i = 0; i < 8; i++)
-		v = v << 8 | p[i];
-	return v;
+	    util_get_be32(k->mv_data) == id;
 }
 
 static void
 evstore_key(unsigned char key[EVSTORE_KEY_LEN], uint32_t id, int64_t ms,
     uint64_t seq)
 {
-	evstore_put_u32(key, id);
-	evstore_put_u64(key + 4, (uint64_t)ms ^ EVSTORE_SIGN);
-	evstore_put_u64(key + 12, UINT64_MAX - seq);
+	util_put_be32(key, id);
+	util_put_be64(key + 4, (uint64_t)ms ^ EVSTORE_SIGN);
+	util_put_be64(key + 12, UINT64_MAX - seq);
 }
 
 static int64_t
 evstore_key_time(const unsigned char *key)
 {
-	return (int64_t)(evstore_get_u64(key + 4) ^ EVSTORE_SIGN);
+	return (int64_t)(util_get_be64(key + 4) ^ EVSTORE_SIGN);
 }
 
 /*
@@ -392,8 +359,8 @@ evstore_index_get(struct evstore *es, MDB_txn *txn, const char *name,
 	if (v.mv_size < EVSTORE_REC_HDR ||
 	    (flen = v.mv_size - EVSTORE_REC_HDR) > EVSTORE_FIELD_MAX)
 		return MDB_CORRUPTED;
-	*id = evstore_get_u32(v.mv_data);
-	*count = evstore_get_u64((const unsigned char *)v.mv_data + 4);
+	*id = util_get_be32(v.mv_data);
+	*count = util_get_be64((const unsigned char *)v.mv_data + 4);
 	if (field != NULL) {
 		memcpy(field, (const char *)v.mv_data + EVSTORE_REC_HDR, flen);
 		field[flen] = '\0';
@@ -410,8 +377,8 @@ evstore_index_put(struct evstore *es, MDB_txn *txn, const char *name,
 	size_t flen = strlen(field);
 	MDB_val k, v;
 
-	evstore_put_u32(rec, id);
-	evstore_put_u64(rec + 4, count);
+	util_put_be32(rec, id);
+	util_put_be64(rec + 4, count);
 	memcpy(rec + EVSTORE_REC_HDR, field, flen);
 	k.mv_data = (void *)name;
 	k.mv_size = strlen(name);
@@ -442,9 +409,9 @@ evstore_meta_get(struct evstore *es, MDB_txn *txn, const char *key,
 	if (rc != 0)
 		return rc;
 	if (v.mv_size == 4)
-		*val = evstore_get_u32(v.mv_data);
+		*val = util_get_be32(v.mv_data);
 	else if (v.mv_size == 8)
-		*val = evstore_get_u64(v.mv_data);
+		*val = util_get_be64(v.mv_data);
 	else
 		return MDB_CORRUPTED;
 	return 0;
@@ -459,9 +426,9 @@ evstore_meta_put(struct evstore *es, MDB_txn *txn, const char *key,
 	MDB_val k, v;
 
 	if (width == 4)
-		evstore_put_u32(buf, (uint32_t)val);
+		util_put_be32(buf, (uint32_t)val);
 	else
-		evstore_put_u64(buf, val);
+		util_put_be64(buf, val);
 	k.mv_data = (void *)key;
 	k.mv_size = strlen(key);
 	v.mv_data = buf;
@@ -482,7 +449,7 @@ evstore_id_key(unsigned char key[9], const char *prefix, uint32_t id)
 	size_t n = strlen(prefix);
 
 	memcpy(key, prefix, n);
-	evstore_put_u32(key + n, id);
+	util_put_be32(key + n, id);
 	return n + 4;
 }
 
@@ -504,7 +471,7 @@ evstore_idval_get(struct evstore *es, MDB_txn *txn, const char *prefix,
 		return rc;
 	if (v.mv_size != 8)
 		return MDB_CORRUPTED;
-	*val = evstore_get_u64(v.mv_data);
+	*val = util_get_be64(v.mv_data);
 	return 0;
 }
 
@@ -518,7 +485,7 @@ evstore_idval_put(struct evstore *es, MDB_txn *txn, const char *prefix,
 
 	k.mv_data = key;
 	k.mv_size = evstore_id_key(key, prefix, id);
-	evstore_put_u64(buf, val);
+	util_put_be64(buf, val);
 	v.mv_data = buf;
 	v.mv_size = 8;
 	return mdb_put(txn, es->es_meta, &k, &v, 0);
@@ -621,7 +588,7 @@ evstore_match(struct evstore *es, const char *pattern,
 			continue;
 		n++;
 		if (cb(arg, name,
-		    evstore_get_u64((const unsigned char *)v.mv_data + 4)) != 0)
+		    util_get_be64((const unsigned char *)v.mv_data + 4)) != 0)
 			break;
 	}
 	if (rc != 0 && rc != MDB_NOTFOUND)
@@ -1282,7 +1249,7 @@ evstore_heap_down(struct evstore_scan *sc, size_t i)
 static int64_t
 evstore_suffix_time(const unsigned char *suf)
 {
-	return (int64_t)(evstore_get_u64(suf) ^ EVSTORE_SIGN);
+	return (int64_t)(util_get_be64(suf) ^ EVSTORE_SIGN);
 }
 
 /*
@@ -1314,8 +1281,8 @@ evstore_seek_before(struct evstore_scan *sc, MDB_cursor *cur, uint32_t id,
 	unsigned char key[EVSTORE_KEY_LEN];
 	int rc;
 
-	evstore_put_u32(key, id);
-	evstore_put_u64(key + 4, (uint64_t)ms ^ EVSTORE_SIGN);
+	util_put_be32(key, id);
+	util_put_be64(key + 4, (uint64_t)ms ^ EVSTORE_SIGN);
 	memset(key + 12, 0, 8);
 	k->mv_data = key;
 	k->mv_size = sizeof(key);
@@ -1452,7 +1419,7 @@ evstore_cur_fill(struct evstore_scan *sc, struct evstore_cur *cu)
 		cu->cu_len = cu->cu_val.mv_size;
 	} else {
 		p = best + 16;
-		cu->cu_len = (size_t)evstore_get_u32(p);
+		cu->cu_len = (size_t)util_get_be32(p);
 		cu->cu_json = (const char *)p + 4;
 	}
 	return 1;
@@ -1695,7 +1662,7 @@ evstore_first_event(MDB_cursor *cur, uint32_t id, MDB_val *k, MDB_val *v)
 	unsigned char key[EVSTORE_KEY_LEN];
 	int rc;
 
-	evstore_put_u32(key, id);
+	util_put_be32(key, id);
 	memset(key + 4, 0, EVSTORE_KEY_LEN - 4);
 	k->mv_data = key;
 	k->mv_size = sizeof(key);
@@ -1720,7 +1687,7 @@ evstore_last_event(MDB_cursor *cur, uint32_t id, MDB_val *k, MDB_val *v)
 	if (id == UINT32_MAX)
 		rc = mdb_cursor_get(cur, k, v, MDB_LAST);
 	else {
-		evstore_put_u32(key, id + 1);
+		util_put_be32(key, id + 1);
 		k->mv_data = key;
 		k->mv_size = sizeof(key);
 		rc = mdb_cursor_get(cur, k, v, MDB_SET_RANGE);
@@ -1839,8 +1806,8 @@ evstore_info_fill(struct evstore *es, MDB_txn *txn, MDB_cursor *ecur,
 	memset(info, 0, sizeof(*info));
 	memcpy(info->ii_name, k->mv_data, k->mv_size);
 	info->ii_name[k->mv_size] = '\0';
-	id = evstore_get_u32(v->mv_data);
-	info->ii_events = evstore_get_u64((const unsigned char *)v->mv_data + 4);
+	id = util_get_be32(v->mv_data);
+	info->ii_events = util_get_be64((const unsigned char *)v->mv_data + 4);
 	info->ii_oldest = info->ii_newest = INT64_MIN;
 	rc = evstore_bytes_get(es, txn, id, &info->ii_bytes);
 	if (rc == MDB_NOTFOUND)
@@ -2023,7 +1990,7 @@ evstore_purge(struct evstore *es, size_t max_events, int *more, char *err,
 	}
 	if (rc != 0)
 		goto fail;
-	id = evstore_get_u32((const unsigned char *)k.mv_data + plen);
+	id = util_get_be32((const unsigned char *)k.mv_data + plen);
 	/* The tail, then the blocks, whole: a block counts as its events.
 	 * rc ends 0 when the limit stopped it, MDB_NOTFOUND when all gone. */
 	rc = 0;

@@ -234,3 +234,11 @@ export function median(xs) {
 	const n = s.length;
 	return n === 0 ? NaN : n % 2 ? s[(n - 1) / 2] : (s[n / 2 - 1] + s[n / 2]) / 2;
 }
+
+// ctrlEnter(page): Ctrl+Enter in the query editor (runs the search).
+export async function ctrlEnter(page) {
+	await page.focus("#query");
+	await page.keyboard.down("Control");
+	await page.keyboard.press("Enter");
+	await page.keyboard.up("Control");
+}

@@ -11,7 +11,7 @@
 
 import fs from "node:fs";
 import path from "node:path";
-import {ok, is, same, diag, end, waitFor, Api, launch, Shots, python,
+import {ok, is, same, diag, end, waitFor, Api, launch, Shots, python, ctrlEnter,
 	jsonTokens, eventTexts} from "./lib.mjs";
 
 const BASE = process.env.AR_BASE;
@@ -87,12 +87,6 @@ async function setQuery(page, q) {
 	is(await value(page, "#query"), q, `#query holds what was typed: ${q}`);
 }
 
-async function ctrlEnter(page) {
-	await page.focus("#query");
-	await page.keyboard.down("Control");
-	await page.keyboard.press("Enter");
-	await page.keyboard.up("Control");
-}
 
 // watchStatus(page): records every data-status #status takes from now on.
 async function watchStatus(page) {

@@ -417,11 +417,11 @@ EOF
 	[ "${head%% *}" = 1 ]
 }
 
-# ar_py CODE [ARGS...]: runs Python CODE (api_test.py importable, so
-# "from api_test import Client"); its lines "ok - NAME" and "not ok - NAME"
-# become TAP points, "# ..." lines pass through, anything else is shown as
-# a diagnostic. CODE must print "END" last; a crash is a failed point.
-ar_py() {
+# ar_relay WHAT: reads a checker's lines on stdin: "ok - NAME" and
+# "not ok - NAME" become TAP points numbered into ours, "# ..." lines pass
+# through, anything else is shown as a diagnostic. The checker prints "END"
+# last; without it (a crash, a timeout) "WHAT ran to the end" fails.
+ar_relay() {
 	local line ended=0
 	while IFS= read -r line; do
 		case $line in
@@ -431,8 +431,14 @@ ar_py() {
 		END) ended=1 ;;
 		*) echo "#   $line" ;;
 		esac
-	done < <(PYTHONPATH="$AR_SRCDIR/tests/integration" "$AR_PYTHON" -u -c "$1" "${@:2}" 2>&1)
-	[ $ended = 1 ] || ar_not_ok "python check ran to the end"
+	done
+	[ $ended = 1 ] || ar_not_ok "$1 ran to the end" "it crashed or timed out (see above)"
+}
+
+# ar_py CODE [ARGS...]: runs Python CODE (api_test.py importable, so
+# "from api_test import Client") through ar_relay.
+ar_py() {
+	ar_relay "python check" < <(PYTHONPATH="$AR_SRCDIR/tests/integration" "$AR_PYTHON" -u -c "$1" "${@:2}" 2>&1)
 }
 
 ar_wait_health() {	# URL [SECONDS]: waits until URL answers 200
