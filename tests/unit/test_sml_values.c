@@ -905,6 +905,23 @@ test_search(void)
 	    "maybe: nested arrays not pruned");
 	is_int(cmaybe(CBOOL(CD_OR, 2, CTERM("zzz"), CMP("EventID", EXOP_EQ,
 	    "1")), EV), 1, "maybe: OR");
+	/* Value boundaries: EventID=1 is not 10, 11 or "1x"; it is 1, "1",
+	 * 1.0, 1e0 and " 1 " written with white space around. */
+	is_int(cmaybe(CMP("EventID", EXOP_EQ, "1"), "{\"EventID\":10}"), 0,
+	    "maybe: EventID=1 does not pass EventID:10");
+	is_int(cmaybe(CMP("EventID", EXOP_EQ, "1"),
+	    "{\"EventID\":11,\"x\":\"EventID:1\"}"), 0,
+	    "maybe: EventID=1 does not pass 11, nor the text EventID:1");
+	is_int(cmaybe(CMP("EventID", EXOP_EQ, "1"), "{\"EventID\":\"1x\"}"), 0,
+	    "maybe: EventID=1 does not pass \"1x\"");
+	is_int(cmaybe(CMP("EventID", EXOP_EQ, "1"), "{\"EventID\":\"1\"}"), 1,
+	    "maybe: EventID=1 passes the quoted \"1\"");
+	is_int(cmaybe(CMP("EventID", EXOP_EQ, "1"), "{\"EventID\" : 1.0 }"), 1,
+	    "maybe: EventID=1 passes 1.0 with white space");
+	is_int(cmaybe(CMP("EventID", EXOP_EQ, "1"), "{\"EventID\":1e0}"), 1,
+	    "maybe: EventID=1 passes 1e0");
+	is_int(cmaybe(CMP("q", EXOP_EQ, "a\"b"), "{\"q\":\"a\\\"b\"}"), 1,
+	    "maybe: a quote escaped in the value");
 	is_int(maybe_violations, 0, "maybe never pruned a match above");
 }
 
