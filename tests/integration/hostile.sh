@@ -195,9 +195,9 @@ ar_check "break/{id} with X-Requested-With: 200 or 202" \
     test "${r%% *}" = 200 -o "${r%% *}" = 202
 ar_wait_json "$AR_BASE$A/status/$T1" 20 'd["status"] == "CANCELLED"' alice
 ar_is "break/{id} with X-Requested-With: CANCELLED" "$(ar_json 'd["status"]')" CANCELLED
-# Each of these tasks writes results as fast as it can until it stops;
-# delete them once checked, so that a slow run cannot fill the task store
-# before the next one is stopped.
+# Each of these tasks writes results as fast as it can until it stops:
+# delete the first once checked, so that a slow run cannot fill the task
+# store before the last is stopped (T3 is read back after a restart below).
 hx DELETE "$A/delete/$T1" user=alice "$XRW" >/dev/null
 
 # ------------------------------------------------ break by an admin: who
@@ -214,7 +214,6 @@ ar_http GET "$AR_BASE$A/logs/$T3" "" alice
 ar_is "admin's break: the task log says who" \
     "$(ar_json '[l["message"] for l in d["logs"] if "cancel" in l["message"]][0]')" \
     "cancelled by admin carol: cancellation requested"
-# T3 stays (the restart below reads it back); its results are cut short.
 r=$(hx POST "$A/request" user=alice "$JS" 'body={"query":"| makeresults count=100000000"}')
 T2=$(printf '%s' "${r#* }" | "$AR_PYTHON" -c 'import json,sys; print(json.load(sys.stdin)["id"])' 2>/dev/null)
 ar_wait_json "$AR_BASE$A/status/$T2" 20 'd["status"] == "RUNNING"' alice
