@@ -62,6 +62,7 @@ static const struct {
 	{"response", "GET", 1}, {"logs", "GET", 1}, {"break", "POST", 1},
 	{"break", "POST", 0}, {"delete", "DELETE", 1},
 	{"file_download", "POST", 1}, {"health", "GET", 0},
+	{"whoami", "GET", 0},
 };
 
 /*
