@@ -14,7 +14,7 @@
 #include "common/timespan.h"
 #include "common/timeutil.h"
 #include "sml/agg.h"
-#include "sml/engine.h"
+#include "sml/stage.h"
 #include "sml/regex.h"
 
 #define FIELD_DEPTH	32	/* nested objects walked by wildcards */

@@ -4,7 +4,7 @@
 #include <string.h>
 
 #include "sml/agg.h"
-#include "sml/engine.h"
+#include "sml/stage.h"
 
 /* ---- search <condition> (streaming) ---- */
 

@@ -3,7 +3,7 @@
 #include <string.h>
 
 #include "sml/agg.h"
-#include "sml/engine.h"
+#include "sml/stage.h"
 
 /*
  * sort reads all of its input but holds at most limit events (limit= or

@@ -4,7 +4,7 @@
 #include <string.h>
 
 #include "sml/agg.h"
-#include "sml/engine.h"
+#include "sml/stage.h"
 
 /*
  * A group is a combination of BY values (agg_combos: an event lacking a BY

@@ -7,7 +7,7 @@
 #include "common/timespan.h"
 #include "common/timeutil.h"
 #include "sml/agg.h"
-#include "sml/engine.h"
+#include "sml/stage.h"
 
 /*
  * The time of an event is its task time field (dtFieldName), else the time

@@ -3,7 +3,7 @@
 #include <string.h>
 
 #include "sml/agg.h"
-#include "sml/engine.h"
+#include "sml/stage.h"
 
 /*
  * Counts each combination of the fields' values (an array value counts

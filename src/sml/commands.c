@@ -1,5 +1,5 @@
 /* commands.c - stage_init: sets up the pipeline stage of each command. */
-#include "sml/engine.h"
+#include "sml/stage.h"
 
 /*
  * Every command of spec/sml.md after the first (source and makeresults are

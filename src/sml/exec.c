@@ -8,7 +8,7 @@
 #include "common/datemath.h"
 #include "common/evtime.h"
 #include "common/timeutil.h"
-#include "sml/engine.h"
+#include "sml/stage.h"
 #include "sml/sml.h"
 #include "store/events.h"
 

@@ -13,18 +13,13 @@
 #include "common/datemath.h"
 #include "common/util.h"
 #include "sml/lexer.h"
+#include "sml/parse.h"
 #include "sml/sml.h"
 
 /* Bound used when the caller passes no limits (the configuration default). */
 #define SML_DEFAULT_MAX_QUERY_BYTES	65536
 /* Largest makeresults count. */
 #define SML_MAX_COUNT			1000000000
-/* Characters of query text quoted back in a message ("unknown command"). */
-#define SML_QUOTE_MAX			48
-/* Room for a quoted piece: SML_QUOTE_MAX characters of 4 bytes, "...". */
-#define SML_QUOTE_BUF			(SML_QUOTE_MAX * 4 + 4)
-/* Room for a token named in a message: a quoted piece in quotes. */
-#define SML_NAME_BUF			(SML_QUOTE_BUF + 3)
 /*
  * Deepest expression or condition tree, in levels of nodes, and deepest
  * nesting of parentheses, calls, IN lists, NOT and unary minus: bounds the
@@ -36,34 +31,6 @@
 
 /* Number of elements of array a. */
 #define SML_NITEMS(a)	(sizeof(a) / sizeof((a)[0]))
-
-/* Flags of sml_name(). */
-#define SML_NAME_WILD	0x1	/* '*' wildcards allowed, a lone '*' too */
-
-/* Bits of the parameters a command has seen, for duplicates. */
-#define SML_SEEN_A	0x01
-#define SML_SEEN_B	0x02
-#define SML_SEEN_C	0x04
-#define SML_SEEN_D	0x08
-#define SML_SEEN_BY	0x10
-
-/* The state of one sml_parse() or sml_parse_cond() call. */
-struct sml_parser {
-	const char *sp_text;
-	size_t sp_len;
-	struct lexer sp_lx;
-	struct lex_token sp_tok;	/* the current token, not yet consumed */
-	struct lex_token sp_prev;	/* the last consumed token */
-	size_t sp_end;			/* end of the last consumed token */
-	int64_t sp_max_qsize;
-	size_t sp_cmd_cap;
-	int sp_depth;			/* nesting being parsed, SML_MAX_DEPTH */
-	int sp_in_source;		/* parsing the inline condition of source */
-	struct sml_query *sp_q;
-	struct sml_error *sp_err;
-	char sp_reason[200];		/* the last error, without its place */
-	size_t sp_err_off;		/* and its byte offset */
-};
 
 static struct expr *sml_ex_or(struct sml_parser *, int *);
 static struct cond *sml_cd_list(struct sml_parser *, int, int *);
@@ -106,7 +73,7 @@ sml_sanitize(char *s)
  * fills the caller's error with the reason followed by " at line L,
  * column C", the line, the column and the character position. Returns -1.
  */
-static int __attribute__((format(printf, 3, 4)))
+int __attribute__((format(printf, 3, 4)))
 sml_fail(struct sml_parser *p, size_t off, const char *fmt, ...)
 {
 	struct sml_error *err = p->sp_err;
@@ -133,7 +100,7 @@ sml_fail_lex(struct sml_parser *p)
 }
 
 /* Reports running out of memory (at the start of the query). Returns -1. */
-static int
+int
 sml_fail_nomem(struct sml_parser *p)
 {
 	return sml_fail(p, 0, "out of memory while parsing the query");
@@ -144,7 +111,7 @@ sml_fail_nomem(struct sml_parser *p)
  * message: at most SML_QUOTE_MAX characters, cut at a character boundary and
  * followed by "..." when longer. Returns dst.
  */
-static const char *
+const char *
 sml_quote(const struct sml_parser *p, const struct lex_token *t, char *dst)
 {
 	const unsigned char *s = (const unsigned char *)p->sp_text + t->lt_off;
@@ -165,7 +132,7 @@ sml_quote(const struct sml_parser *p, const struct lex_token *t, char *dst)
  * text in single quotes, strings and quoted names as written, or "the end
  * of the query". Returns dst.
  */
-static const char *
+const char *
 sml_tokname(const struct sml_parser *p, const struct lex_token *t, char *dst)
 {
 	char q[SML_QUOTE_BUF];
@@ -183,7 +150,7 @@ sml_tokname(const struct sml_parser *p, const struct lex_token *t, char *dst)
  * Reports that what was expected at the current token, after the last
  * consumed one: "expected a field name after ','". Returns -1.
  */
-static int
+int
 sml_fail_expected(struct sml_parser *p, const char *what)
 {
 	char a[SML_NAME_BUF];
@@ -193,7 +160,7 @@ sml_fail_expected(struct sml_parser *p, const char *what)
 }
 
 /* Reports the current token as junk: "unexpected ',' after 'x'". Returns -1. */
-static int
+int
 sml_fail_unexpected(struct sml_parser *p)
 {
 	char a[SML_NAME_BUF], b[SML_NAME_BUF];
@@ -203,7 +170,7 @@ sml_fail_unexpected(struct sml_parser *p)
 }
 
 /* Consumes the current token and reads the next. Returns 0 or -1. */
-static int
+int
 sml_next(struct sml_parser *p)
 {
 	p->sp_prev = p->sp_tok;
@@ -219,7 +186,7 @@ sml_next(struct sml_parser *p)
  * is one word). Search conditions and parameter values are read this way.
  * Returns 0 or -1.
  */
-static int
+int
 sml_next_value(struct sml_parser *p)
 {
 	p->sp_prev = p->sp_tok;
@@ -234,7 +201,7 @@ sml_next_value(struct sml_parser *p)
  * the comma after it. Returns 1 with the next item current, 0 at the end
  * of the list (the token after the item current), or -1.
  */
-static int
+int
 sml_next_item_value(struct sml_parser *p)
 {
 	if (sml_next_value(p) == -1)
@@ -248,7 +215,7 @@ sml_next_item_value(struct sml_parser *p)
  * Returns 1 when the token after the current one is of kind k. A lexical
  * error there answers 0: it is reported when that token is read.
  */
-static int
+int
 sml_peek_is(struct sml_parser *p, enum lex_kind k)
 {
 	struct lex_token t;
@@ -257,28 +224,28 @@ sml_peek_is(struct sml_parser *p, enum lex_kind k)
 }
 
 /* Returns 1 when the current token starts a key=value parameter. */
-static int
+int
 sml_at_param(struct sml_parser *p)
 {
 	return p->sp_tok.lt_kind == LEX_WORD && sml_peek_is(p, LEX_EQ);
 }
 
 /* Returns 1 when the current token is '|' or the end of the query. */
-static int
+int
 sml_at_end(const struct sml_parser *p)
 {
 	return p->sp_tok.lt_kind == LEX_PIPE || p->sp_tok.lt_kind == LEX_EOF;
 }
 
 /* Ends a command: 0 at '|' or the end, else reports junk. */
-static int
+int
 sml_end(struct sml_parser *p)
 {
 	return sml_at_end(p) ? 0 : sml_fail_unexpected(p);
 }
 
 /* Returns 1 when the current token is the word w in any case. */
-static int
+int
 sml_at_word_ci(const struct sml_parser *p, const char *w)
 {
 	const struct lex_token *t = &p->sp_tok;
@@ -288,14 +255,14 @@ sml_at_word_ci(const struct sml_parser *p, const char *w)
 }
 
 /* Returns 1 when the current token is the parameter key key (exact case). */
-static int
+int
 sml_at_key(const struct sml_parser *p, const char *key)
 {
 	return lex_is_word(p->sp_text, &p->sp_tok, key);
 }
 
 /* Returns a copy of the current token's value, or NULL (reported). */
-static char *
+char *
 sml_copy(struct sml_parser *p)
 {
 	char *s;
@@ -310,7 +277,7 @@ sml_copy(struct sml_parser *p)
  * pointer) of elements of size sz, growing it at 0, 4, 8, 16...
  * Returns 0, or -1 (reported) with the array left as it was.
  */
-static int
+int
 sml_room(struct sml_parser *p, void *arrp, size_t n, size_t sz)
 {
 	void *a, *na;
@@ -327,10 +294,8 @@ sml_room(struct sml_parser *p, void *arrp, size_t n, size_t sz)
 	return 0;
 }
 
-#define SML_ROOM(p, arr, n) sml_room((p), &(arr), (n), sizeof(*(arr)))
-
 /* Appends s to the string array *arr of *n; frees s on failure. */
-static int
+int
 sml_push_str(struct sml_parser *p, char ***arr, size_t *n, char *s)
 {
 	if (SML_ROOM(p, *arr, *n) == -1) {
@@ -341,7 +306,7 @@ sml_push_str(struct sml_parser *p, char ***arr, size_t *n, char *s)
 	return 0;
 }
 
-static void
+void
 sml_strs_free(char **v, size_t n)
 {
 	for (size_t i = 0; i < n; i++)
@@ -353,7 +318,7 @@ sml_strs_free(char **v, size_t n)
  * Parses all of s as a decimal integer (optional '-', digits) into *out.
  * Returns 0, or -1 when s is not one or it is outside [min, max].
  */
-static int
+int
 sml_int(const char *s, int64_t min, int64_t max, int64_t *out)
 {
 	int neg = *s == '-';
@@ -417,7 +382,7 @@ sml_decimal(const char *s, int *integral)
  * text is integral and fits, else a real. NULL when s is no number or out
  * of range (*range set), or out of memory.
  */
-static json_t *
+json_t *
 sml_json_number(const char *s, int *range)
 {
 	int integral;
@@ -438,7 +403,7 @@ sml_json_number(const char *s, int *range)
 }
 
 /* Returns 1 when the NUL-terminated s is valid UTF-8. */
-static int
+int
 sml_utf8_ok(const char *s)
 {
 	const unsigned char *u = (const unsigned char *)s;
@@ -515,7 +480,7 @@ sml_bad_name_char(const struct sml_parser *p, const struct lex_token *t,
 }
 
 /* Returns 1 when the current token can start a field name in a list. */
-static int
+int
 sml_at_name(struct sml_parser *p, int flags)
 {
 	switch (p->sp_tok.lt_kind) {
@@ -536,7 +501,7 @@ sml_at_name(struct sml_parser *p, int flags)
  * holding '*'. Does not advance. Returns 0, or -1 with the error reported
  * ("expected a field name after 'BY'").
  */
-static int
+int
 sml_name(struct sml_parser *p, int flags, char **out)
 {
 	const struct lex_token *t = &p->sp_tok;
@@ -568,7 +533,7 @@ sml_name(struct sml_parser *p, int flags, char **out)
  * them), separated by ',' or white space, up to the first token that is no
  * name. Returns 0, or -1 with the error reported.
  */
-static int
+int
 sml_names(struct sml_parser *p, int flags, char ***arr, size_t *n)
 {
 	char *s;
@@ -593,7 +558,7 @@ sml_names(struct sml_parser *p, int flags, char ***arr, size_t *n)
  * Reads a BY clause (the current token is BY) into *arr and *n; a second one is
  * an error. Returns 0 or -1.
  */
-static int
+int
 sml_by(struct sml_parser *p, unsigned *seen, char ***arr, size_t *n)
 {
 	if (*seen & SML_SEEN_BY)
@@ -614,7 +579,7 @@ sml_by(struct sml_parser *p, unsigned *seen, char ***arr, size_t *n)
  * a string. Returns a copy of its text that the caller frees, or NULL with
  * the error reported ("expected a value after 'qsize='").
  */
-static char *
+char *
 sml_param_value(struct sml_parser *p, const char *key)
 {
 	if (sml_next(p) == -1 || sml_next_value(p) == -1)
@@ -628,7 +593,7 @@ sml_param_value(struct sml_parser *p, const char *key)
 }
 
 /* Reports a second use of the parameter at the current token. */
-static int
+int
 sml_param_once(struct sml_parser *p, unsigned *seen, unsigned bit,
     const char *cmd)
 {
@@ -643,7 +608,7 @@ sml_param_once(struct sml_parser *p, unsigned *seen, unsigned bit,
 }
 
 /* Reports the parameter at the current token as unknown. Returns -1. */
-static int
+int
 sml_param_unknown(struct sml_parser *p, const char *cmd)
 {
 	char q[SML_QUOTE_BUF];
@@ -653,7 +618,7 @@ sml_param_unknown(struct sml_parser *p, const char *cmd)
 }
 
 /* Reads key=true|false (any case) into *out; the value stays current. */
-static int
+int
 sml_param_bool(struct sml_parser *p, const char *key, int *out)
 {
 	char *v;
@@ -677,7 +642,7 @@ sml_param_bool(struct sml_parser *p, const char *key, int *out)
  * Reads key=<integer >= min> into *out; the value stays current. what
  * names the range in the message ("a positive integer").
  */
-static int
+int
 sml_param_int(struct sml_parser *p, const char *key, int64_t min,
     const char *what, int64_t *out)
 {
@@ -766,7 +731,7 @@ sml_param_span(struct sml_parser *p, int64_t *ms, int *months, double *num)
  * span= (sml_param_span() with ms, months and num), once (SML_SEEN_A of
  * *seen). Returns 0 with the token after the value current, or -1.
  */
-static int
+int
 sml_param_span_only(struct sml_parser *p, const char *cmd, unsigned *seen,
     int64_t *ms, int *months, double *num)
 {
@@ -802,7 +767,7 @@ sml_group_cmp(const void *a, const void *b)
  * into *names and *nnames (which the caller frees even on failure); none is an
  * error. Returns 0 or -1.
  */
-static int
+int
 sml_check_regex(struct sml_parser *p, const char *re, size_t n,
     size_t str_off, char ***names, size_t *nnames)
 {
@@ -884,7 +849,7 @@ sml_cd_kid(struct sml_parser *p, struct cond *c, struct cond *kid)
 }
 
 /* Returns 1 when the current token can start a search condition. */
-static int
+int
 sml_at_term(const struct sml_parser *p)
 {
 	switch (p->sp_tok.lt_kind) {
@@ -1172,7 +1137,7 @@ fail:
  * Parses the search condition starting at the current token (read as a
  * value), up to the first token that cannot continue it. Returns it or NULL.
  */
-static struct cond *
+struct cond *
 sml_cond(struct sml_parser *p)
 {
 	int h;
@@ -1492,7 +1457,7 @@ fail:
  * Parses an operand: a literal, a field, a call or a parenthesized
  * expression. *h receives the height of its tree.
  */
-static struct expr *
+struct expr *
 sml_ex_primary(struct sml_parser *p, int *h)
 {
 	struct lex_token t = p->sp_tok;
@@ -1823,7 +1788,7 @@ sml_ex_or(struct sml_parser *p, int *h)
 }
 
 /* Parses an expression at the current token. */
-static struct expr *
+struct expr *
 sml_expr(struct sml_parser *p)
 {
 	int h;
@@ -2213,7 +2178,7 @@ sml_parse_head(struct sml_parser *p, struct sml_command *c)
  * and rare into *out: an integer >= min. Returns 0 (1 in *seen when there
  * was one) or -1.
  */
-static int
+int
 sml_count_arg(struct sml_parser *p, const char *cmd, int64_t min,
     int64_t *out, int *seen)
 {
@@ -2335,7 +2300,7 @@ fail:
 }
 
 /* Returns 1 when the current token can start an aggregation. */
-static int
+int
 sml_at_agg(struct sml_parser *p)
 {
 	return p->sp_tok.lt_kind == LEX_WORD && !sml_at_param(p);
@@ -2345,7 +2310,7 @@ sml_at_agg(struct sml_parser *p)
  * Parses a list of aggregations, separated by ',' or white space, at the
  * current token into *arr and *n. Returns 0 or -1.
  */
-static int
+int
 sml_aggs(struct sml_parser *p, struct agg **arr, size_t *n)
 {
 	if (!sml_at_agg(p))
