@@ -1,4 +1,4 @@
-/* cmd_fields.c - commands that change fields: eval, fields, table, rename,
+/* cmd_fields.c - commands that change fields: fields, table, rename,
  * fillnull, replace, rex, bin. All stream. */
 #define PCRE2_CODE_UNIT_WIDTH 8
 #include <math.h>
@@ -166,33 +166,6 @@ glob_fill(struct buf *b, const char *tpl, const char *text, const size_t *cs,
 		} else if (buf_putc(b, *tpl) == -1)
 			return -1;
 	}
-	return 0;
-}
-
-/* ---- eval f=expr[, ...] ---- */
-
-static int
-eval_push(struct stage *s, struct event *e)
-{
-	const struct sml_eval *ev = &s->sg_cmd->sc_u.eval;
-	struct eval_ctx *ec = run_eval_ctx(s->sg_run);
-	json_t *v;
-
-	for (size_t i = 0; i < ev->ev_n; i++) {
-		if ((v = expr_eval(ev->ev_exprs[i], e, ec)) == NULL)
-			return run_eval_fail(s->sg_run);
-		/* null removes the field (event_set). */
-		if (event_set(e, ev->ev_fields[i], v) == -1)
-			return run_fail(s->sg_run, "out of memory");
-	}
-	return stage_emit(s, e);
-}
-
-int
-cmd_eval_init(struct stage *s, const struct sml_command *c)
-{
-	(void)c;
-	s->sg_push = eval_push;
 	return 0;
 }
 

@@ -267,4 +267,30 @@ int sml_at_agg(struct sml_parser *p);
  */
 int sml_aggs(struct sml_parser *p, struct agg **arr, size_t *n);
 
+/*
+ * Reads the rest of head or tail, [n] (default 10), into c->sc_u.head.
+ * Returns 0 with the current token at '|' or the end, or -1 with the error
+ * reported.
+ */
+int sml_head_count(struct sml_parser *p, struct sml_command *c);
+
+/*
+ * ---- The commands: one file each, cmd/<name>.c, and a line in the table
+ * of commands.c ----
+ *
+ * cmd_<name>_parse() parses the command at its name into c (see the top of
+ * this file); cmd_<name>_clear() frees what the parse stored in c, not c
+ * itself (NULL in the table when there is nothing to free).
+ */
+int cmd_search_parse(struct sml_parser *, struct sml_command *);
+void cmd_search_clear(struct sml_command *);
+int cmd_where_parse(struct sml_parser *, struct sml_command *);
+void cmd_where_clear(struct sml_command *);
+int cmd_eval_parse(struct sml_parser *, struct sml_command *);
+void cmd_eval_clear(struct sml_command *);
+int cmd_head_parse(struct sml_parser *, struct sml_command *);
+int cmd_tail_parse(struct sml_parser *, struct sml_command *);
+int cmd_dedup_parse(struct sml_parser *, struct sml_command *);
+void cmd_dedup_clear(struct sml_command *);
+
 #endif

@@ -1947,65 +1947,6 @@ sml_parse_makeresults(struct sml_parser *p, struct sml_command *c)
 	return 0;
 }
 
-/* search <condition> */
-static int
-sml_parse_search(struct sml_parser *p, struct sml_command *c)
-{
-	if (sml_next_value(p) == -1 ||
-	    (c->sc_u.search.sr_cond = sml_cond(p)) == NULL)
-		return -1;
-	return sml_end(p);
-}
-
-/* where <expression> */
-static int
-sml_parse_where(struct sml_parser *p, struct sml_command *c)
-{
-	if (sml_next(p) == -1 || (c->sc_u.where.wh_expr = sml_expr(p)) == NULL)
-		return -1;
-	return sml_end(p);
-}
-
-/* eval <field>=<expression>[, <field>=<expression>...] */
-static int
-sml_parse_eval(struct sml_parser *p, struct sml_command *c)
-{
-	struct sml_eval *ev = &c->sc_u.eval;
-	struct expr *x;
-	char *name;
-
-	if (sml_next(p) == -1)
-		return -1;
-	for (;;) {
-		if (sml_name(p, 0, &name) == -1)
-			return -1;
-		if (sml_next(p) == -1) {
-			free(name);
-			return -1;
-		}
-		if (p->sp_tok.lt_kind != LEX_EQ) {
-			free(name);
-			return sml_fail_expected(p, "'='");
-		}
-		if (sml_next(p) == -1 || (x = sml_expr(p)) == NULL) {
-			free(name);
-			return -1;
-		}
-		if (SML_ROOM(p, ev->ev_fields, ev->ev_n) == -1 ||
-		    SML_ROOM(p, ev->ev_exprs, ev->ev_n) == -1) {
-			free(name);
-			sml_expr_free(x);
-			return -1;
-		}
-		ev->ev_fields[ev->ev_n] = name;
-		ev->ev_exprs[ev->ev_n++] = x;
-		if (p->sp_tok.lt_kind != LEX_COMMA)
-			return sml_end(p);
-		if (sml_next(p) == -1)
-			return -1;
-	}
-}
-
 /* fields [+|-] f1, f2 ... and table f1, f2 ... */
 static int
 sml_parse_fields(struct sml_parser *p, struct sml_command *c)
@@ -2145,9 +2086,12 @@ sml_parse_sort(struct sml_parser *p, struct sml_command *c)
 	return sml_end(p);
 }
 
-/* head [n] and tail [n] */
-static int
-sml_parse_head(struct sml_parser *p, struct sml_command *c)
+/*
+ * Reads the rest of head or tail, [n] (default 10), into c->sc_u.head. Returns
+ * 0 with the current token at '|' or the end, or -1 with the error reported.
+ */
+int
+sml_head_count(struct sml_parser *p, struct sml_command *c)
 {
 	char a[SML_NAME_BUF], *v;
 	int rc;
@@ -2198,38 +2142,6 @@ sml_count_arg(struct sml_parser *p, const char *cmd, int64_t min,
 		    sml_quote(p, &p->sp_tok, q));
 	*seen = 1;
 	return sml_next(p);
-}
-
-/* dedup [n] f1[, f2...] [keepempty=bool] */
-static int
-sml_parse_dedup(struct sml_parser *p, struct sml_command *c)
-{
-	struct sml_dedup *dd = &c->sc_u.dedup;
-	unsigned seen = 0;
-	int given;
-
-	dd->dd_n = 1;
-	if (sml_next(p) == -1 ||
-	    sml_count_arg(p, "dedup", 1, &dd->dd_n, &given) == -1)
-		return -1;
-	for (;;) {
-		if (sml_at_param(p)) {
-			if (!sml_at_key(p, "keepempty"))
-				return sml_param_unknown(p, "dedup");
-			if (sml_param_once(p, &seen, SML_SEEN_A, "dedup") ==
-			    -1 || sml_param_bool(p, "keepempty",
-			    &dd->dd_keepempty) == -1 || sml_next(p) == -1)
-				return -1;
-		} else if (sml_at_name(p, 0)) {
-			if (sml_names(p, 0, &dd->dd_fields,
-			    &dd->dd_nfields) == -1)
-				return -1;
-		} else
-			break;
-	}
-	if (dd->dd_nfields == 0)
-		return sml_fail_expected(p, "a field name");
-	return sml_end(p);
 }
 
 /*
@@ -2681,16 +2593,16 @@ static const struct sml_cmd_def {
 } sml_cmd_defs[] = {
 	{ "source", SML_CMD_SOURCE, sml_parse_source },
 	{ "makeresults", SML_CMD_MAKERESULTS, sml_parse_makeresults },
-	{ "search", SML_CMD_SEARCH, sml_parse_search },
-	{ "where", SML_CMD_WHERE, sml_parse_where },
-	{ "eval", SML_CMD_EVAL, sml_parse_eval },
+	{ "search", SML_CMD_SEARCH, cmd_search_parse },
+	{ "where", SML_CMD_WHERE, cmd_where_parse },
+	{ "eval", SML_CMD_EVAL, cmd_eval_parse },
 	{ "fields", SML_CMD_FIELDS, sml_parse_fields },
 	{ "table", SML_CMD_TABLE, sml_parse_fields },
 	{ "rename", SML_CMD_RENAME, sml_parse_rename },
 	{ "sort", SML_CMD_SORT, sml_parse_sort },
-	{ "head", SML_CMD_HEAD, sml_parse_head },
-	{ "tail", SML_CMD_TAIL, sml_parse_head },
-	{ "dedup", SML_CMD_DEDUP, sml_parse_dedup },
+	{ "head", SML_CMD_HEAD, cmd_head_parse },
+	{ "tail", SML_CMD_TAIL, cmd_tail_parse },
+	{ "dedup", SML_CMD_DEDUP, cmd_dedup_parse },
 	{ "stats", SML_CMD_STATS, sml_parse_stats },
 	{ "aggs", SML_CMD_STATS, sml_parse_stats },
 	{ "eventstats", SML_CMD_EVENTSTATS, sml_parse_stats },
@@ -2882,16 +2794,13 @@ sml_command_clear(struct sml_command *c)
 	case SML_CMD_TAIL:
 		break;
 	case SML_CMD_SEARCH:
-		sml_cond_free(c->sc_u.search.sr_cond);
+		cmd_search_clear(c);
 		break;
 	case SML_CMD_WHERE:
-		sml_expr_free(c->sc_u.where.wh_expr);
+		cmd_where_clear(c);
 		break;
 	case SML_CMD_EVAL:
-		for (size_t i = 0; i < c->sc_u.eval.ev_n; i++)
-			sml_expr_free(c->sc_u.eval.ev_exprs[i]);
-		free(c->sc_u.eval.ev_exprs);
-		sml_strs_free(c->sc_u.eval.ev_fields, c->sc_u.eval.ev_n);
+		cmd_eval_clear(c);
 		break;
 	case SML_CMD_FIELDS:
 	case SML_CMD_TABLE:
@@ -2907,8 +2816,7 @@ sml_command_clear(struct sml_command *c)
 		free(c->sc_u.sort.so_keys);
 		break;
 	case SML_CMD_DEDUP:
-		sml_strs_free(c->sc_u.dedup.dd_fields,
-		    c->sc_u.dedup.dd_nfields);
+		cmd_dedup_clear(c);
 		break;
 	case SML_CMD_STATS:
 	case SML_CMD_EVENTSTATS:
