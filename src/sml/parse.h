@@ -275,6 +275,14 @@ int sml_aggs(struct sml_parser *p, struct agg **arr, size_t *n);
 int sml_head_count(struct sml_parser *p, struct sml_command *c);
 
 /*
+ * Reads the rest of a command as a list of field names, at least one,
+ * separated by ',' or white space, into *arr and *n (fields, table).
+ * Returns 0 with the current token at '|' or the end, or -1 with the error
+ * reported.
+ */
+int sml_names_to_end(struct sml_parser *p, int flags, char ***arr, size_t *n);
+
+/*
  * ---- The commands: one file each, cmd/<name>.c, and a line in the table
  * of commands.c ----
  *
@@ -292,5 +300,19 @@ int cmd_head_parse(struct sml_parser *, struct sml_command *);
 int cmd_tail_parse(struct sml_parser *, struct sml_command *);
 int cmd_dedup_parse(struct sml_parser *, struct sml_command *);
 void cmd_dedup_clear(struct sml_command *);
+int cmd_fields_parse(struct sml_parser *, struct sml_command *);
+void cmd_fields_clear(struct sml_command *);
+int cmd_table_parse(struct sml_parser *, struct sml_command *);
+void cmd_table_clear(struct sml_command *);
+int cmd_rename_parse(struct sml_parser *, struct sml_command *);
+void cmd_rename_clear(struct sml_command *);
+int cmd_fillnull_parse(struct sml_parser *, struct sml_command *);
+void cmd_fillnull_clear(struct sml_command *);
+int cmd_replace_parse(struct sml_parser *, struct sml_command *);
+void cmd_replace_clear(struct sml_command *);
+int cmd_rex_parse(struct sml_parser *, struct sml_command *);
+void cmd_rex_clear(struct sml_command *);
+int cmd_bin_parse(struct sml_parser *, struct sml_command *);
+void cmd_bin_clear(struct sml_command *);
 
 #endif

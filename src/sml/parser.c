@@ -1796,6 +1796,21 @@ sml_expr(struct sml_parser *p)
 	return sml_ex_or(p, &h);
 }
 
+/*
+ * Reads the rest of a command as a list of field names, at least one,
+ * separated by ',' or white space, into *arr and *n (fields, table). Returns 0
+ * with the current token at '|' or the end, or -1 with the error reported.
+ */
+int
+sml_names_to_end(struct sml_parser *p, int flags, char ***arr, size_t *n)
+{
+	if (!sml_at_name(p, flags))
+		return sml_fail_expected(p, "a field name");
+	if (sml_names(p, flags, arr, n) == -1)
+		return -1;
+	return sml_end(p);
+}
+
 /* ---- Commands ---- */
 
 /* Returns 1 when the current token can be an index pattern. */
@@ -1945,87 +1960,6 @@ sml_parse_makeresults(struct sml_parser *p, struct sml_command *c)
 			return -1;
 	}
 	return 0;
-}
-
-/* fields [+|-] f1, f2 ... and table f1, f2 ... */
-static int
-sml_parse_fields(struct sml_parser *p, struct sml_command *c)
-{
-	struct sml_fields *fl = &c->sc_u.fields;
-
-	if (sml_next(p) == -1)
-		return -1;
-	if (c->sc_kind == SML_CMD_FIELDS && (p->sp_tok.lt_kind == LEX_PLUS ||
-	    p->sp_tok.lt_kind == LEX_MINUS)) {
-		fl->fl_remove = p->sp_tok.lt_kind == LEX_MINUS;
-		if (sml_next(p) == -1)
-			return -1;
-	}
-	if (!sml_at_name(p, SML_NAME_WILD))
-		return sml_fail_expected(p, "a field name");
-	if (sml_names(p, SML_NAME_WILD, &fl->fl_names, &fl->fl_n) == -1)
-		return -1;
-	return sml_end(p);
-}
-
-/* Returns the number of '*' in s. */
-static size_t
-sml_stars(const char *s)
-{
-	size_t n = 0;
-
-	for (; *s != '\0'; s++)
-		n += *s == '*';
-	return n;
-}
-
-/* rename a AS b[, c AS d...] */
-static int
-sml_parse_rename(struct sml_parser *p, struct sml_command *c)
-{
-	struct sml_rename *rn = &c->sc_u.rename;
-	char *from = NULL, *to = NULL;
-
-	if (sml_next(p) == -1)
-		return -1;
-	for (;;) {
-		if (!sml_at_name(p, SML_NAME_WILD))
-			return sml_fail_expected(p, "a field name");
-		if (sml_name(p, SML_NAME_WILD, &from) == -1 ||
-		    sml_next(p) == -1)
-			goto fail;
-		if (p->sp_tok.lt_kind != LEX_AS) {
-			sml_fail_expected(p, "AS");
-			goto fail;
-		}
-		if (sml_next(p) == -1 ||
-		    sml_name(p, SML_NAME_WILD, &to) == -1)
-			goto fail;
-		if (sml_stars(from) != sml_stars(to)) {
-			char q[SML_QUOTE_BUF];
-
-			sml_fail(p, p->sp_tok.lt_off, "'%s' must have as many "
-			    "'*' as '%s'", sml_quote(p, &p->sp_tok, q), from);
-			goto fail;
-		}
-		if (SML_ROOM(p, rn->rn_from, rn->rn_n) == -1 ||
-		    SML_ROOM(p, rn->rn_to, rn->rn_n) == -1)
-			goto fail;
-		rn->rn_from[rn->rn_n] = from;
-		rn->rn_to[rn->rn_n++] = to;
-		from = to = NULL;
-		if (sml_next(p) == -1)
-			return -1;
-		if (p->sp_tok.lt_kind == LEX_COMMA) {
-			if (sml_next(p) == -1)
-				return -1;
-		} else if (!sml_at_name(p, SML_NAME_WILD))
-			return sml_end(p);
-	}
-fail:
-	free(from);
-	free(to);
-	return -1;
 }
 
 /* Returns 1 when the current token can start a sort key. */
@@ -2412,179 +2346,6 @@ sml_parse_timechart(struct sml_parser *p, struct sml_command *c)
 	return sml_end(p);
 }
 
-/* bin [span=<n><unit>|<number>] <field> [AS <name>] */
-static int
-sml_parse_bin(struct sml_parser *p, struct sml_command *c)
-{
-	struct sml_bin *bn = &c->sc_u.bin;
-	unsigned seen = 0;
-
-	if (sml_next(p) == -1)
-		return -1;
-	for (;;) {
-		if (sml_at_param(p)) {
-			if (sml_param_span_only(p, "bin", &seen,
-			    &bn->bn_span_ms, &bn->bn_span_months,
-			    &bn->bn_span_num) == -1)
-				return -1;
-		} else if (bn->bn_field == NULL && sml_at_name(p, 0)) {
-			if (sml_name(p, 0, &bn->bn_field) == -1 ||
-			    sml_next(p) == -1)
-				return -1;
-			if (p->sp_tok.lt_kind != LEX_AS)
-				continue;
-			if (sml_next(p) == -1 ||
-			    sml_name(p, 0, &bn->bn_as) == -1 ||
-			    sml_next(p) == -1)
-				return -1;
-		} else
-			break;
-	}
-	if (bn->bn_field == NULL)
-		return sml_fail_expected(p, "a field name");
-	return sml_end(p);
-}
-
-/* rex [field=<f>] "<regex>" */
-static int
-sml_parse_rex(struct sml_parser *p, struct sml_command *c)
-{
-	struct sml_rex *rx = &c->sc_u.rex;
-	unsigned seen = 0;
-	size_t off;
-
-	if (sml_next(p) == -1)
-		return -1;
-	for (;;) {
-		if (sml_at_param(p)) {
-			if (!sml_at_key(p, "field"))
-				return sml_param_unknown(p, "rex");
-			if (sml_param_once(p, &seen, SML_SEEN_A, "rex") == -1 ||
-			    sml_next(p) == -1 || sml_next_value(p) == -1)
-				return -1;
-			if (p->sp_tok.lt_kind != LEX_WORD &&
-			    p->sp_tok.lt_kind != LEX_QNAME)
-				return sml_fail_expected(p, "a field name");
-			if (sml_name(p, 0, &rx->rx_field) == -1 ||
-			    sml_next(p) == -1)
-				return -1;
-		} else if (p->sp_tok.lt_kind == LEX_STRING &&
-		    rx->rx_regex == NULL) {
-			off = p->sp_tok.lt_off;
-			if ((rx->rx_regex = sml_copy(p)) == NULL ||
-			    sml_check_regex(p, rx->rx_regex,
-			    strlen(rx->rx_regex), off, &rx->rx_names,
-			    &rx->rx_nnames) == -1 || sml_next(p) == -1)
-				return -1;
-		} else
-			break;
-	}
-	if (rx->rx_regex == NULL)
-		return sml_fail_expected(p, "a quoted regular expression");
-	return sml_end(p);
-}
-
-/* fillnull [value=<v>] [f1, f2...] */
-static int
-sml_parse_fillnull(struct sml_parser *p, struct sml_command *c)
-{
-	struct sml_fillnull *fn = &c->sc_u.fillnull;
-	unsigned seen = 0;
-	json_t *v;
-	char *s;
-	int range;
-
-	if ((fn->fn_value = json_integer(0)) == NULL)
-		return sml_fail_nomem(p);
-	if (sml_next(p) == -1)
-		return -1;
-	for (;;) {
-		if (sml_at_param(p)) {
-			if (!sml_at_key(p, "value"))
-				return sml_param_unknown(p, "fillnull");
-			if (sml_param_once(p, &seen, SML_SEEN_A, "fillnull") ==
-			    -1 || (s = sml_param_value(p, "value")) == NULL)
-				return -1;
-			if (!sml_utf8_ok(s)) {
-				free(s);
-				return sml_fail(p, p->sp_tok.lt_off,
-				    "value is not valid UTF-8");
-			}
-			v = NULL;
-			if (p->sp_tok.lt_kind == LEX_WORD)
-				v = sml_json_number(s, &range);
-			if (v == NULL)
-				v = json_string(s);
-			free(s);
-			if (v == NULL)
-				return sml_fail_nomem(p);
-			json_decref(fn->fn_value);
-			fn->fn_value = v;
-			if (sml_next(p) == -1)
-				return -1;
-		} else if (sml_at_name(p, 0)) {
-			if (sml_names(p, 0, &fn->fn_fields, &fn->fn_n) == -1)
-				return -1;
-		} else
-			break;
-	}
-	return sml_end(p);
-}
-
-/* replace "<old>" WITH "<new>"[, ...] [IN f1, f2...] */
-static int
-sml_parse_replace(struct sml_parser *p, struct sml_command *c)
-{
-	struct sml_replace *rp = &c->sc_u.replace;
-	char *old = NULL, *new = NULL;
-	int more;
-
-	if (sml_next_value(p) == -1)
-		return -1;
-	for (;;) {
-		if (p->sp_tok.lt_kind != LEX_STRING &&
-		    p->sp_tok.lt_kind != LEX_WORD)
-			return sml_fail_expected(p, "a value");
-		if ((old = sml_copy(p)) == NULL || sml_next_value(p) == -1)
-			goto fail;
-		if (!sml_at_word_ci(p, "with")) {
-			sml_fail_expected(p, "WITH");
-			goto fail;
-		}
-		if (sml_next_value(p) == -1)
-			goto fail;
-		if (p->sp_tok.lt_kind != LEX_STRING &&
-		    p->sp_tok.lt_kind != LEX_WORD) {
-			sml_fail_expected(p, "a value");
-			goto fail;
-		}
-		if ((new = sml_copy(p)) == NULL ||
-		    SML_ROOM(p, rp->rp_old, rp->rp_n) == -1 ||
-		    SML_ROOM(p, rp->rp_new, rp->rp_n) == -1)
-			goto fail;
-		rp->rp_old[rp->rp_n] = old;
-		rp->rp_new[rp->rp_n++] = new;
-		old = new = NULL;
-		if ((more = sml_next_item_value(p)) == -1)
-			return -1;
-		if (!more)
-			break;
-	}
-	if (p->sp_tok.lt_kind == LEX_IN) {
-		if (sml_next(p) == -1)
-			return -1;
-		if (!sml_at_name(p, 0))
-			return sml_fail_expected(p, "a field name");
-		if (sml_names(p, 0, &rp->rp_fields, &rp->rp_nfields) == -1)
-			return -1;
-	}
-	return sml_end(p);
-fail:
-	free(old);
-	free(new);
-	return -1;
-}
-
 /* The commands: name, kind, parser. */
 static const struct sml_cmd_def {
 	const char *cd_name;
@@ -2596,9 +2357,9 @@ static const struct sml_cmd_def {
 	{ "search", SML_CMD_SEARCH, cmd_search_parse },
 	{ "where", SML_CMD_WHERE, cmd_where_parse },
 	{ "eval", SML_CMD_EVAL, cmd_eval_parse },
-	{ "fields", SML_CMD_FIELDS, sml_parse_fields },
-	{ "table", SML_CMD_TABLE, sml_parse_fields },
-	{ "rename", SML_CMD_RENAME, sml_parse_rename },
+	{ "fields", SML_CMD_FIELDS, cmd_fields_parse },
+	{ "table", SML_CMD_TABLE, cmd_table_parse },
+	{ "rename", SML_CMD_RENAME, cmd_rename_parse },
 	{ "sort", SML_CMD_SORT, sml_parse_sort },
 	{ "head", SML_CMD_HEAD, cmd_head_parse },
 	{ "tail", SML_CMD_TAIL, cmd_tail_parse },
@@ -2610,10 +2371,10 @@ static const struct sml_cmd_def {
 	{ "top", SML_CMD_TOP, sml_parse_top },
 	{ "rare", SML_CMD_RARE, sml_parse_top },
 	{ "timechart", SML_CMD_TIMECHART, sml_parse_timechart },
-	{ "bin", SML_CMD_BIN, sml_parse_bin },
-	{ "rex", SML_CMD_REX, sml_parse_rex },
-	{ "fillnull", SML_CMD_FILLNULL, sml_parse_fillnull },
-	{ "replace", SML_CMD_REPLACE, sml_parse_replace },
+	{ "bin", SML_CMD_BIN, cmd_bin_parse },
+	{ "rex", SML_CMD_REX, cmd_rex_parse },
+	{ "fillnull", SML_CMD_FILLNULL, cmd_fillnull_parse },
+	{ "replace", SML_CMD_REPLACE, cmd_replace_parse },
 };
 
 /*
@@ -2803,12 +2564,13 @@ sml_command_clear(struct sml_command *c)
 		cmd_eval_clear(c);
 		break;
 	case SML_CMD_FIELDS:
+		cmd_fields_clear(c);
+		break;
 	case SML_CMD_TABLE:
-		sml_strs_free(c->sc_u.fields.fl_names, c->sc_u.fields.fl_n);
+		cmd_table_clear(c);
 		break;
 	case SML_CMD_RENAME:
-		sml_strs_free(c->sc_u.rename.rn_from, c->sc_u.rename.rn_n);
-		sml_strs_free(c->sc_u.rename.rn_to, c->sc_u.rename.rn_n);
+		cmd_rename_clear(c);
 		break;
 	case SML_CMD_SORT:
 		for (size_t i = 0; i < c->sc_u.sort.so_n; i++)
@@ -2837,24 +2599,16 @@ sml_command_clear(struct sml_command *c)
 		free(c->sc_u.timechart.tc_by);
 		break;
 	case SML_CMD_BIN:
-		free(c->sc_u.bin.bn_field);
-		free(c->sc_u.bin.bn_as);
+		cmd_bin_clear(c);
 		break;
 	case SML_CMD_REX:
-		free(c->sc_u.rex.rx_field);
-		free(c->sc_u.rex.rx_regex);
-		sml_strs_free(c->sc_u.rex.rx_names, c->sc_u.rex.rx_nnames);
+		cmd_rex_clear(c);
 		break;
 	case SML_CMD_FILLNULL:
-		if (c->sc_u.fillnull.fn_value != NULL)
-			json_decref(c->sc_u.fillnull.fn_value);
-		sml_strs_free(c->sc_u.fillnull.fn_fields, c->sc_u.fillnull.fn_n);
+		cmd_fillnull_clear(c);
 		break;
 	case SML_CMD_REPLACE:
-		sml_strs_free(c->sc_u.replace.rp_old, c->sc_u.replace.rp_n);
-		sml_strs_free(c->sc_u.replace.rp_new, c->sc_u.replace.rp_n);
-		sml_strs_free(c->sc_u.replace.rp_fields,
-		    c->sc_u.replace.rp_nfields);
+		cmd_replace_clear(c);
 		break;
 	}
 }

@@ -1,4 +1,4 @@
-/* stage.h - the stage API that the run-time code of each command (cmd/) uses. */
+/* stage.h - the stage API that the run-time code of each command uses. */
 #ifndef AR_SML_STAGE_H
 #define AR_SML_STAGE_H
 
@@ -117,5 +117,42 @@ struct eval_ctx *run_eval_ctx(struct run *r);
 int run_mem(struct run *r, int64_t bytes);
 /* Called by long loops in finish(): polls for cancellation. Nonzero: stop. */
 int run_poll_now(struct run *r);
+
+/*
+ * ---- Field paths and '*' patterns (fieldpath.c), for the commands that
+ * change fields ----
+ */
+
+#define FIELD_DEPTH	32	/* nested objects walked by wildcards */
+
+/*
+ * Sets field name of e to v (reference stolen): where the field is now (a
+ * top-level key, or a nested path that exists), else as a new top-level key
+ * named name. Returns 0, or -1 out of memory.
+ */
+int field_put(struct event *e, const char *name, json_t *v);
+
+/* Returns 1 when s holds a '*'. */
+int has_star(const char *s);
+
+/*
+ * Matches text (len bytes) against pattern, where '*' matches any run,
+ * case-sensitively. On a match returns 1 and, for the i-th '*' (up to
+ * ncap), the matched run as text[cs[i]..ce[i]). The earlier stars take the
+ * shortest runs that let the rest match. Linear backtracking: only the last
+ * star is ever widened.
+ */
+int glob_capture(const char *pat, const char *text, size_t len, size_t *cs,
+    size_t *ce, size_t ncap);
+
+/* The number of '*' in s. */
+size_t star_count(const char *s);
+
+/*
+ * Appends to b the template tpl with its i-th '*' replaced by the i-th
+ * captured run of text (cs/ce, ncap runs); '*' beyond them stay as written.
+ */
+int glob_fill(struct buf *b, const char *tpl, const char *text,
+    const size_t *cs, const size_t *ce, size_t ncap);
 
 #endif
