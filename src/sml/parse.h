@@ -314,5 +314,11 @@ int cmd_rex_parse(struct sml_parser *, struct sml_command *);
 void cmd_rex_clear(struct sml_command *);
 int cmd_bin_parse(struct sml_parser *, struct sml_command *);
 void cmd_bin_clear(struct sml_command *);
+int cmd_sort_parse(struct sml_parser *, struct sml_command *);
+void cmd_sort_clear(struct sml_command *);
+int cmd_top_parse(struct sml_parser *, struct sml_command *);
+void cmd_top_clear(struct sml_command *);
+int cmd_timechart_parse(struct sml_parser *, struct sml_command *);
+void cmd_timechart_clear(struct sml_command *);
 
 #endif

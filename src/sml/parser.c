@@ -1962,64 +1962,6 @@ sml_parse_makeresults(struct sml_parser *p, struct sml_command *c)
 	return 0;
 }
 
-/* Returns 1 when the current token can start a sort key. */
-static int
-sml_at_sort_key(struct sml_parser *p)
-{
-	return p->sp_tok.lt_kind == LEX_PLUS || p->sp_tok.lt_kind == LEX_MINUS ||
-	    sml_at_name(p, 0);
-}
-
-/* sort [limit=n] [+|-]f1[, [+|-]f2...] */
-static int
-sml_parse_sort(struct sml_parser *p, struct sml_command *c)
-{
-	struct sml_sort *so = &c->sc_u.sort;
-	unsigned seen = 0;
-	int desc;
-	char *name;
-
-	so->so_limit = -1;
-	if (sml_next(p) == -1)
-		return -1;
-	for (;;) {
-		if (sml_at_param(p)) {
-			if (!sml_at_key(p, "limit"))
-				return sml_param_unknown(p, "sort");
-			if (sml_param_once(p, &seen, SML_SEEN_A, "sort") == -1 ||
-			    sml_param_int(p, "limit", 1, "a positive integer",
-			    &so->so_limit) == -1 || sml_next(p) == -1)
-				return -1;
-			continue;
-		}
-		if (!sml_at_sort_key(p))
-			break;
-		desc = p->sp_tok.lt_kind == LEX_MINUS;
-		if ((p->sp_tok.lt_kind == LEX_PLUS ||
-		    p->sp_tok.lt_kind == LEX_MINUS) && sml_next(p) == -1)
-			return -1;
-		if (sml_name(p, 0, &name) == -1)
-			return -1;
-		if (SML_ROOM(p, so->so_keys, so->so_n) == -1) {
-			free(name);
-			return -1;
-		}
-		so->so_keys[so->so_n].sk_field = name;
-		so->so_keys[so->so_n++].sk_desc = desc;
-		if (sml_next(p) == -1)
-			return -1;
-		if (p->sp_tok.lt_kind == LEX_COMMA) {
-			if (sml_next(p) == -1)
-				return -1;
-			if (!sml_at_sort_key(p))
-				return sml_fail_expected(p, "a field name");
-		}
-	}
-	if (so->so_n == 0)
-		return sml_fail_expected(p, "a field name");
-	return sml_end(p);
-}
-
 /*
  * Reads the rest of head or tail, [n] (default 10), into c->sc_u.head. Returns
  * 0 with the current token at '|' or the end, or -1 with the error reported.
@@ -2257,95 +2199,6 @@ sml_parse_stats(struct sml_parser *p, struct sml_command *c)
 	}
 }
 
-/* top and rare: [n] f1[, f2...] [BY g...] [showperc=bool] [limit=n] */
-static int
-sml_parse_top(struct sml_parser *p, struct sml_command *c)
-{
-	struct sml_top *tp = &c->sc_u.top;
-	unsigned seen = 0;
-	int given;
-
-	tp->tp_n = 10;
-	tp->tp_showperc = 1;
-	if (sml_next(p) == -1 ||
-	    sml_count_arg(p, c->sc_name, 0, &tp->tp_n, &given) == -1)
-		return -1;
-	if (given)
-		seen |= SML_SEEN_A;
-	for (;;) {
-		if (sml_at_param(p)) {
-			if (sml_at_key(p, "limit")) {
-				if (sml_param_once(p, &seen, SML_SEEN_A,
-				    c->sc_name) == -1 || sml_param_int(p,
-				    "limit", 0, "a non-negative integer",
-				    &tp->tp_n) == -1)
-					return -1;
-			} else if (sml_at_key(p, "showperc")) {
-				if (sml_param_once(p, &seen, SML_SEEN_B,
-				    c->sc_name) == -1 || sml_param_bool(p,
-				    "showperc", &tp->tp_showperc) == -1)
-					return -1;
-			} else
-				return sml_param_unknown(p, c->sc_name);
-			if (sml_next(p) == -1)
-				return -1;
-		} else if (sml_at_name(p, 0) && !(seen & SML_SEEN_BY)) {
-			if (sml_names(p, 0, &tp->tp_fields,
-			    &tp->tp_nfields) == -1)
-				return -1;
-		} else if (p->sp_tok.lt_kind == LEX_BY) {
-			if (tp->tp_nfields == 0)
-				return sml_fail_expected(p, "a field name");
-			if (sml_by(p, &seen, &tp->tp_by, &tp->tp_nby) == -1)
-				return -1;
-		} else
-			break;
-	}
-	if (tp->tp_nfields == 0)
-		return sml_fail_expected(p, "a field name");
-	return sml_end(p);
-}
-
-/* timechart [span=<n><unit>] <agg>[, ...] [BY f] */
-static int
-sml_parse_timechart(struct sml_parser *p, struct sml_command *c)
-{
-	struct sml_timechart *tc = &c->sc_u.timechart;
-	unsigned seen = 0;
-
-	if (sml_next(p) == -1)
-		return -1;
-	for (;;) {
-		if (sml_at_param(p)) {
-			if (sml_param_span_only(p, "timechart", &seen,
-			    &tc->tc_span_ms, &tc->tc_span_months, NULL) == -1)
-				return -1;
-		} else if (p->sp_tok.lt_kind == LEX_BY) {
-			if (tc->tc_naggs == 0)
-				return sml_fail_expected(p, "a stats function");
-			if (seen & SML_SEEN_BY)
-				return sml_fail(p, p->sp_tok.lt_off,
-				    "duplicate BY clause");
-			seen |= SML_SEEN_BY;
-			if (sml_next(p) == -1 ||
-			    sml_name(p, 0, &tc->tc_by) == -1 ||
-			    sml_next(p) == -1)
-				return -1;
-			if (p->sp_tok.lt_kind == LEX_COMMA ||
-			    sml_at_name(p, 0))
-				return sml_fail(p, p->sp_tok.lt_off,
-				    "timechart takes a single BY field");
-		} else if (tc->tc_naggs == 0 && sml_at_agg(p)) {
-			if (sml_aggs(p, &tc->tc_aggs, &tc->tc_naggs) == -1)
-				return -1;
-		} else
-			break;
-	}
-	if (tc->tc_naggs == 0)
-		return sml_fail_expected(p, "a stats function");
-	return sml_end(p);
-}
-
 /* The commands: name, kind, parser. */
 static const struct sml_cmd_def {
 	const char *cd_name;
@@ -2360,7 +2213,7 @@ static const struct sml_cmd_def {
 	{ "fields", SML_CMD_FIELDS, cmd_fields_parse },
 	{ "table", SML_CMD_TABLE, cmd_table_parse },
 	{ "rename", SML_CMD_RENAME, cmd_rename_parse },
-	{ "sort", SML_CMD_SORT, sml_parse_sort },
+	{ "sort", SML_CMD_SORT, cmd_sort_parse },
 	{ "head", SML_CMD_HEAD, cmd_head_parse },
 	{ "tail", SML_CMD_TAIL, cmd_tail_parse },
 	{ "dedup", SML_CMD_DEDUP, cmd_dedup_parse },
@@ -2368,9 +2221,9 @@ static const struct sml_cmd_def {
 	{ "aggs", SML_CMD_STATS, sml_parse_stats },
 	{ "eventstats", SML_CMD_EVENTSTATS, sml_parse_stats },
 	{ "streamstats", SML_CMD_STREAMSTATS, sml_parse_stats },
-	{ "top", SML_CMD_TOP, sml_parse_top },
-	{ "rare", SML_CMD_RARE, sml_parse_top },
-	{ "timechart", SML_CMD_TIMECHART, sml_parse_timechart },
+	{ "top", SML_CMD_TOP, cmd_top_parse },
+	{ "rare", SML_CMD_RARE, cmd_top_parse },
+	{ "timechart", SML_CMD_TIMECHART, cmd_timechart_parse },
 	{ "bin", SML_CMD_BIN, cmd_bin_parse },
 	{ "rex", SML_CMD_REX, cmd_rex_parse },
 	{ "fillnull", SML_CMD_FILLNULL, cmd_fillnull_parse },
@@ -2573,9 +2426,7 @@ sml_command_clear(struct sml_command *c)
 		cmd_rename_clear(c);
 		break;
 	case SML_CMD_SORT:
-		for (size_t i = 0; i < c->sc_u.sort.so_n; i++)
-			free(c->sc_u.sort.so_keys[i].sk_field);
-		free(c->sc_u.sort.so_keys);
+		cmd_sort_clear(c);
 		break;
 	case SML_CMD_DEDUP:
 		cmd_dedup_clear(c);
@@ -2590,13 +2441,10 @@ sml_command_clear(struct sml_command *c)
 		break;
 	case SML_CMD_TOP:
 	case SML_CMD_RARE:
-		sml_strs_free(c->sc_u.top.tp_fields, c->sc_u.top.tp_nfields);
-		sml_strs_free(c->sc_u.top.tp_by, c->sc_u.top.tp_nby);
+		cmd_top_clear(c);
 		break;
 	case SML_CMD_TIMECHART:
-		sml_aggs_free(c->sc_u.timechart.tc_aggs,
-		    c->sc_u.timechart.tc_naggs);
-		free(c->sc_u.timechart.tc_by);
+		cmd_timechart_clear(c);
 		break;
 	case SML_CMD_BIN:
 		cmd_bin_clear(c);
