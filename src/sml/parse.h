@@ -283,6 +283,19 @@ int sml_head_count(struct sml_parser *p, struct sml_command *c);
 int sml_names_to_end(struct sml_parser *p, int flags, char ***arr, size_t *n);
 
 /*
+ * Reads the rest of stats, aggs, eventstats or streamstats, <agg>[,
+ * <agg>...] [BY f1, f2...], into c->sc_u.stats. param, when not NULL, reads
+ * a parameter of the command (the current token is its key; streamstats),
+ * before or after the aggregations; without it a parameter is unknown.
+ * Returns 0 with the current token at '|' or the end, or -1 with the error
+ * reported.
+ */
+int sml_stats_args(struct sml_parser *p, struct sml_command *c,
+    int (*param)(struct sml_parser *, struct sml_command *, unsigned *));
+/* Frees what sml_stats_args() stored in c (not c itself). */
+void sml_stats_clear(struct sml_command *c);
+
+/*
  * ---- The commands: one file each, cmd/<name>.c, and a line in the table
  * of commands.c ----
  *
@@ -320,5 +333,11 @@ int cmd_top_parse(struct sml_parser *, struct sml_command *);
 void cmd_top_clear(struct sml_command *);
 int cmd_timechart_parse(struct sml_parser *, struct sml_command *);
 void cmd_timechart_clear(struct sml_command *);
+int cmd_stats_parse(struct sml_parser *, struct sml_command *);
+void cmd_stats_clear(struct sml_command *);
+int cmd_eventstats_parse(struct sml_parser *, struct sml_command *);
+void cmd_eventstats_clear(struct sml_command *);
+int cmd_streamstats_parse(struct sml_parser *, struct sml_command *);
+void cmd_streamstats_clear(struct sml_command *);
 
 #endif

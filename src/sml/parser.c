@@ -2119,63 +2119,27 @@ sml_aggs(struct sml_parser *p, struct agg **arr, size_t *n)
 	}
 }
 
-/*
- * Reads reset_before=(<expr>) or reset_after=(...) (the current token is
- * the key) into *dst. Returns 0 with the token after ')' current, or -1.
- */
+/* Reads the parameter at the current token with param, or reports it. */
 static int
-sml_param_reset(struct sml_parser *p, const char *key, struct expr **dst)
+sml_stats_param(struct sml_parser *p, struct sml_command *c,
+    int (*param)(struct sml_parser *, struct sml_command *, unsigned *),
+    unsigned *seen)
 {
-	int h;
-
-	if (sml_next(p) == -1 || sml_next(p) == -1)
-		return -1;
-	if (p->sp_tok.lt_kind != LEX_LPAREN)
-		return sml_fail(p, p->sp_tok.lt_off, "expected '(' after "
-		    "'%s='", key);
-	/* Only the parenthesized expression: what follows is no part of it. */
-	if ((*dst = sml_ex_primary(p, &h)) == NULL)
-		return -1;
-	return 0;
-}
-
-/* The parameters of streamstats (the current token is a key). */
-static int
-sml_stats_param(struct sml_parser *p, struct sml_command *c, unsigned *seen)
-{
-	struct sml_stats *st = &c->sc_u.stats;
-
-	if (c->sc_kind != SML_CMD_STREAMSTATS)
+	if (param == NULL)
 		return sml_param_unknown(p, c->sc_name);
-	if (sml_at_key(p, "window")) {
-		if (sml_param_once(p, seen, SML_SEEN_A, c->sc_name) == -1 ||
-		    sml_param_int(p, "window", 0, "a non-negative integer",
-		    &st->st_window) == -1)
-			return -1;
-	} else if (sml_at_key(p, "reset_on_change")) {
-		if (sml_param_once(p, seen, SML_SEEN_B, c->sc_name) == -1 ||
-		    sml_param_bool(p, "reset_on_change",
-		    &st->st_reset_on_change) == -1)
-			return -1;
-	} else if (sml_at_key(p, "reset_before")) {
-		return sml_param_once(p, seen, SML_SEEN_C, c->sc_name) == -1 ||
-		    sml_param_reset(p, "reset_before",
-		    &st->st_reset_before) == -1 ? -1 : 0;
-	} else if (sml_at_key(p, "reset_after")) {
-		return sml_param_once(p, seen, SML_SEEN_D, c->sc_name) == -1 ||
-		    sml_param_reset(p, "reset_after",
-		    &st->st_reset_after) == -1 ? -1 : 0;
-	} else
-		return sml_param_unknown(p, c->sc_name);
-	return sml_next(p);
+	return param(p, c, seen);
 }
 
 /*
- * stats, aggs, eventstats: <agg>[, <agg>...] [BY f1, f2...];
- * streamstats also takes its parameters, before or after the aggs.
+ * Reads the rest of stats, aggs, eventstats or streamstats, <agg>[, <agg>...]
+ * [BY f1, f2...], into c->sc_u.stats. param, when not NULL, reads a parameter
+ * of the command (the current token is its key; streamstats), before or after
+ * the aggregations; without it a parameter is unknown. Returns 0 with the
+ * current token at '|' or the end, or -1 with the error reported.
  */
-static int
-sml_parse_stats(struct sml_parser *p, struct sml_command *c)
+int
+sml_stats_args(struct sml_parser *p, struct sml_command *c,
+    int (*param)(struct sml_parser *, struct sml_command *, unsigned *))
 {
 	struct sml_stats *st = &c->sc_u.stats;
 	unsigned seen = 0;
@@ -2183,7 +2147,7 @@ sml_parse_stats(struct sml_parser *p, struct sml_command *c)
 	if (sml_next(p) == -1)
 		return -1;
 	while (sml_at_param(p))
-		if (sml_stats_param(p, c, &seen) == -1)
+		if (sml_stats_param(p, c, param, &seen) == -1)
 			return -1;
 	if (sml_aggs(p, &st->st_aggs, &st->st_naggs) == -1)
 		return -1;
@@ -2192,11 +2156,21 @@ sml_parse_stats(struct sml_parser *p, struct sml_command *c)
 			if (sml_by(p, &seen, &st->st_by, &st->st_nby) == -1)
 				return -1;
 		} else if (sml_at_param(p)) {
-			if (sml_stats_param(p, c, &seen) == -1)
+			if (sml_stats_param(p, c, param, &seen) == -1)
 				return -1;
 		} else
 			return sml_end(p);
 	}
+}
+
+/* Frees what sml_stats_args() stored in c (not c itself). */
+void
+sml_stats_clear(struct sml_command *c)
+{
+	sml_aggs_free(c->sc_u.stats.st_aggs, c->sc_u.stats.st_naggs);
+	sml_strs_free(c->sc_u.stats.st_by, c->sc_u.stats.st_nby);
+	sml_expr_free(c->sc_u.stats.st_reset_before);
+	sml_expr_free(c->sc_u.stats.st_reset_after);
 }
 
 /* The commands: name, kind, parser. */
@@ -2217,10 +2191,10 @@ static const struct sml_cmd_def {
 	{ "head", SML_CMD_HEAD, cmd_head_parse },
 	{ "tail", SML_CMD_TAIL, cmd_tail_parse },
 	{ "dedup", SML_CMD_DEDUP, cmd_dedup_parse },
-	{ "stats", SML_CMD_STATS, sml_parse_stats },
-	{ "aggs", SML_CMD_STATS, sml_parse_stats },
-	{ "eventstats", SML_CMD_EVENTSTATS, sml_parse_stats },
-	{ "streamstats", SML_CMD_STREAMSTATS, sml_parse_stats },
+	{ "stats", SML_CMD_STATS, cmd_stats_parse },
+	{ "aggs", SML_CMD_STATS, cmd_stats_parse },
+	{ "eventstats", SML_CMD_EVENTSTATS, cmd_eventstats_parse },
+	{ "streamstats", SML_CMD_STREAMSTATS, cmd_streamstats_parse },
 	{ "top", SML_CMD_TOP, cmd_top_parse },
 	{ "rare", SML_CMD_RARE, cmd_top_parse },
 	{ "timechart", SML_CMD_TIMECHART, cmd_timechart_parse },
@@ -2432,12 +2406,13 @@ sml_command_clear(struct sml_command *c)
 		cmd_dedup_clear(c);
 		break;
 	case SML_CMD_STATS:
+		cmd_stats_clear(c);
+		break;
 	case SML_CMD_EVENTSTATS:
+		cmd_eventstats_clear(c);
+		break;
 	case SML_CMD_STREAMSTATS:
-		sml_aggs_free(c->sc_u.stats.st_aggs, c->sc_u.stats.st_naggs);
-		sml_strs_free(c->sc_u.stats.st_by, c->sc_u.stats.st_nby);
-		sml_expr_free(c->sc_u.stats.st_reset_before);
-		sml_expr_free(c->sc_u.stats.st_reset_after);
+		cmd_streamstats_clear(c);
 		break;
 	case SML_CMD_TOP:
 	case SML_CMD_RARE:

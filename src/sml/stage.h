@@ -155,4 +155,69 @@ size_t star_count(const char *s);
 int glob_fill(struct buf *b, const char *tpl, const char *text,
     const size_t *cs, const size_t *ce, size_t ncap);
 
+/*
+ * ---- The groups of stats, eventstats and streamstats (stats_groups.c) ----
+ */
+
+/*
+ * A group is a combination of BY values (agg_combos: an event lacking a BY
+ * field or holding null is in none, an array BY value puts it in one group
+ * per element), found by its key bytes in a hash table. It holds its BY
+ * values and the state of each aggregation, never events: stats memory
+ * grows with the number of groups only, bounded by limits.max_groups and
+ * limits.max_memory_bytes.
+ */
+
+struct sgroup {
+	json_t **g_by;		/* the BY values, held */
+	int64_t g_cost;		/* run_mem of the group itself */
+	struct agg_state g_st[];	/* one per aggregation */
+};
+
+/* The part the three commands share; first in each one's state. */
+struct stats_common {
+	const struct sml_stats *sc_st;
+	struct gtab sc_tab;	/* key -> group number */
+	struct sgroup **sc_groups;
+	size_t sc_cap;
+	struct buf sc_key;
+	long *sc_idx;		/* the groups of the current event */
+	size_t sc_nidx, sc_capidx;
+	const json_t **sc_vals;	/* the current event's value per agg */
+	int64_t sc_time;	/* ... and its time (when needed) */
+	int sc_need_time;	/* an earliest() or latest() */
+	uint64_t sc_seq;	/* results made */
+};
+
+/*
+ * Sets up sc (zeroed, in s's state) for the command of s. Returns 0, or -1
+ * with the run failed (no aggregation, out of memory).
+ */
+int stats_common_init(struct stage *s, struct stats_common *sc);
+/* Frees what sc holds (not sc itself): the groups, their table. */
+void stats_common_free(struct stats_common *sc);
+/*
+ * Returns the number of the group of the BY values vals, made when new
+ * (bounded by limits.max_groups), or -1 with the run failed.
+ */
+long stats_group_get(struct stage *s, struct stats_common *sc,
+    const json_t *const *vals);
+/*
+ * Reads what the aggregations need from e and finds its groups into
+ * sc_idx[0..sc_nidx). Returns 0, or -1 with the run failed.
+ */
+int stats_event(struct stage *s, struct stats_common *sc, struct event *e);
+/*
+ * Adds the current event's values (stats_event()) to group g. Returns 0, or
+ * -1 with the run failed.
+ */
+int stats_group_add(struct stage *s, struct stats_common *sc,
+    struct sgroup *g);
+/*
+ * Sets the aggregate values of group g into obj (after what obj holds).
+ * Returns 0 or -1 out of memory.
+ */
+int stats_group_put_aggs(const struct stats_common *sc, struct sgroup *g,
+    json_t *obj);
+
 #endif
