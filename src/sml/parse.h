@@ -303,6 +303,9 @@ void sml_stats_clear(struct sml_command *c);
  * this file); cmd_<name>_clear() frees what the parse stored in c, not c
  * itself (NULL in the table when there is nothing to free).
  */
+int cmd_source_parse(struct sml_parser *, struct sml_command *);
+void cmd_source_clear(struct sml_command *);
+int cmd_makeresults_parse(struct sml_parser *, struct sml_command *);
 int cmd_search_parse(struct sml_parser *, struct sml_command *);
 void cmd_search_clear(struct sml_command *);
 int cmd_where_parse(struct sml_parser *, struct sml_command *);

@@ -10,7 +10,6 @@
 #define PCRE2_CODE_UNIT_WIDTH 8
 #include <pcre2.h>
 
-#include "common/datemath.h"
 #include "common/util.h"
 #include "sml/lexer.h"
 #include "sml/parse.h"
@@ -18,8 +17,6 @@
 
 /* Bound used when the caller passes no limits (the configuration default). */
 #define SML_DEFAULT_MAX_QUERY_BYTES	65536
-/* Largest makeresults count. */
-#define SML_MAX_COUNT			1000000000
 /*
  * Deepest expression or condition tree, in levels of nodes, and deepest
  * nesting of parentheses, calls, IN lists, NOT and unary minus: bounds the
@@ -655,26 +652,6 @@ sml_param_int(struct sml_parser *p, const char *key, int64_t min,
 	free(v);
 	if (rc == -1)
 		return sml_fail(p, p->sp_tok.lt_off, "%s must be %s", key, what);
-	return 0;
-}
-
-/*
- * Parses a date math parameter of source (earliest/latest) into *dst, which
- * then owns a copy of its text. Returns 0, or -1 with the error reported.
- */
-static int
-sml_param_time(struct sml_parser *p, const char *key, char **dst)
-{
-	char why[128];
-	int64_t tmp;
-
-	if (*dst != NULL)
-		return sml_fail(p, p->sp_tok.lt_off,
-		    "duplicate parameter '%s' for source", key);
-	if ((*dst = sml_param_value(p, key)) == NULL)
-		return -1;
-	if (datemath_parse(*dst, 0, &tmp, why, sizeof(why)) == -1)
-		return sml_fail(p, p->sp_tok.lt_off, "%s: %s", key, why);
 	return 0;
 }
 
@@ -1813,155 +1790,6 @@ sml_names_to_end(struct sml_parser *p, int flags, char ***arr, size_t *n)
 
 /* ---- Commands ---- */
 
-/* Returns 1 when the current token can be an index pattern. */
-static int
-sml_at_pattern(struct sml_parser *p)
-{
-	switch (p->sp_tok.lt_kind) {
-	case LEX_WORD:
-		return !sml_peek_is(p, LEX_EQ);
-	case LEX_NUMBER:
-	case LEX_STRING:
-	case LEX_STAR:
-		return 1;
-	default:
-		return 0;
-	}
-}
-
-/*
- * source <pattern>[,<pattern>...] [qsize=n] [earliest=t] [latest=t]
- * [<condition>]. Everything is read as values, so that the condition's
- * terms may hold any character but the separators.
- */
-static int
-sml_parse_source(struct sml_parser *p, struct sml_command *c)
-{
-	struct sml_source *src = &c->sc_u.source;
-	char *v;
-	int more;
-
-	src->ss_qsize = -1;
-	if (sml_next_value(p) == -1)
-		return -1;
-	for (;;) {
-		if (!sml_at_pattern(p))
-			return sml_fail_expected(p, "an index pattern");
-		if ((v = sml_copy(p)) == NULL || sml_push_str(p,
-		    &src->ss_patterns, &src->ss_npatterns, v) == -1)
-			return -1;
-		if (*v == '\0')
-			return sml_fail(p, p->sp_tok.lt_off,
-			    "empty index pattern");
-		if ((more = sml_next_item_value(p)) == -1)
-			return -1;
-		if (!more)
-			break;
-	}
-	while (!sml_at_end(p) && sml_at_param(p)) {
-		struct lex_token key = p->sp_tok;
-
-		if (sml_at_key(p, "qsize")) {
-			if (src->ss_qsize != -1)
-				return sml_fail(p, key.lt_off,
-				    "duplicate parameter 'qsize' for source");
-			if ((v = sml_param_value(p, "qsize")) == NULL)
-				return -1;
-			if (sml_int(v, 1, p->sp_max_qsize, &src->ss_qsize) ==
-			    -1) {
-				free(v);
-				return sml_fail(p, p->sp_tok.lt_off,
-				    "qsize must be an integer between 1 and "
-				    "%lld", (long long)p->sp_max_qsize);
-			}
-			free(v);
-		} else if (sml_at_key(p, "earliest")) {
-			if (sml_param_time(p, "earliest", &src->ss_earliest) ==
-			    -1)
-				return -1;
-		} else if (sml_at_key(p, "latest")) {
-			if (sml_param_time(p, "latest", &src->ss_latest) == -1)
-				return -1;
-		} else
-			break;	/* field=value: the inline condition */
-		if (sml_next_value(p) == -1)
-			return -1;
-	}
-	if (sml_at_end(p))
-		return 0;
-	if (!sml_at_term(p))
-		return sml_fail_unexpected(p);
-	p->sp_in_source = 1;
-	src->ss_cond = sml_cond(p);
-	p->sp_in_source = 0;
-	if (src->ss_cond == NULL)
-		return -1;
-	return sml_end(p);
-}
-
-/*
- * Returns the largest makeresults count: SML_MAX_COUNT, or limits.max_qsize
- * when that is lower (makeresults makes events as source reads them, under
- * the same cap).
- */
-static int64_t
-sml_makeresults_max(const struct sml_parser *p)
-{
-	return p->sp_max_qsize < SML_MAX_COUNT ? p->sp_max_qsize :
-	    SML_MAX_COUNT;
-}
-
-/* makeresults [count=n] [shownumbers=bool] */
-static int
-sml_parse_makeresults(struct sml_parser *p, struct sml_command *c)
-{
-	struct sml_makeresults *mr = &c->sc_u.makeresults;
-	int seen_count = 0, seen_shownumbers = 0;
-	char q[SML_QUOTE_BUF], *v;
-
-	mr->sm_count = 1;
-	mr->sm_shownumbers = 0;
-	if (sml_next(p) == -1)
-		return -1;
-	while (!sml_at_end(p)) {
-		struct lex_token key = p->sp_tok;
-
-		if (!sml_at_param(p))
-			return sml_fail(p, key.lt_off, "expected count=<n> or "
-			    "shownumbers=<bool> for makeresults");
-		if (lex_is_word(p->sp_text, &key, "count")) {
-			if (seen_count++)
-				return sml_fail(p, key.lt_off, "duplicate "
-				    "parameter 'count' for makeresults");
-			if ((v = sml_param_value(p, "count")) == NULL)
-				return -1;
-			if (sml_int(v, 1, sml_makeresults_max(p),
-			    &mr->sm_count) == -1) {
-				free(v);
-				return sml_fail(p, p->sp_tok.lt_off,
-				    "count must be an integer between 1 and "
-				    "%lld%s", (long long)sml_makeresults_max(p),
-				    p->sp_max_qsize < SML_MAX_COUNT ?
-				    " (limits.max_qsize)" : "");
-			}
-			free(v);
-		} else if (lex_is_word(p->sp_text, &key, "shownumbers")) {
-			if (seen_shownumbers++)
-				return sml_fail(p, key.lt_off, "duplicate "
-				    "parameter 'shownumbers' for makeresults");
-			if (sml_param_bool(p, "shownumbers",
-			    &mr->sm_shownumbers) == -1)
-				return -1;
-		} else
-			return sml_fail(p, key.lt_off,
-			    "unknown parameter '%s' for makeresults",
-			    sml_quote(p, &key, q));
-		if (sml_next(p) == -1)
-			return -1;
-	}
-	return 0;
-}
-
 /*
  * Reads the rest of head or tail, [n] (default 10), into c->sc_u.head. Returns
  * 0 with the current token at '|' or the end, or -1 with the error reported.
@@ -2179,8 +2007,8 @@ static const struct sml_cmd_def {
 	enum sml_cmd_kind cd_kind;
 	int (*cd_parse)(struct sml_parser *, struct sml_command *);
 } sml_cmd_defs[] = {
-	{ "source", SML_CMD_SOURCE, sml_parse_source },
-	{ "makeresults", SML_CMD_MAKERESULTS, sml_parse_makeresults },
+	{ "source", SML_CMD_SOURCE, cmd_source_parse },
+	{ "makeresults", SML_CMD_MAKERESULTS, cmd_makeresults_parse },
 	{ "search", SML_CMD_SEARCH, cmd_search_parse },
 	{ "where", SML_CMD_WHERE, cmd_where_parse },
 	{ "eval", SML_CMD_EVAL, cmd_eval_parse },
@@ -2368,14 +2196,9 @@ sml_parse_cond(const char *text, size_t len, struct cond **out,
 static void
 sml_command_clear(struct sml_command *c)
 {
-	struct sml_source *src = &c->sc_u.source;
-
 	switch (c->sc_kind) {
 	case SML_CMD_SOURCE:
-		sml_strs_free(src->ss_patterns, src->ss_npatterns);
-		free(src->ss_earliest);
-		free(src->ss_latest);
-		sml_cond_free(src->ss_cond);
+		cmd_source_clear(c);
 		break;
 	case SML_CMD_MAKERESULTS:
 	case SML_CMD_HEAD:

@@ -93,6 +93,14 @@ int cmd_eventstats_init(struct stage *, const struct sml_command *);
 int cmd_streamstats_init(struct stage *, const struct sml_command *);
 int cmd_top_init(struct stage *, const struct sml_command *);
 int cmd_timechart_init(struct stage *, const struct sml_command *);
+/*
+ * The first commands, run by sml_run(): each makes its events and feeds
+ * them with run_feed(). Returns SML_RUN_DONE, SML_RUN_STOPPED when asked to
+ * stop, or SML_RUN_ERROR with the run failed.
+ */
+enum sml_run_result cmd_source_run(struct run *, const struct sml_command *);
+enum sml_run_result cmd_makeresults_run(struct run *,
+    const struct sml_command *);
 
 /* Records an error for the run (printf-style). Returns -1. */
 int run_fail(struct run *r, const char *fmt, ...)
@@ -117,6 +125,32 @@ struct eval_ctx *run_eval_ctx(struct run *r);
 int run_mem(struct run *r, int64_t bytes);
 /* Called by long loops in finish(): polls for cancellation. Nonzero: stop. */
 int run_poll_now(struct run *r);
+
+/*
+ * ---- For the first command (source, makeresults), which makes the events
+ * and feeds them to the stages: run by sml_run() through cmd_<name>_run()
+ * instead of a stage ----
+ */
+
+/*
+ * Feeds e (borrowed for the call) to the first stage, or to the caller when
+ * the query has no other command. Returns as stage_emit().
+ */
+int run_feed(struct run *r, struct event *e);
+/* Returns the arrival number of the next event made (ev_seq). */
+uint64_t run_next_seq(struct run *r);
+/* Sets the progress, in [0, 1], that the next sx_poll call reports. */
+void run_set_progress(struct run *r, double progress);
+/* Counts one event of len bytes read from the store. */
+void run_count_read(struct run *r, size_t len);
+/* Returns nonzero once a callback (sx_poll, sx_emit) asked to stop. */
+int run_stopped(const struct run *r);
+/*
+ * Adds n zeroed entries to the run's cost per index (sml_cost.co_indices,
+ * whose strings the run frees). Returns the first of them, owned by the run
+ * and valid until the next call, or NULL out of memory (nothing added).
+ */
+struct sml_index_cost *run_index_costs(struct run *r, size_t n);
 
 /*
  * ---- Field paths and '*' patterns (fieldpath.c), for the commands that

@@ -16,7 +16,7 @@
 
 /* Returns the number of '*' in s. */
 static size_t
-sml_stars(const char *s)
+rename_stars(const char *s)
 {
 	size_t n = 0;
 
@@ -50,7 +50,7 @@ cmd_rename_parse(struct sml_parser *p, struct sml_command *c)
 		if (sml_next(p) == -1 ||
 		    sml_name(p, SML_NAME_WILD, &to) == -1)
 			goto fail;
-		if (sml_stars(from) != sml_stars(to)) {
+		if (rename_stars(from) != rename_stars(to)) {
 			char q[SML_QUOTE_BUF];
 
 			sml_fail(p, p->sp_tok.lt_off, "'%s' must have as many "

@@ -17,7 +17,7 @@
 
 /* Returns 1 when the current token can start a sort key. */
 static int
-sml_at_sort_key(struct sml_parser *p)
+sort_at_key(struct sml_parser *p)
 {
 	return p->sp_tok.lt_kind == LEX_PLUS || p->sp_tok.lt_kind == LEX_MINUS ||
 	    sml_at_name(p, 0);
@@ -48,7 +48,7 @@ cmd_sort_parse(struct sml_parser *p, struct sml_command *c)
 				return -1;
 			continue;
 		}
-		if (!sml_at_sort_key(p))
+		if (!sort_at_key(p))
 			break;
 		desc = p->sp_tok.lt_kind == LEX_MINUS;
 		if ((p->sp_tok.lt_kind == LEX_PLUS ||
@@ -67,7 +67,7 @@ cmd_sort_parse(struct sml_parser *p, struct sml_command *c)
 		if (p->sp_tok.lt_kind == LEX_COMMA) {
 			if (sml_next(p) == -1)
 				return -1;
-			if (!sml_at_sort_key(p))
+			if (!sort_at_key(p))
 				return sml_fail_expected(p, "a field name");
 		}
 	}
