@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "common/timeutil.h"
+#include "sml/commands.h"
 #include "sml/sml.h"
 #include "sml/stage.h"
 
@@ -298,10 +299,10 @@ run_build(struct run *r, const struct sml_query *q)
 	/* The search part ends at the first transforming command. */
 	r->r_tap = n;
 	for (size_t i = 0; i < n; i++) {
-		enum sml_cmd_kind k = q->sq_cmds[i + 1].sc_kind;
+		const struct sml_cmd_def *d;
 
-		if (k == SML_CMD_STATS || k == SML_CMD_TOP ||
-		    k == SML_CMD_RARE || k == SML_CMD_TIMECHART) {
+		d = sml_cmd_of(q->sq_cmds[i + 1].sc_kind);
+		if (d != NULL && (d->cd_flags & SML_CMDF_TRANSFORMING)) {
 			r->r_tap = i;
 			break;
 		}
@@ -427,6 +428,7 @@ enum sml_run_result
 sml_run(const struct sml_query *q, struct sml_ctx *ctx, uint64_t *scanned,
     char *err, size_t errlen)
 {
+	const struct sml_cmd_def *first;
 	struct run r;
 	enum sml_run_result res;
 	int64_t t_start = time_mono_ns();
@@ -454,18 +456,13 @@ sml_run(const struct sml_query *q, struct sml_ctx *ctx, uint64_t *scanned,
 	}
 	if (ctx->sx_cost)
 		memset(ctx->sx_cost, 0, sizeof(*ctx->sx_cost));
-	switch (q->sq_cmds[0].sc_kind) {
-	case SML_CMD_SOURCE:
-		res = cmd_source_run(&r, &q->sq_cmds[0]);
-		break;
-	case SML_CMD_MAKERESULTS:
-		res = cmd_makeresults_run(&r, &q->sq_cmds[0]);
-		break;
-	default:
+	first = sml_cmd_of(q->sq_cmds[0].sc_kind);
+	if (first != NULL && first->cd_run != NULL)
+		res = first->cd_run(&r, &q->sq_cmds[0]);
+	else {
 		run_fail(&r, "command '%s' cannot start a query",
 		    q->sq_cmds[0].sc_name);
 		res = SML_RUN_ERROR;
-		break;
 	}
 	if (r.r_failed)
 		res = SML_RUN_ERROR;

@@ -11,6 +11,7 @@
 #include <pcre2.h>
 
 #include "common/util.h"
+#include "sml/commands.h"
 #include "sml/lexer.h"
 #include "sml/parse.h"
 #include "sml/sml.h"
@@ -2001,37 +2002,6 @@ sml_stats_clear(struct sml_command *c)
 	sml_expr_free(c->sc_u.stats.st_reset_after);
 }
 
-/* The commands: name, kind, parser. */
-static const struct sml_cmd_def {
-	const char *cd_name;
-	enum sml_cmd_kind cd_kind;
-	int (*cd_parse)(struct sml_parser *, struct sml_command *);
-} sml_cmd_defs[] = {
-	{ "source", SML_CMD_SOURCE, cmd_source_parse },
-	{ "makeresults", SML_CMD_MAKERESULTS, cmd_makeresults_parse },
-	{ "search", SML_CMD_SEARCH, cmd_search_parse },
-	{ "where", SML_CMD_WHERE, cmd_where_parse },
-	{ "eval", SML_CMD_EVAL, cmd_eval_parse },
-	{ "fields", SML_CMD_FIELDS, cmd_fields_parse },
-	{ "table", SML_CMD_TABLE, cmd_table_parse },
-	{ "rename", SML_CMD_RENAME, cmd_rename_parse },
-	{ "sort", SML_CMD_SORT, cmd_sort_parse },
-	{ "head", SML_CMD_HEAD, cmd_head_parse },
-	{ "tail", SML_CMD_TAIL, cmd_tail_parse },
-	{ "dedup", SML_CMD_DEDUP, cmd_dedup_parse },
-	{ "stats", SML_CMD_STATS, cmd_stats_parse },
-	{ "aggs", SML_CMD_STATS, cmd_stats_parse },
-	{ "eventstats", SML_CMD_EVENTSTATS, cmd_eventstats_parse },
-	{ "streamstats", SML_CMD_STREAMSTATS, cmd_streamstats_parse },
-	{ "top", SML_CMD_TOP, cmd_top_parse },
-	{ "rare", SML_CMD_RARE, cmd_top_parse },
-	{ "timechart", SML_CMD_TIMECHART, cmd_timechart_parse },
-	{ "bin", SML_CMD_BIN, cmd_bin_parse },
-	{ "rex", SML_CMD_REX, cmd_rex_parse },
-	{ "fillnull", SML_CMD_FILLNULL, cmd_fillnull_parse },
-	{ "replace", SML_CMD_REPLACE, cmd_replace_parse },
-};
-
 /*
  * Appends a zeroed command of kind k to the query. Returns it (owned by the
  * query), or NULL with the error reported.
@@ -2075,15 +2045,13 @@ sml_parse_command(struct sml_parser *p, size_t nth)
 	char q[SML_QUOTE_BUF];
 	int first, rc;
 
-	for (size_t i = 0; i < SML_NITEMS(sml_cmd_defs);
-	    i++)
-		if (lex_is_word(p->sp_text, &name, sml_cmd_defs[i].cd_name))
-			d = &sml_cmd_defs[i];
+	for (size_t i = 0; i < sml_ncmds; i++)
+		if (lex_is_word(p->sp_text, &name, sml_cmds[i].cd_name))
+			d = &sml_cmds[i];
 	if (d == NULL)
 		return sml_fail(p, name.lt_off, "unknown command '%s'",
 		    sml_quote(p, &name, q));
-	first = d->cd_kind == SML_CMD_SOURCE ||
-	    d->cd_kind == SML_CMD_MAKERESULTS;
+	first = (d->cd_flags & SML_CMDF_FIRST) != 0;
 	if (nth > 0 && first)
 		return sml_fail(p, name.lt_off,
 		    "'%s' must be the first command", d->cd_name);
@@ -2192,71 +2160,14 @@ sml_parse_cond(const char *text, size_t len, struct cond **out,
 	return sml_cond_text(&p, out);
 }
 
-/* Frees what command c owns (not c itself). */
+/* Frees what command c owns (not c itself): its clear of the table. */
 static void
 sml_command_clear(struct sml_command *c)
 {
-	switch (c->sc_kind) {
-	case SML_CMD_SOURCE:
-		cmd_source_clear(c);
-		break;
-	case SML_CMD_MAKERESULTS:
-	case SML_CMD_HEAD:
-	case SML_CMD_TAIL:
-		break;
-	case SML_CMD_SEARCH:
-		cmd_search_clear(c);
-		break;
-	case SML_CMD_WHERE:
-		cmd_where_clear(c);
-		break;
-	case SML_CMD_EVAL:
-		cmd_eval_clear(c);
-		break;
-	case SML_CMD_FIELDS:
-		cmd_fields_clear(c);
-		break;
-	case SML_CMD_TABLE:
-		cmd_table_clear(c);
-		break;
-	case SML_CMD_RENAME:
-		cmd_rename_clear(c);
-		break;
-	case SML_CMD_SORT:
-		cmd_sort_clear(c);
-		break;
-	case SML_CMD_DEDUP:
-		cmd_dedup_clear(c);
-		break;
-	case SML_CMD_STATS:
-		cmd_stats_clear(c);
-		break;
-	case SML_CMD_EVENTSTATS:
-		cmd_eventstats_clear(c);
-		break;
-	case SML_CMD_STREAMSTATS:
-		cmd_streamstats_clear(c);
-		break;
-	case SML_CMD_TOP:
-	case SML_CMD_RARE:
-		cmd_top_clear(c);
-		break;
-	case SML_CMD_TIMECHART:
-		cmd_timechart_clear(c);
-		break;
-	case SML_CMD_BIN:
-		cmd_bin_clear(c);
-		break;
-	case SML_CMD_REX:
-		cmd_rex_clear(c);
-		break;
-	case SML_CMD_FILLNULL:
-		cmd_fillnull_clear(c);
-		break;
-	case SML_CMD_REPLACE:
-		cmd_replace_clear(c);
-		break;
-	}
+	const struct sml_cmd_def *d = sml_cmd_of(c->sc_kind);
+
+	if (d != NULL && d->cd_clear != NULL)
+		d->cd_clear(c);
 }
 
 void

@@ -22,7 +22,7 @@
 #include "sml/regex.h"
 
 /*
- * ---- Stages (the commands, cmd_*.c, and the pipeline, exec.c) ----
+ * ---- Stages: a command after the first in the pipeline (exec.c) ----
  */
 
 struct run;	/* one execution: context, limits, counters (exec.c) */
@@ -62,45 +62,48 @@ int stage_emit_row(struct stage *s, json_t *obj, int ok, int64_t time,
     uint64_t seq);
 
 /*
- * Sets up the stage of command c (sg_push etc. and sg_state). Returns 0, or
- * -1 with a reason (run_fail). Implemented per command in cmd_*.c and
- * dispatched by stage_init() in commands.c.
+ * Sets up the stage of command c (sg_push etc. and sg_state) with the init
+ * function of its row of the table (commands.c). Returns 0, or -1 with a
+ * reason (run_fail).
  */
 int stage_init(struct stage *s, const struct sml_command *c);
+
 /*
- * The per-command constructors stage_init() dispatches to, returning as it:
- * cmd_filter.c (search, where, head, tail, dedup), cmd_fields.c (eval,
- * fields, table, rename, fillnull, replace, rex, bin), cmd_sort.c,
- * cmd_stats.c (stats, eventstats, streamstats), cmd_top.c (top, rare),
- * cmd_timechart.c.
+ * ---- The commands: one file each, cmd/<name>.c, and a row in the table
+ * of commands.c ----
+ *
+ * cmd_<name>_init() sets up the stage of c as stage_init() does, returning
+ * as it. A first command has cmd_<name>_run() instead, which sml_run()
+ * calls: it makes the events and feeds them with run_feed(), and returns
+ * SML_RUN_DONE, SML_RUN_STOPPED when asked to stop, or SML_RUN_ERROR with
+ * the run failed.
  */
+enum sml_run_result cmd_source_run(struct run *, const struct sml_command *);
+enum sml_run_result cmd_makeresults_run(struct run *,
+    const struct sml_command *);
 int cmd_search_init(struct stage *, const struct sml_command *);
 int cmd_where_init(struct stage *, const struct sml_command *);
-int cmd_head_init(struct stage *, const struct sml_command *);
-int cmd_tail_init(struct stage *, const struct sml_command *);
-int cmd_dedup_init(struct stage *, const struct sml_command *);
 int cmd_eval_init(struct stage *, const struct sml_command *);
 int cmd_fields_init(struct stage *, const struct sml_command *);
 int cmd_table_init(struct stage *, const struct sml_command *);
 int cmd_rename_init(struct stage *, const struct sml_command *);
-int cmd_fillnull_init(struct stage *, const struct sml_command *);
-int cmd_replace_init(struct stage *, const struct sml_command *);
-int cmd_rex_init(struct stage *, const struct sml_command *);
-int cmd_bin_init(struct stage *, const struct sml_command *);
 int cmd_sort_init(struct stage *, const struct sml_command *);
+int cmd_head_init(struct stage *, const struct sml_command *);
+int cmd_tail_init(struct stage *, const struct sml_command *);
+int cmd_dedup_init(struct stage *, const struct sml_command *);
 int cmd_stats_init(struct stage *, const struct sml_command *);
 int cmd_eventstats_init(struct stage *, const struct sml_command *);
 int cmd_streamstats_init(struct stage *, const struct sml_command *);
 int cmd_top_init(struct stage *, const struct sml_command *);
 int cmd_timechart_init(struct stage *, const struct sml_command *);
+int cmd_bin_init(struct stage *, const struct sml_command *);
+int cmd_rex_init(struct stage *, const struct sml_command *);
+int cmd_fillnull_init(struct stage *, const struct sml_command *);
+int cmd_replace_init(struct stage *, const struct sml_command *);
+
 /*
- * The first commands, run by sml_run(): each makes its events and feeds
- * them with run_feed(). Returns SML_RUN_DONE, SML_RUN_STOPPED when asked to
- * stop, or SML_RUN_ERROR with the run failed.
+ * ---- The run: what any command's stage may ask of it (exec.c) ----
  */
-enum sml_run_result cmd_source_run(struct run *, const struct sml_command *);
-enum sml_run_result cmd_makeresults_run(struct run *,
-    const struct sml_command *);
 
 /* Records an error for the run (printf-style). Returns -1. */
 int run_fail(struct run *r, const char *fmt, ...)
