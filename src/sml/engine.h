@@ -144,7 +144,7 @@ char *value_json(const json_t *v, size_t *len);
 long value_unescape(const char *s, size_t n, char *out, size_t cap);
 
 /*
- * ---- Expressions and conditions (expr.c, func.c, search.c) ----
+ * ---- Expressions and conditions (expr.c, functions.c and fn/, search.c) ----
  */
 
 /* What evaluation needs besides the event. */
@@ -178,7 +178,7 @@ int cond_match(struct cond *c, struct event *e, struct eval_ctx *ctx);
  * pre-filter before any parsing), 1 when it may match.
  */
 int cond_maybe(struct cond *c, const char *raw, size_t len);
-/* Evaluates the function call x (EX_CALL) as expr_eval does (func.c). */
+/* Evaluates the function call x (EX_CALL) as expr_eval does (functions.c). */
 json_t *func_eval(struct expr *x, struct event *e, struct eval_ctx *ctx);
 /* The truth of a value: null false, booleans as they are, numbers nonzero,
  * strings and arrays non-empty, objects true. */

@@ -1287,9 +1287,9 @@ sml_fail_nargs(struct sml_parser *p, const struct sml_func_info *fi,
 {
 	const char *name = fi->fi_name;
 
-	if (fi->fi_id == SML_FN_CASE && n > 2 && n % 2 == 1)
-		return sml_fail(p, off, "function 'case' takes pairs of "
-		    "arguments, not %zu", n);
+	if ((fi->fi_flags & SML_FNF_PAIRS) && n > 2 && n % 2 == 1)
+		return sml_fail(p, off, "function '%s' takes pairs of "
+		    "arguments, not %zu", name, n);
 	if (fi->fi_min == fi->fi_max && fi->fi_min == 0)
 		return sml_fail(p, off, "function '%s' takes no arguments, "
 		    "not %zu", name, n);
@@ -1312,31 +1312,32 @@ sml_ex_is_string(const struct expr *x)
 }
 
 /*
- * Checks what can be checked of a call before running it: the literal
- * regular expressions of match() and replace(), and the literal condition
- * of searchmatch(), which must be a string. Returns 0 or -1.
+ * Checks what can be checked of a call before running it (the flags of its
+ * function): a literal regular expression as second argument (match(),
+ * replace()), and the literal condition of searchmatch(), which must be a
+ * string. Returns 0 or -1.
  */
 static int
 sml_ex_check_call(struct sml_parser *p, const struct expr *x)
 {
+	const struct sml_func_info *fi = sml_func_of(x->x_func);
 	struct sml_parser in;
 	struct sml_error e;
 	struct cond *c;
 	const struct expr *a;
 
-	switch (x->x_func) {
-	case SML_FN_MATCH:
-	case SML_FN_REPLACE:
+	if (fi != NULL && (fi->fi_flags & SML_FNF_REGEX)) {
 		a = x->x_args[1];
 		if (!sml_ex_is_string(a))
 			return 0;
 		return sml_check_regex(p, json_string_value(a->x_lit),
 		    json_string_length(a->x_lit), a->x_off, NULL, NULL);
-	case SML_FN_SEARCHMATCH:
+	}
+	if (fi != NULL && (fi->fi_flags & SML_FNF_COND)) {
 		a = x->x_args[0];
 		if (!sml_ex_is_string(a))
-			return sml_fail(p, a->x_off, "searchmatch needs a quoted "
-			    "search condition");
+			return sml_fail(p, a->x_off, "%s needs a quoted search "
+			    "condition", fi->fi_name);
 		memset(&in, 0, sizeof(in));
 		in.sp_text = json_string_value(a->x_lit);
 		in.sp_len = json_string_length(a->x_lit);
@@ -1346,10 +1347,9 @@ sml_ex_check_call(struct sml_parser *p, const struct expr *x)
 			return 0;
 		}
 		return sml_fail(p, sml_unescaped_off(p, a->x_off,
-		    in.sp_err_off), "searchmatch: %s", in.sp_reason);
-	default:
-		return 0;
+		    in.sp_err_off), "%s: %s", fi->fi_name, in.sp_reason);
 	}
+	return 0;
 }
 
 /*
@@ -1418,8 +1418,8 @@ sml_ex_call(struct sml_parser *p, int *h)
 		}
 	}
 	if (x->x_nargs < (size_t)fi->fi_min || (fi->fi_max >= 0 &&
-	    x->x_nargs > (size_t)fi->fi_max) || (fi->fi_id == SML_FN_CASE &&
-	    x->x_nargs % 2 == 1)) {
+	    x->x_nargs > (size_t)fi->fi_max) ||
+	    ((fi->fi_flags & SML_FNF_PAIRS) && x->x_nargs % 2 == 1)) {
 		sml_fail_nargs(p, fi, x->x_nargs, name.lt_off);
 		goto fail;
 	}
