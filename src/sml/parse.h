@@ -57,6 +57,8 @@ struct sml_parser {
 /* Makes room for element n of arr (see sml_room()). Returns 0 or -1. */
 #define SML_ROOM(p, arr, n) sml_room((p), &(arr), (n), sizeof(*(arr)))
 
+/* ---- Errors, reported with their place ---- */
+
 /*
  * Records the reason (printf-style) and byte offset off of an error, and
  * fills the caller's error with the reason followed by " at line L,
@@ -92,6 +94,8 @@ int sml_fail_expected(struct sml_parser *p, const char *what);
 
 /* Reports the current token as junk: "unexpected ',' after 'x'". Returns -1. */
 int sml_fail_unexpected(struct sml_parser *p);
+
+/* ---- Tokens ---- */
 
 /* Consumes the current token and reads the next. Returns 0 or -1. */
 int sml_next(struct sml_parser *p);
@@ -132,6 +136,8 @@ int sml_at_word_ci(const struct sml_parser *p, const char *w);
 /* Returns 1 when the current token is the parameter key key (exact case). */
 int sml_at_key(const struct sml_parser *p, const char *key);
 
+/* ---- Values and arrays ---- */
+
 /* Returns a copy of the current token's value, or NULL (reported). */
 char *sml_copy(struct sml_parser *p);
 
@@ -164,6 +170,8 @@ json_t *sml_json_number(const char *s, int *range);
 /* Returns 1 when the NUL-terminated s is valid UTF-8. */
 int sml_utf8_ok(const char *s);
 
+/* ---- Field names ---- */
+
 /* Returns 1 when the current token can start a field name in a list. */
 int sml_at_name(struct sml_parser *p, int flags);
 
@@ -187,6 +195,8 @@ int sml_names(struct sml_parser *p, int flags, char ***arr, size_t *n);
  * an error. Returns 0 or -1.
  */
 int sml_by(struct sml_parser *p, unsigned *seen, char ***arr, size_t *n);
+
+/* ---- Parameters (key=value) ---- */
 
 /*
  * Reads the value of the parameter whose key is the current token (followed
@@ -221,6 +231,8 @@ int sml_param_int(struct sml_parser *p, const char *key, int64_t min,
 int sml_param_span_only(struct sml_parser *p, const char *cmd, unsigned *seen,
     int64_t *ms, int *months, double *num);
 
+/* ---- Regular expressions, search conditions, expressions ---- */
+
 /*
  * Compiles the regular expression re (n bytes) the way the value layer will
  * (PCRE2, PCRE2_UTF) so that a syntax error is reported at parse time, at
@@ -237,18 +249,26 @@ int sml_at_term(const struct sml_parser *p);
 
 /*
  * Parses the search condition starting at the current token (read as a
- * value), up to the first token that cannot continue it. Returns it or NULL.
+ * value), up to the first token that cannot continue it. Returns a new
+ * tree that the caller frees with sml_cond_free(), or NULL with the error
+ * reported.
  */
 struct cond *sml_cond(struct sml_parser *p);
 
 /*
  * Parses an operand: a literal, a field, a call or a parenthesized
- * expression. *h receives the height of its tree.
+ * expression. *h receives the height of its tree. Returns a new tree that
+ * the caller frees with sml_expr_free(), or NULL with the error reported.
  */
 struct expr *sml_ex_primary(struct sml_parser *p, int *h);
 
-/* Parses an expression at the current token. */
+/*
+ * Parses an expression at the current token. Returns a new tree that the
+ * caller frees with sml_expr_free(), or NULL with the error reported.
+ */
 struct expr *sml_expr(struct sml_parser *p);
+
+/* ---- What several commands share ---- */
 
 /*
  * Reads the optional count at the current token (a number) of dedup, top
@@ -296,7 +316,7 @@ int sml_stats_args(struct sml_parser *p, struct sml_command *c,
 void sml_stats_clear(struct sml_command *c);
 
 /*
- * ---- The commands: one file each, cmd/<name>.c, and a line in the table
+ * ---- The commands: one file each, cmd/<name>.c, and a row in the table
  * of commands.c ----
  *
  * cmd_<name>_parse() parses the command at its name into c (see the top of

@@ -1113,7 +1113,9 @@ fail:
 
 /*
  * Parses the search condition starting at the current token (read as a
- * value), up to the first token that cannot continue it. Returns it or NULL.
+ * value), up to the first token that cannot continue it. Returns a new
+ * tree that the caller frees with sml_cond_free(), or NULL with the error
+ * reported.
  */
 struct cond *
 sml_cond(struct sml_parser *p)
@@ -1433,7 +1435,8 @@ fail:
 
 /*
  * Parses an operand: a literal, a field, a call or a parenthesized
- * expression. *h receives the height of its tree.
+ * expression. *h receives the height of its tree. Returns a new tree that
+ * the caller frees with sml_expr_free(), or NULL with the error reported.
  */
 struct expr *
 sml_ex_primary(struct sml_parser *p, int *h)
@@ -1765,7 +1768,10 @@ sml_ex_or(struct sml_parser *p, int *h)
 	return sml_ex_chain(p, LEX_OR, EXOP_OR, sml_ex_and, h);
 }
 
-/* Parses an expression at the current token. */
+/*
+ * Parses an expression at the current token. Returns a new tree that the
+ * caller frees with sml_expr_free(), or NULL with the error reported.
+ */
 struct expr *
 sml_expr(struct sml_parser *p)
 {
@@ -1773,6 +1779,8 @@ sml_expr(struct sml_parser *p)
 
 	return sml_ex_or(p, &h);
 }
+
+/* ---- What several commands share (their parsers are in cmd/) ---- */
 
 /*
  * Reads the rest of a command as a list of field names, at least one,
@@ -1788,8 +1796,6 @@ sml_names_to_end(struct sml_parser *p, int flags, char ***arr, size_t *n)
 		return -1;
 	return sml_end(p);
 }
-
-/* ---- Commands ---- */
 
 /*
  * Reads the rest of head or tail, [n] (default 10), into c->sc_u.head. Returns
@@ -2001,6 +2007,8 @@ sml_stats_clear(struct sml_command *c)
 	sml_expr_free(c->sc_u.stats.st_reset_before);
 	sml_expr_free(c->sc_u.stats.st_reset_after);
 }
+
+/* ---- The pipeline: commands through the table of commands.c ---- */
 
 /*
  * Appends a zeroed command of kind k to the query. Returns it (owned by the
