@@ -7,6 +7,7 @@
 
 #include "common/evtime.h"
 #include "sml/agg.h"
+#include "sml/stage.h"
 
 /* ---- Group tables ---- */
 

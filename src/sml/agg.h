@@ -10,6 +10,8 @@
 #include "common/buf.h"
 #include "sml/engine.h"
 
+struct run;	/* stage.h */
+
 /*
  * Shared by the blocking and grouping commands (stats, eventstats,
  * streamstats, top, rare, timechart, dedup): a hash table of byte-string

@@ -1,13 +1,9 @@
-/* ast.c - the parse tree's tables (functions, aggregations) and destructors. */
+/* ast.c - the parse tree's table of aggregations, and its destructors. */
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
 
 #include "sml/ast.h"
-
-#define SML_FN_INFO(id, name, lo, hi) { SML_FN_##id, name, lo, hi },
-static const struct sml_func_info sml_funcs[] = { SML_FUNCS(SML_FN_INFO) };
-#undef SML_FN_INFO
 
 /*
  * The aggregation functions by name. Aliases map to the same function;
@@ -31,26 +27,6 @@ static const char *const sml_agg_names[] = {
 	"count", "dc", "sum", "avg", "min", "max", "range", "median", "perc",
 	"stdev", "var", "values", "list", "first", "last", "earliest", "latest",
 };
-
-const struct sml_func_info *
-sml_func_lookup(const char *name)
-{
-	if (name == NULL)
-		return NULL;
-	for (size_t i = 0; i < sizeof(sml_funcs) / sizeof(sml_funcs[0]); i++)
-		if (strcasecmp(sml_funcs[i].fi_name, name) == 0)
-			return &sml_funcs[i];
-	return NULL;
-}
-
-const char *
-sml_func_name(enum sml_func f)
-{
-	for (size_t i = 0; i < sizeof(sml_funcs) / sizeof(sml_funcs[0]); i++)
-		if (sml_funcs[i].fi_id == f)
-			return sml_funcs[i].fi_name;
-	return "?";
-}
 
 /*
  * Parses the percentile of "perc<N>": N is digits with an optional

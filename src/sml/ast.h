@@ -35,47 +35,51 @@ enum expr_op {
 };
 
 /*
- * The functions of expressions, with their argument counts. X(id, name,
- * min, max) - max -1 means any number. Aliases share an id by having their
- * own line with the same implementation (ln is log with base e, etc.).
+ * The functions of expressions. The table of functions.c gives each its
+ * name, argument counts and implementation (fn/<family>.c), a row per id
+ * in this order.
  */
-#define SML_FUNCS(X) \
-	X(IF, "if", 3, 3) X(CASE, "case", 2, -1) X(COALESCE, "coalesce", 1, -1) \
-	X(ISNULL, "isnull", 1, 1) X(ISNOTNULL, "isnotnull", 1, 1) \
-	X(ISNUM, "isnum", 1, 1) X(ISSTR, "isstr", 1, 1) X(TYPEOF, "typeof", 1, 1) \
-	X(LEN, "len", 1, 1) X(LOWER, "lower", 1, 1) X(UPPER, "upper", 1, 1) \
-	X(TRIM, "trim", 1, 2) X(LTRIM, "ltrim", 1, 2) X(RTRIM, "rtrim", 1, 2) \
-	X(SUBSTR, "substr", 2, 3) X(REPLACE, "replace", 3, 3) \
-	X(SPLIT, "split", 2, 2) X(URLDECODE, "urldecode", 1, 1) \
-	X(LIKE, "like", 2, 2) X(MATCH, "match", 2, 2) \
-	X(SEARCHMATCH, "searchmatch", 1, 1) \
-	X(TONUMBER, "tonumber", 1, 2) X(TOSTRING, "tostring", 1, 2) \
-	X(ROUND, "round", 1, 2) X(FLOOR, "floor", 1, 1) X(CEIL, "ceil", 1, 1) \
-	X(ABS, "abs", 1, 1) X(SQRT, "sqrt", 1, 1) X(POW, "pow", 2, 2) \
-	X(LOG, "log", 1, 2) X(LN, "ln", 1, 1) X(EXP, "exp", 1, 1) \
-	X(MIN, "min", 1, -1) X(MAX, "max", 1, -1) X(RANDOM, "random", 0, 0) \
-	X(NOW, "now", 0, 0) X(TIME, "time", 0, 0) \
-	X(STRFTIME, "strftime", 2, 2) X(STRPTIME, "strptime", 2, 2) \
-	X(RELATIVE_TIME, "relative_time", 2, 2) \
-	X(MVCOUNT, "mvcount", 1, 1) X(MVINDEX, "mvindex", 2, 3) \
-	X(MVJOIN, "mvjoin", 2, 2) X(MVAPPEND, "mvappend", 1, -1) \
-	X(CIDRMATCH, "cidrmatch", 2, 2) X(MD5, "md5", 1, 1) \
-	X(SHA1, "sha1", 1, 1) X(SHA256, "sha256", 1, 1) \
-	X(JSON_EXTRACT, "json_extract", 2, 2)
+enum sml_func {
+	SML_FN_IF, SML_FN_CASE, SML_FN_COALESCE, SML_FN_ISNULL,
+	SML_FN_ISNOTNULL, SML_FN_ISNUM, SML_FN_ISSTR, SML_FN_TYPEOF,
+	SML_FN_LEN, SML_FN_LOWER, SML_FN_UPPER, SML_FN_TRIM, SML_FN_LTRIM,
+	SML_FN_RTRIM, SML_FN_SUBSTR, SML_FN_REPLACE, SML_FN_SPLIT,
+	SML_FN_URLDECODE, SML_FN_LIKE, SML_FN_MATCH, SML_FN_SEARCHMATCH,
+	SML_FN_TONUMBER, SML_FN_TOSTRING, SML_FN_ROUND, SML_FN_FLOOR,
+	SML_FN_CEIL, SML_FN_ABS, SML_FN_SQRT, SML_FN_POW, SML_FN_LOG,
+	SML_FN_LN, SML_FN_EXP, SML_FN_MIN, SML_FN_MAX, SML_FN_RANDOM,
+	SML_FN_NOW, SML_FN_TIME, SML_FN_STRFTIME, SML_FN_STRPTIME,
+	SML_FN_RELATIVE_TIME, SML_FN_MVCOUNT, SML_FN_MVINDEX, SML_FN_MVJOIN,
+	SML_FN_MVAPPEND, SML_FN_CIDRMATCH, SML_FN_MD5, SML_FN_SHA1,
+	SML_FN_SHA256, SML_FN_JSON_EXTRACT,
+	SML_FN__COUNT
+};
 
-#define SML_FN_ENUM(id, name, lo, hi) SML_FN_##id,
-enum sml_func { SML_FUNCS(SML_FN_ENUM) SML_FN__COUNT };
-#undef SML_FN_ENUM
+/* What a function is besides its argument counts (fi_flags). */
+#define SML_FNF_LAZY	0x1	/* evaluates its own arguments (if, case...) */
+#define SML_FNF_PAIRS	0x2	/* takes its arguments in pairs (case) */
+#define SML_FNF_REGEX	0x4	/* its second argument, a string literal, is
+				 * a regular expression checked at parse time */
+#define SML_FNF_COND	0x8	/* its argument must be a string literal, a
+				 * search condition checked at parse time */
 
+struct fn_call;		/* fn/fn.h */
+
+/* One function: a row of the table of functions.c. */
 struct sml_func_info {
 	enum sml_func fi_id;
 	const char *fi_name;
 	int fi_min;
 	int fi_max;	/* -1: any */
+	unsigned fi_flags;	/* SML_FNF_* */
+	/* Returns a new reference, or NULL with the reason (fn/fn.h). */
+	json_t *(*fi_eval)(struct fn_call *);
 };
 /* Returns the function named name (case-insensitive), or NULL. */
 const struct sml_func_info *sml_func_lookup(const char *name);
-/* Returns the name of function f as in SML_FUNCS ("substr"), static. */
+/* Returns the function of id f (static), or NULL when there is none. */
+const struct sml_func_info *sml_func_of(enum sml_func f);
+/* Returns the name of function f ("substr"), static; "?" for none. */
 const char *sml_func_name(enum sml_func f);
 
 struct expr {

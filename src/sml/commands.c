@@ -1,58 +1,93 @@
-/* commands.c - stage_init: sets up the pipeline stage of each command. */
-#include "sml/engine.h"
+/* commands.c - the table of commands and the dispatch through it. */
+#include <stddef.h>
+
+#include "sml/commands.h"
+#include "sml/parse.h"
+#include "sml/stage.h"
 
 /*
- * Every command of spec/sml.md after the first (source and makeresults are
- * run by exec.c itself) is a stage built here. Returns 0, or -1 with the
- * reason recorded by run_fail().
+ * One row per command name. Adding a command: its file cmd/<name>.c with
+ * cmd_<name>_parse, _clear and _init (or _run for a first command), their
+ * prototypes in parse.h and stage.h, and its row here (docs/DESIGN.md,
+ * "Adding a command or a function").
+ */
+const struct sml_cmd_def sml_cmds[] = {
+	/* name, kind, flags,
+	 *     parse, clear, init, run */
+	{ "source", SML_CMD_SOURCE, SML_CMDF_FIRST,
+	    cmd_source_parse, cmd_source_clear, NULL, cmd_source_run },
+	{ "makeresults", SML_CMD_MAKERESULTS, SML_CMDF_FIRST,
+	    cmd_makeresults_parse, NULL, NULL, cmd_makeresults_run },
+	{ "search", SML_CMD_SEARCH, 0,
+	    cmd_search_parse, cmd_search_clear, cmd_search_init, NULL },
+	{ "where", SML_CMD_WHERE, 0,
+	    cmd_where_parse, cmd_where_clear, cmd_where_init, NULL },
+	{ "eval", SML_CMD_EVAL, 0,
+	    cmd_eval_parse, cmd_eval_clear, cmd_eval_init, NULL },
+	{ "fields", SML_CMD_FIELDS, 0,
+	    cmd_fields_parse, cmd_fields_clear, cmd_fields_init, NULL },
+	{ "table", SML_CMD_TABLE, 0,
+	    cmd_table_parse, cmd_table_clear, cmd_table_init, NULL },
+	{ "rename", SML_CMD_RENAME, 0,
+	    cmd_rename_parse, cmd_rename_clear, cmd_rename_init, NULL },
+	{ "sort", SML_CMD_SORT, 0,
+	    cmd_sort_parse, cmd_sort_clear, cmd_sort_init, NULL },
+	{ "head", SML_CMD_HEAD, 0,
+	    cmd_head_parse, NULL, cmd_head_init, NULL },
+	{ "tail", SML_CMD_TAIL, 0,
+	    cmd_tail_parse, NULL, cmd_tail_init, NULL },
+	{ "dedup", SML_CMD_DEDUP, 0,
+	    cmd_dedup_parse, cmd_dedup_clear, cmd_dedup_init, NULL },
+	{ "stats", SML_CMD_STATS, SML_CMDF_TRANSFORMING,
+	    cmd_stats_parse, cmd_stats_clear, cmd_stats_init, NULL },
+	{ "aggs", SML_CMD_STATS, SML_CMDF_TRANSFORMING,
+	    cmd_stats_parse, cmd_stats_clear, cmd_stats_init, NULL },
+	{ "eventstats", SML_CMD_EVENTSTATS, 0,
+	    cmd_eventstats_parse, cmd_eventstats_clear, cmd_eventstats_init,
+	    NULL },
+	{ "streamstats", SML_CMD_STREAMSTATS, 0,
+	    cmd_streamstats_parse, cmd_streamstats_clear, cmd_streamstats_init,
+	    NULL },
+	{ "top", SML_CMD_TOP, SML_CMDF_TRANSFORMING,
+	    cmd_top_parse, cmd_top_clear, cmd_top_init, NULL },
+	{ "rare", SML_CMD_RARE, SML_CMDF_TRANSFORMING,
+	    cmd_top_parse, cmd_top_clear, cmd_top_init, NULL },
+	{ "timechart", SML_CMD_TIMECHART, SML_CMDF_TRANSFORMING,
+	    cmd_timechart_parse, cmd_timechart_clear, cmd_timechart_init,
+	    NULL },
+	{ "bin", SML_CMD_BIN, 0,
+	    cmd_bin_parse, cmd_bin_clear, cmd_bin_init, NULL },
+	{ "rex", SML_CMD_REX, 0,
+	    cmd_rex_parse, cmd_rex_clear, cmd_rex_init, NULL },
+	{ "fillnull", SML_CMD_FILLNULL, 0,
+	    cmd_fillnull_parse, cmd_fillnull_clear, cmd_fillnull_init, NULL },
+	{ "replace", SML_CMD_REPLACE, 0,
+	    cmd_replace_parse, cmd_replace_clear, cmd_replace_init, NULL },
+};
+
+const size_t sml_ncmds = sizeof(sml_cmds) / sizeof(sml_cmds[0]);
+
+const struct sml_cmd_def *
+sml_cmd_of(enum sml_cmd_kind k)
+{
+	for (size_t i = 0; i < sml_ncmds; i++)
+		if (sml_cmds[i].cd_kind == k)
+			return &sml_cmds[i];
+	return NULL;
+}
+
+/*
+ * Sets up the stage of command c, a command after the first (a first
+ * command is run by sml_run() itself). Returns 0, or -1 with the reason
+ * recorded by run_fail().
  */
 int
 stage_init(struct stage *s, const struct sml_command *c)
 {
-	switch (c->sc_kind) {
-	case SML_CMD_SEARCH:
-		return cmd_search_init(s, c);
-	case SML_CMD_WHERE:
-		return cmd_where_init(s, c);
-	case SML_CMD_EVAL:
-		return cmd_eval_init(s, c);
-	case SML_CMD_FIELDS:
-		return cmd_fields_init(s, c);
-	case SML_CMD_TABLE:
-		return cmd_table_init(s, c);
-	case SML_CMD_RENAME:
-		return cmd_rename_init(s, c);
-	case SML_CMD_SORT:
-		return cmd_sort_init(s, c);
-	case SML_CMD_HEAD:
-		return cmd_head_init(s, c);
-	case SML_CMD_TAIL:
-		return cmd_tail_init(s, c);
-	case SML_CMD_DEDUP:
-		return cmd_dedup_init(s, c);
-	case SML_CMD_STATS:
-		return cmd_stats_init(s, c);
-	case SML_CMD_EVENTSTATS:
-		return cmd_eventstats_init(s, c);
-	case SML_CMD_STREAMSTATS:
-		return cmd_streamstats_init(s, c);
-	case SML_CMD_TOP:
-	case SML_CMD_RARE:
-		return cmd_top_init(s, c);
-	case SML_CMD_TIMECHART:
-		return cmd_timechart_init(s, c);
-	case SML_CMD_BIN:
-		return cmd_bin_init(s, c);
-	case SML_CMD_REX:
-		return cmd_rex_init(s, c);
-	case SML_CMD_FILLNULL:
-		return cmd_fillnull_init(s, c);
-	case SML_CMD_REPLACE:
-		return cmd_replace_init(s, c);
-	case SML_CMD_SOURCE:
-	case SML_CMD_MAKERESULTS:
-		break;
-	}
-	return run_fail(s->sg_run, "command '%s' must be the first command",
-	    c->sc_name);
+	const struct sml_cmd_def *d = sml_cmd_of(c->sc_kind);
+
+	if (d == NULL || d->cd_init == NULL)
+		return run_fail(s->sg_run, "command '%s' must be the first "
+		    "command", c->sc_name);
+	return d->cd_init(s, c);
 }

@@ -1,4 +1,4 @@
-/* engine.h - the executor's internals: events, values, expressions, stages. */
+/* engine.h - the executor's internals: events, values, expressions. */
 #ifndef AR_SML_ENGINE_H
 #define AR_SML_ENGINE_H
 
@@ -140,7 +140,7 @@ char *value_json(const json_t *v, size_t *len);
 long value_unescape(const char *s, size_t n, char *out, size_t cap);
 
 /*
- * ---- Expressions and conditions (expr.c, func.c, search.c) ----
+ * ---- Expressions and conditions (expr.c, functions.c and fn/, search.c) ----
  */
 
 /* What evaluation needs besides the event. */
@@ -179,107 +179,10 @@ struct block_hdr;
  * match condition cond (a struct cond *), from the block's summaries; 1
  * when one may. The filter of evstore_scan_filter. */
 int cond_block_maybe(void *cond, const struct block_hdr *h);
-/* Evaluates the function call x (EX_CALL) as expr_eval does (func.c). */
+/* Evaluates the function call x (EX_CALL) as expr_eval does (functions.c). */
 json_t *func_eval(struct expr *x, struct event *e, struct eval_ctx *ctx);
 /* The truth of a value: null false, booleans as they are, numbers nonzero,
  * strings and arrays non-empty, objects true. */
 int expr_truthy(const json_t *v);
-
-/*
- * ---- Stages (the commands, cmd_*.c, and the pipeline, exec.c) ----
- */
-
-struct run;	/* one execution: context, limits, counters (exec.c) */
-
-/*
- * One command of the pipeline. push() gets an event borrowed for the call:
- * it passes it on (stage_emit), drops it, or keeps a copy (event_keep).
- * Returns 0 to go on, 1 when no more input is wanted (head is full), -1 on
- * an error set with run_fail(). finish() is called once at the end of the
- * input (blocking commands emit here); free() releases the state.
- */
-struct stage {
-	const struct sml_command *sg_cmd;
-	struct stage *sg_next;		/* NULL: the sink */
-	struct run *sg_run;
-	void *sg_state;
-	int (*sg_push)(struct stage *, struct event *);
-	int (*sg_finish)(struct stage *);
-	void (*sg_free)(struct stage *);
-	uint64_t sg_in;			/* events in and out, for the cost */
-	uint64_t sg_out;
-	int64_t sg_ns;			/* time spent in this stage and after */
-	int64_t sg_mem;			/* bytes held now (run_mem) */
-	int64_t sg_mem_peak;		/* ... and at most */
-};
-
-/* Passes e to the stage after s (or the sink). Returns as push(). */
-int stage_emit(struct stage *s, struct event *e);
-/*
- * Emits a row that a blocking command's finish() built: obj (reference
- * stolen) as a new event of time and seq, then polls for cancellation
- * (run_poll_now). ok 0: building obj ran out of memory, so it is dropped
- * and the run fails with "out of memory". Returns 0 to go on, 1 to stop
- * (no more rows wanted, or the run is cancelled), -1 on error.
- */
-int stage_emit_row(struct stage *s, json_t *obj, int ok, int64_t time,
-    uint64_t seq);
-
-/*
- * Sets up the stage of command c (sg_push etc. and sg_state). Returns 0, or
- * -1 with a reason (run_fail). Implemented per command in cmd_*.c and
- * dispatched by stage_init() in commands.c.
- */
-int stage_init(struct stage *s, const struct sml_command *c);
-/*
- * The per-command constructors stage_init() dispatches to, returning as it:
- * cmd_filter.c (search, where, head, tail, dedup), cmd_fields.c (eval,
- * fields, table, rename, fillnull, replace, rex, bin), cmd_sort.c,
- * cmd_stats.c (stats, eventstats, streamstats), cmd_top.c (top, rare),
- * cmd_timechart.c.
- */
-int cmd_search_init(struct stage *, const struct sml_command *);
-int cmd_where_init(struct stage *, const struct sml_command *);
-int cmd_head_init(struct stage *, const struct sml_command *);
-int cmd_tail_init(struct stage *, const struct sml_command *);
-int cmd_dedup_init(struct stage *, const struct sml_command *);
-int cmd_eval_init(struct stage *, const struct sml_command *);
-int cmd_fields_init(struct stage *, const struct sml_command *);
-int cmd_table_init(struct stage *, const struct sml_command *);
-int cmd_rename_init(struct stage *, const struct sml_command *);
-int cmd_fillnull_init(struct stage *, const struct sml_command *);
-int cmd_replace_init(struct stage *, const struct sml_command *);
-int cmd_rex_init(struct stage *, const struct sml_command *);
-int cmd_bin_init(struct stage *, const struct sml_command *);
-int cmd_sort_init(struct stage *, const struct sml_command *);
-int cmd_stats_init(struct stage *, const struct sml_command *);
-int cmd_eventstats_init(struct stage *, const struct sml_command *);
-int cmd_streamstats_init(struct stage *, const struct sml_command *);
-int cmd_top_init(struct stage *, const struct sml_command *);
-int cmd_timechart_init(struct stage *, const struct sml_command *);
-
-/* Records an error for the run (printf-style). Returns -1. */
-int run_fail(struct run *r, const char *fmt, ...)
-    __attribute__((format(printf, 2, 3)));
-/*
- * Records the error an expression or condition left in the run's eval
- * context (or "out of memory" when it left none). Returns -1.
- */
-int run_eval_fail(struct run *r);
-/* Writes a task log line (printf-style). */
-void run_log(struct run *r, enum sml_log_level lvl, const char *fmt, ...)
-    __attribute__((format(printf, 3, 4)));
-/* The context of the run (now, range, dt field, limits). */
-const struct sml_ctx *run_ctx(const struct run *r);
-const struct sml_run_limits *run_limits(const struct run *r);
-struct eval_ctx *run_eval_ctx(struct run *r);
-/*
- * Accounts bytes of memory a blocking command holds (negative to release).
- * Returns 0, or -1 (with run_fail naming limits.max_memory_bytes) when the
- * task would go over its limit.
- */
-int run_mem(struct run *r, int64_t bytes);
-/* Called by long loops in finish(): polls for cancellation. Nonzero: stop. */
-int run_poll_now(struct run *r);
 
 #endif

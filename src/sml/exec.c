@@ -4,13 +4,10 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "common/buf.h"
-#include "common/datemath.h"
-#include "common/evtime.h"
 #include "common/timeutil.h"
-#include "sml/engine.h"
+#include "sml/commands.h"
 #include "sml/sml.h"
-#include "store/events.h"
+#include "sml/stage.h"
 
 #define POLL_EVENTS 1000	/* poll at least every this many events */
 #define POLL_MS 50		/* ... and every this many milliseconds */
@@ -217,9 +214,11 @@ stage_emit_row(struct stage *s, json_t *obj, int ok, int64_t time,
 	return rc;
 }
 
-/* Feeds one event from a source command into the pipeline. Returns as
- * stage_emit. */
-static int
+/*
+ * Feeds one event (borrowed) from the first command into the pipeline.
+ * Returns as stage_emit.
+ */
+int
 run_feed(struct run *r, struct event *e)
 {
 	int rc;
@@ -250,377 +249,66 @@ run_feed(struct run *r, struct event *e)
 	return rc;
 }
 
-/* Collects matched index names, without duplicates. */
-struct index_list {
-	const char *il_cur;	/* the pattern being matched */
-	const char **il_pattern;	/* the pattern of each name */
-	char **il_names;
-	size_t il_n;
-	size_t il_cap;
-	uint64_t il_events;
-	const struct sml_ctx *il_ctx;	/* for sx_may_read, or NULL */
-	int il_hidden;		/* matches the owner may not read */
-};
-
-static int
-index_list_add(void *arg, const char *name, uint64_t count)
+uint64_t
+run_next_seq(struct run *r)
 {
-	struct index_list *il = arg;
-	char **p;
-
-	if (il->il_ctx != NULL && il->il_ctx->sx_may_read != NULL &&
-	    !il->il_ctx->sx_may_read(il->il_ctx->sx_arg, name)) {
-		il->il_hidden++;
-		return 0;
-	}
-
-	for (size_t i = 0; i < il->il_n; i++)
-		if (strcmp(il->il_names[i], name) == 0)
-			return 0;
-	if (il->il_n == il->il_cap) {
-		size_t cap = il->il_cap ? il->il_cap * 2 : 8;
-		const char **pp;
-
-		if ((p = realloc(il->il_names, cap * sizeof(*p))) == NULL)
-			return -1;
-		il->il_names = p;
-		if ((pp = realloc(il->il_pattern, cap * sizeof(*pp))) == NULL)
-			return -1;
-		il->il_pattern = pp;
-		il->il_cap = cap;
-	}
-	if ((il->il_names[il->il_n] = strdup(name)) == NULL)
-		return -1;
-	il->il_pattern[il->il_n] = il->il_cur;
-	il->il_n++;
-	il->il_events += count;
-	return 0;
+	return r->r_seq++;
 }
 
-static void
-index_list_free(struct index_list *il)
+void
+run_set_progress(struct run *r, double progress)
 {
-	for (size_t i = 0; i < il->il_n; i++)
-		free(il->il_names[i]);
-	free(il->il_names);
-	free(il->il_pattern);
+	r->r_progress = progress;
 }
 
-/*
- * Evaluates a source's earliest/latest (text may be NULL: keep *ms).
- * Returns 0, or -1 with the reason in r.
- */
-static int
-source_time(struct run *r, const char *name, const char *text, int64_t *ms)
+void
+run_count_read(struct run *r, size_t len)
 {
-	char why[200];
-
-	if (text == NULL)
-		return 0;
-	if (datemath_parse(text, r->r_ctx->sx_now, ms, why, sizeof(why)) == 0)
-		return 0;
-	return run_fail(r, "%s '%s' is not a valid date: %s", name, text,
-	    why);
+	r->r_scanned++;
+	r->r_bytes += len;
 }
 
-/*
- * Returns 1 when the event's field (JSON text json) holds a time in
- * [start, end), setting *t; else 0.
- */
-static int
-event_in_range(const char *json, size_t len, const char *field, int64_t start,
-    int64_t end, int64_t *t)
+void
+run_count_skipped(struct run *r, uint64_t n, uint64_t bytes)
 {
-	json_t *o = json_loadb(json, len, 0, NULL);
-	int in = 0;
-
-	if (o && evtime_from_json(field_get(o, field), t) == 0)
-		in = *t >= start && *t < end;
-	json_decref(o);
-	return in;
+	r->r_scanned += n;
+	r->r_bytes += bytes;
 }
 
-/*
- * Adds to the task's counts the events (and bytes) of blocks the scan
- * skipped by their summaries since the last call; seen[2 * i] and
- * seen[2 * i + 1] hold what was counted of index i so far. Returns the
- * number of events added.
- */
-static uint64_t
-exec_count_skipped(struct run *r, const struct evstore_scan *scan,
-    size_t idx_base, size_t n, uint64_t *seen)
+struct cond *
+run_first_search(const struct run *r)
 {
-	uint64_t ev, by, added = 0;
-
-	for (size_t i = 0; seen != NULL && i < n; i++) {
-		evstore_scan_skipped(scan, i, &ev, &by);
-		if (ev == seen[2 * i])
-			continue;
-		r->r_scanned += ev - seen[2 * i];
-		r->r_bytes += by - seen[2 * i + 1];
-		if (idx_base + i < r->r_nidx)
-			r->r_idx[idx_base + i].ic_scanned += ev - seen[2 * i];
-		added += ev - seen[2 * i];
-		seen[2 * i] = ev;
-		seen[2 * i + 1] = by;
-	}
-	return added;
-}
-
-/*
- * The condition blocks may be skipped by: the source's inline one, else
- * that of a search right after the source (whose events a skipped block
- * would only have fed to that search to be dropped), when the source has
- * no qsize (events of a skipped block count at once, which qsize= would
- * see). Sets *fed when it is the search's: skipped events then count as
- * fed to it, so every count (the cost's events in and out) stays as
- * without skipping.
- */
-static struct cond *
-exec_skip_cond(struct run *r, const struct sml_source *src, int *fed)
-{
-	*fed = 0;
-	if (src->ss_cond)
-		return src->ss_cond;
-	if (src->ss_qsize <= 0 && r->r_nstages > 0 &&
-	    r->r_stages[0].sg_cmd != NULL &&
-	    r->r_stages[0].sg_cmd->sc_kind == SML_CMD_SEARCH &&
-	    r->r_stages[0].sg_cmd->sc_u.search.sr_cond != NULL) {
-		*fed = 1;
+	if (r->r_nstages > 0 && r->r_stages[0].sg_cmd != NULL &&
+	    r->r_stages[0].sg_cmd->sc_kind == SML_CMD_SEARCH)
 		return r->r_stages[0].sg_cmd->sc_u.search.sr_cond;
-	}
 	return NULL;
 }
 
-/*
- * source: reads the matching indices newest first inside the range, up to
- * qsize events. Returns SML_RUN_* .
- */
-static enum sml_run_result
-exec_source(struct run *r, const struct sml_source *src)
+void
+run_fed_skipped(struct run *r, uint64_t n)
 {
-	struct sml_ctx *ctx = r->r_ctx;
-	struct index_list il = {0};
-	struct evstore_scan *scan = NULL;
-	int64_t start = ctx->sx_range_start, end = ctx->sx_range_end, t;
-	uint64_t emitted = 0, qsize;
-	enum sml_run_result res = SML_RUN_ERROR;
-	const char *json;
-	size_t len, ino;
-	int rc, by_field = 0;
-	struct event ev;
-	size_t idx_base = 0;
-	uint64_t *skipped = NULL;	/* see exec_count_skipped */
-	struct cond *skip_cond;
-	int skip_fed;
-
-	if (source_time(r, "earliest", src->ss_earliest, &start) == -1 ||
-	    source_time(r, "latest", src->ss_latest, &end) == -1)
-		return SML_RUN_ERROR;
-	/* No qsize: the configured limits.max_qsize is the cap. */
-	qsize = src->ss_qsize > 0 ? (uint64_t)src->ss_qsize :
-	    r->r_limits->rl_max_qsize > 0 ? (uint64_t)r->r_limits->rl_max_qsize :
-	    UINT64_MAX;
-	for (size_t i = 0; i < src->ss_npatterns; i++) {
-		size_t before = il.il_n;
-		int n;
-
-		il.il_cur = src->ss_patterns[i];
-		il.il_ctx = ctx;
-		il.il_hidden = 0;
-		n = ctx->sx_events ? evstore_match(ctx->sx_events,
-		    src->ss_patterns[i], index_list_add, &il) : 0;
-		if (n > 0)	/* forbidden indices are not there at all */
-			n -= il.il_hidden;
-
-		if (n < 0) {
-			run_fail(r, "cannot list the indices of the event "
-			    "store");
-			goto out;
-		}
-		if (n == 0)
-			run_log(r, SML_LOG_WARN, "source %s: no index matched",
-			    src->ss_patterns[i]);
-		else
-			run_log(r, SML_LOG_INFO, "source %s: %d %s matched%s",
-			    src->ss_patterns[i], n,
-			    n == 1 ? "index" : "indices",
-			    il.il_n - before < (size_t)n ?
-			    " (some already matched)" : "");
-	}
-	if (il.il_n == 0 || start >= end) {
-		res = SML_RUN_DONE;
-		goto out;
-	}
-	/* An index keyed by another field than the task's dtFieldName is
-	 * read whole, and each event's dtFieldName decides. */
-	for (size_t i = 0; i < il.il_n && !by_field; i++) {
-		char field[512];
-
-		if (evstore_index_time_field(ctx->sx_events, il.il_names[i],
-		    field, sizeof(field)) == 0 &&
-		    strcmp(field, ctx->sx_dt_field) != 0) {
-			by_field = 1;
-			run_log(r, SML_LOG_INFO, "index %s is keyed by %s, not "
-			    "%s: reading it whole", il.il_names[i], field,
-			    ctx->sx_dt_field);
-		}
-	}
-	/* One cost entry per matched index, under the first pattern that
-	 * matched it. */
-	idx_base = r->r_nidx;
-	if (il.il_n > 0) {
-		struct sml_index_cost *p = realloc(r->r_idx,
-		    (r->r_nidx + il.il_n) * sizeof(*p));
-
-		if (p == NULL) {
-			run_fail(r, "out of memory");
-			goto out;
-		}
-		r->r_idx = p;
-		for (size_t i = 0; i < il.il_n; i++) {
-			p[r->r_nidx].ic_pattern = strdup(il.il_pattern[i]);
-			p[r->r_nidx].ic_index = strdup(il.il_names[i]);
-			p[r->r_nidx].ic_scanned = 0;
-			r->r_nidx++;
-		}
-	}
-	if (evstore_scan_open(ctx->sx_events, (const char *const *)il.il_names,
-	    il.il_n, by_field ? INT64_MIN : start, by_field ? INT64_MAX : end,
-	    &scan, r->r_err, r->r_errlen) == -1)
-		goto out;
-	/* Blocks whose summaries rule out the inline condition are not read;
-	 * their events count as scanned (they were, by their summary). Not
-	 * for an index read whole: its events' own time field decides. */
-	skip_cond = exec_skip_cond(r, src, &skip_fed);
-	if (skip_cond && !by_field &&
-	    (skipped = calloc(2 * il.il_n, sizeof(*skipped))) != NULL)
-		evstore_scan_filter(scan, cond_block_maybe, skip_cond);
-	while (emitted < qsize) {
-		rc = evstore_scan_next(scan, &json, &len, &t, &ino);
-		if (skipped != NULL) {
-			uint64_t d = exec_count_skipped(r, scan, idx_base,
-			    il.il_n, skipped);
-
-			if (skip_fed && d > 0) {
-				r->r_fed += d;
-				r->r_stages[0].sg_in += d;
-				emitted += d;
-				if (emitted >= qsize)
-					break;	/* as if they were read */
-			}
-		}
-		if (rc == 0)
-			break;
-		if (rc < 0) {
-			run_fail(r, "reading the event store failed");
-			goto out;
-		}
-		r->r_scanned++;
-		r->r_bytes += len;
-		if (idx_base + ino < r->r_nidx)
-			r->r_idx[idx_base + ino].ic_scanned++;
-		if (by_field && !event_in_range(json, len, ctx->sx_dt_field,
-		    start, end, &t)) {
-			if (run_poll(r, 0)) {
-				res = SML_RUN_STOPPED;
-				goto out;
-			}
-			continue;
-		}
-		emitted++;
-		r->r_progress = (double)(end - t) / (double)(end - start);
-		if (r->r_progress < 0.0 || r->r_progress > 1.0)
-			r->r_progress = r->r_progress < 0.0 ? 0.0 : 1.0;
-		if (qsize != UINT64_MAX &&
-		    (double)emitted / (double)qsize > r->r_progress)
-			r->r_progress = (double)emitted / (double)qsize;
-		/* The inline condition: cheap text check first. */
-		if (src->ss_cond && !cond_maybe(src->ss_cond, json, len)) {
-			emitted--;
-			if (run_poll(r, 0)) {
-				res = SML_RUN_STOPPED;
-				goto out;
-			}
-			continue;
-		}
-		event_init(&ev, json, len, t, r->r_seq++);
-		if (idx_base + ino < r->r_nidx)
-			ev.ev_index = r->r_idx[idx_base + ino].ic_index;
-		rc = 1;
-		if (src->ss_cond && (rc = cond_match(src->ss_cond, &ev,
-		    &r->r_eval)) <= 0) {
-			event_clear(&ev);
-			emitted--;
-			if (rc < 0) {
-				run_eval_fail(r);
-				goto out;
-			}
-			if (run_poll(r, 0)) {
-				res = SML_RUN_STOPPED;
-				goto out;
-			}
-			continue;
-		}
-		rc = run_feed(r, &ev);
-		event_clear(&ev);
-		if (rc < 0)
-			goto out;
-		if (rc > 0 || run_poll(r, 0)) {
-			res = r->r_stop ? SML_RUN_STOPPED : SML_RUN_DONE;
-			if (!r->r_stop)
-				run_log(r, SML_LOG_INFO, "source stopped early: "
-				    "no more events needed");
-			goto out;
-		}
-	}
-	if (emitted >= qsize && qsize != UINT64_MAX)
-		run_log(r, SML_LOG_WARN, "qsize=%llu reached; source stopped "
-		    "early", (unsigned long long)qsize);
-	res = SML_RUN_DONE;
-out:
-	if (scan)
-		evstore_scan_close(scan);
-	free(skipped);
-	index_list_free(&il);
-	return res;
+	r->r_fed += n;
+	if (r->r_nstages > 0)
+		r->r_stages[0].sg_in += n;
 }
 
-/* makeresults: count events with @timestamp = now (and number). */
-static enum sml_run_result
-exec_makeresults(struct run *r, const struct sml_makeresults *mr)
+int
+run_stopped(const struct run *r)
 {
-	struct buf b = BUF_INIT;
-	struct event ev;
-	char when[32];
-	int rc;
+	return r->r_stop;
+}
 
-	time_format_iso(r->r_ctx->sx_now, when);
-	for (int64_t i = 1; i <= mr->sm_count; i++) {
-		buf_reset(&b);
-		if ((mr->sm_shownumbers ?
-		    buf_printf(&b, "{\"@timestamp\":\"%s\",\"number\":%lld}",
-		    when, (long long)i) :
-		    buf_printf(&b, "{\"@timestamp\":\"%s\"}", when)) == -1) {
-			buf_free(&b);
-			run_fail(r, "out of memory");
-			return SML_RUN_ERROR;
-		}
-		r->r_progress = (double)i / (double)mr->sm_count;
-		event_init(&ev, b.b_data, b.b_len, r->r_ctx->sx_now, r->r_seq++);
-		rc = run_feed(r, &ev);
-		event_clear(&ev);
-		if (rc < 0) {
-			buf_free(&b);
-			return SML_RUN_ERROR;
-		}
-		if (rc > 0 || run_poll(r, 0)) {
-			buf_free(&b);
-			return r->r_stop ? SML_RUN_STOPPED : SML_RUN_DONE;
-		}
-	}
-	buf_free(&b);
-	return SML_RUN_DONE;
+struct sml_index_cost *
+run_index_costs(struct run *r, size_t n)
+{
+	struct sml_index_cost *p;
+
+	if ((p = realloc(r->r_idx, (r->r_nidx + n) * sizeof(*p))) == NULL)
+		return NULL;
+	r->r_idx = p;
+	memset(p + r->r_nidx, 0, n * sizeof(*p));
+	r->r_nidx += n;
+	return p + r->r_nidx - n;
 }
 
 /*
@@ -635,10 +323,10 @@ run_build(struct run *r, const struct sml_query *q)
 	/* The search part ends at the first transforming command. */
 	r->r_tap = n;
 	for (size_t i = 0; i < n; i++) {
-		enum sml_cmd_kind k = q->sq_cmds[i + 1].sc_kind;
+		const struct sml_cmd_def *d;
 
-		if (k == SML_CMD_STATS || k == SML_CMD_TOP ||
-		    k == SML_CMD_RARE || k == SML_CMD_TIMECHART) {
+		d = sml_cmd_of(q->sq_cmds[i + 1].sc_kind);
+		if (d != NULL && (d->cd_flags & SML_CMDF_TRANSFORMING)) {
 			r->r_tap = i;
 			break;
 		}
@@ -764,6 +452,7 @@ enum sml_run_result
 sml_run(const struct sml_query *q, struct sml_ctx *ctx, uint64_t *scanned,
     char *err, size_t errlen)
 {
+	const struct sml_cmd_def *first;
 	struct run r;
 	enum sml_run_result res;
 	int64_t t_start = time_mono_ns();
@@ -791,18 +480,13 @@ sml_run(const struct sml_query *q, struct sml_ctx *ctx, uint64_t *scanned,
 	}
 	if (ctx->sx_cost)
 		memset(ctx->sx_cost, 0, sizeof(*ctx->sx_cost));
-	switch (q->sq_cmds[0].sc_kind) {
-	case SML_CMD_SOURCE:
-		res = exec_source(&r, &q->sq_cmds[0].sc_u.source);
-		break;
-	case SML_CMD_MAKERESULTS:
-		res = exec_makeresults(&r, &q->sq_cmds[0].sc_u.makeresults);
-		break;
-	default:
+	first = sml_cmd_of(q->sq_cmds[0].sc_kind);
+	if (first != NULL && first->cd_run != NULL)
+		res = first->cd_run(&r, &q->sq_cmds[0]);
+	else {
 		run_fail(&r, "command '%s' cannot start a query",
 		    q->sq_cmds[0].sc_name);
 		res = SML_RUN_ERROR;
-		break;
 	}
 	if (r.r_failed)
 		res = SML_RUN_ERROR;

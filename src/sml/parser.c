@@ -10,21 +10,14 @@
 #define PCRE2_CODE_UNIT_WIDTH 8
 #include <pcre2.h>
 
-#include "common/datemath.h"
 #include "common/util.h"
+#include "sml/commands.h"
 #include "sml/lexer.h"
+#include "sml/parse.h"
 #include "sml/sml.h"
 
 /* Bound used when the caller passes no limits (the configuration default). */
 #define SML_DEFAULT_MAX_QUERY_BYTES	65536
-/* Largest makeresults count. */
-#define SML_MAX_COUNT			1000000000
-/* Characters of query text quoted back in a message ("unknown command"). */
-#define SML_QUOTE_MAX			48
-/* Room for a quoted piece: SML_QUOTE_MAX characters of 4 bytes, "...". */
-#define SML_QUOTE_BUF			(SML_QUOTE_MAX * 4 + 4)
-/* Room for a token named in a message: a quoted piece in quotes. */
-#define SML_NAME_BUF			(SML_QUOTE_BUF + 3)
 /*
  * Deepest expression or condition tree, in levels of nodes, and deepest
  * nesting of parentheses, calls, IN lists, NOT and unary minus: bounds the
@@ -36,34 +29,6 @@
 
 /* Number of elements of array a. */
 #define SML_NITEMS(a)	(sizeof(a) / sizeof((a)[0]))
-
-/* Flags of sml_name(). */
-#define SML_NAME_WILD	0x1	/* '*' wildcards allowed, a lone '*' too */
-
-/* Bits of the parameters a command has seen, for duplicates. */
-#define SML_SEEN_A	0x01
-#define SML_SEEN_B	0x02
-#define SML_SEEN_C	0x04
-#define SML_SEEN_D	0x08
-#define SML_SEEN_BY	0x10
-
-/* The state of one sml_parse() or sml_parse_cond() call. */
-struct sml_parser {
-	const char *sp_text;
-	size_t sp_len;
-	struct lexer sp_lx;
-	struct lex_token sp_tok;	/* the current token, not yet consumed */
-	struct lex_token sp_prev;	/* the last consumed token */
-	size_t sp_end;			/* end of the last consumed token */
-	int64_t sp_max_qsize;
-	size_t sp_cmd_cap;
-	int sp_depth;			/* nesting being parsed, SML_MAX_DEPTH */
-	int sp_in_source;		/* parsing the inline condition of source */
-	struct sml_query *sp_q;
-	struct sml_error *sp_err;
-	char sp_reason[200];		/* the last error, without its place */
-	size_t sp_err_off;		/* and its byte offset */
-};
 
 static struct expr *sml_ex_or(struct sml_parser *, int *);
 static struct cond *sml_cd_list(struct sml_parser *, int, int *);
@@ -106,7 +71,7 @@ sml_sanitize(char *s)
  * fills the caller's error with the reason followed by " at line L,
  * column C", the line, the column and the character position. Returns -1.
  */
-static int __attribute__((format(printf, 3, 4)))
+int __attribute__((format(printf, 3, 4)))
 sml_fail(struct sml_parser *p, size_t off, const char *fmt, ...)
 {
 	struct sml_error *err = p->sp_err;
@@ -133,7 +98,7 @@ sml_fail_lex(struct sml_parser *p)
 }
 
 /* Reports running out of memory (at the start of the query). Returns -1. */
-static int
+int
 sml_fail_nomem(struct sml_parser *p)
 {
 	return sml_fail(p, 0, "out of memory while parsing the query");
@@ -144,7 +109,7 @@ sml_fail_nomem(struct sml_parser *p)
  * message: at most SML_QUOTE_MAX characters, cut at a character boundary and
  * followed by "..." when longer. Returns dst.
  */
-static const char *
+const char *
 sml_quote(const struct sml_parser *p, const struct lex_token *t, char *dst)
 {
 	const unsigned char *s = (const unsigned char *)p->sp_text + t->lt_off;
@@ -165,7 +130,7 @@ sml_quote(const struct sml_parser *p, const struct lex_token *t, char *dst)
  * text in single quotes, strings and quoted names as written, or "the end
  * of the query". Returns dst.
  */
-static const char *
+const char *
 sml_tokname(const struct sml_parser *p, const struct lex_token *t, char *dst)
 {
 	char q[SML_QUOTE_BUF];
@@ -183,7 +148,7 @@ sml_tokname(const struct sml_parser *p, const struct lex_token *t, char *dst)
  * Reports that what was expected at the current token, after the last
  * consumed one: "expected a field name after ','". Returns -1.
  */
-static int
+int
 sml_fail_expected(struct sml_parser *p, const char *what)
 {
 	char a[SML_NAME_BUF];
@@ -193,7 +158,7 @@ sml_fail_expected(struct sml_parser *p, const char *what)
 }
 
 /* Reports the current token as junk: "unexpected ',' after 'x'". Returns -1. */
-static int
+int
 sml_fail_unexpected(struct sml_parser *p)
 {
 	char a[SML_NAME_BUF], b[SML_NAME_BUF];
@@ -203,7 +168,7 @@ sml_fail_unexpected(struct sml_parser *p)
 }
 
 /* Consumes the current token and reads the next. Returns 0 or -1. */
-static int
+int
 sml_next(struct sml_parser *p)
 {
 	p->sp_prev = p->sp_tok;
@@ -219,7 +184,7 @@ sml_next(struct sml_parser *p)
  * is one word). Search conditions and parameter values are read this way.
  * Returns 0 or -1.
  */
-static int
+int
 sml_next_value(struct sml_parser *p)
 {
 	p->sp_prev = p->sp_tok;
@@ -234,7 +199,7 @@ sml_next_value(struct sml_parser *p)
  * the comma after it. Returns 1 with the next item current, 0 at the end
  * of the list (the token after the item current), or -1.
  */
-static int
+int
 sml_next_item_value(struct sml_parser *p)
 {
 	if (sml_next_value(p) == -1)
@@ -248,7 +213,7 @@ sml_next_item_value(struct sml_parser *p)
  * Returns 1 when the token after the current one is of kind k. A lexical
  * error there answers 0: it is reported when that token is read.
  */
-static int
+int
 sml_peek_is(struct sml_parser *p, enum lex_kind k)
 {
 	struct lex_token t;
@@ -257,28 +222,28 @@ sml_peek_is(struct sml_parser *p, enum lex_kind k)
 }
 
 /* Returns 1 when the current token starts a key=value parameter. */
-static int
+int
 sml_at_param(struct sml_parser *p)
 {
 	return p->sp_tok.lt_kind == LEX_WORD && sml_peek_is(p, LEX_EQ);
 }
 
 /* Returns 1 when the current token is '|' or the end of the query. */
-static int
+int
 sml_at_end(const struct sml_parser *p)
 {
 	return p->sp_tok.lt_kind == LEX_PIPE || p->sp_tok.lt_kind == LEX_EOF;
 }
 
 /* Ends a command: 0 at '|' or the end, else reports junk. */
-static int
+int
 sml_end(struct sml_parser *p)
 {
 	return sml_at_end(p) ? 0 : sml_fail_unexpected(p);
 }
 
 /* Returns 1 when the current token is the word w in any case. */
-static int
+int
 sml_at_word_ci(const struct sml_parser *p, const char *w)
 {
 	const struct lex_token *t = &p->sp_tok;
@@ -288,14 +253,14 @@ sml_at_word_ci(const struct sml_parser *p, const char *w)
 }
 
 /* Returns 1 when the current token is the parameter key key (exact case). */
-static int
+int
 sml_at_key(const struct sml_parser *p, const char *key)
 {
 	return lex_is_word(p->sp_text, &p->sp_tok, key);
 }
 
 /* Returns a copy of the current token's value, or NULL (reported). */
-static char *
+char *
 sml_copy(struct sml_parser *p)
 {
 	char *s;
@@ -310,7 +275,7 @@ sml_copy(struct sml_parser *p)
  * pointer) of elements of size sz, growing it at 0, 4, 8, 16...
  * Returns 0, or -1 (reported) with the array left as it was.
  */
-static int
+int
 sml_room(struct sml_parser *p, void *arrp, size_t n, size_t sz)
 {
 	void *a, *na;
@@ -327,10 +292,8 @@ sml_room(struct sml_parser *p, void *arrp, size_t n, size_t sz)
 	return 0;
 }
 
-#define SML_ROOM(p, arr, n) sml_room((p), &(arr), (n), sizeof(*(arr)))
-
 /* Appends s to the string array *arr of *n; frees s on failure. */
-static int
+int
 sml_push_str(struct sml_parser *p, char ***arr, size_t *n, char *s)
 {
 	if (SML_ROOM(p, *arr, *n) == -1) {
@@ -341,7 +304,7 @@ sml_push_str(struct sml_parser *p, char ***arr, size_t *n, char *s)
 	return 0;
 }
 
-static void
+void
 sml_strs_free(char **v, size_t n)
 {
 	for (size_t i = 0; i < n; i++)
@@ -353,7 +316,7 @@ sml_strs_free(char **v, size_t n)
  * Parses all of s as a decimal integer (optional '-', digits) into *out.
  * Returns 0, or -1 when s is not one or it is outside [min, max].
  */
-static int
+int
 sml_int(const char *s, int64_t min, int64_t max, int64_t *out)
 {
 	int neg = *s == '-';
@@ -417,7 +380,7 @@ sml_decimal(const char *s, int *integral)
  * text is integral and fits, else a real. NULL when s is no number or out
  * of range (*range set), or out of memory.
  */
-static json_t *
+json_t *
 sml_json_number(const char *s, int *range)
 {
 	int integral;
@@ -438,7 +401,7 @@ sml_json_number(const char *s, int *range)
 }
 
 /* Returns 1 when the NUL-terminated s is valid UTF-8. */
-static int
+int
 sml_utf8_ok(const char *s)
 {
 	const unsigned char *u = (const unsigned char *)s;
@@ -515,7 +478,7 @@ sml_bad_name_char(const struct sml_parser *p, const struct lex_token *t,
 }
 
 /* Returns 1 when the current token can start a field name in a list. */
-static int
+int
 sml_at_name(struct sml_parser *p, int flags)
 {
 	switch (p->sp_tok.lt_kind) {
@@ -536,7 +499,7 @@ sml_at_name(struct sml_parser *p, int flags)
  * holding '*'. Does not advance. Returns 0, or -1 with the error reported
  * ("expected a field name after 'BY'").
  */
-static int
+int
 sml_name(struct sml_parser *p, int flags, char **out)
 {
 	const struct lex_token *t = &p->sp_tok;
@@ -568,7 +531,7 @@ sml_name(struct sml_parser *p, int flags, char **out)
  * them), separated by ',' or white space, up to the first token that is no
  * name. Returns 0, or -1 with the error reported.
  */
-static int
+int
 sml_names(struct sml_parser *p, int flags, char ***arr, size_t *n)
 {
 	char *s;
@@ -593,7 +556,7 @@ sml_names(struct sml_parser *p, int flags, char ***arr, size_t *n)
  * Reads a BY clause (the current token is BY) into *arr and *n; a second one is
  * an error. Returns 0 or -1.
  */
-static int
+int
 sml_by(struct sml_parser *p, unsigned *seen, char ***arr, size_t *n)
 {
 	if (*seen & SML_SEEN_BY)
@@ -614,7 +577,7 @@ sml_by(struct sml_parser *p, unsigned *seen, char ***arr, size_t *n)
  * a string. Returns a copy of its text that the caller frees, or NULL with
  * the error reported ("expected a value after 'qsize='").
  */
-static char *
+char *
 sml_param_value(struct sml_parser *p, const char *key)
 {
 	if (sml_next(p) == -1 || sml_next_value(p) == -1)
@@ -628,7 +591,7 @@ sml_param_value(struct sml_parser *p, const char *key)
 }
 
 /* Reports a second use of the parameter at the current token. */
-static int
+int
 sml_param_once(struct sml_parser *p, unsigned *seen, unsigned bit,
     const char *cmd)
 {
@@ -643,7 +606,7 @@ sml_param_once(struct sml_parser *p, unsigned *seen, unsigned bit,
 }
 
 /* Reports the parameter at the current token as unknown. Returns -1. */
-static int
+int
 sml_param_unknown(struct sml_parser *p, const char *cmd)
 {
 	char q[SML_QUOTE_BUF];
@@ -653,7 +616,7 @@ sml_param_unknown(struct sml_parser *p, const char *cmd)
 }
 
 /* Reads key=true|false (any case) into *out; the value stays current. */
-static int
+int
 sml_param_bool(struct sml_parser *p, const char *key, int *out)
 {
 	char *v;
@@ -677,7 +640,7 @@ sml_param_bool(struct sml_parser *p, const char *key, int *out)
  * Reads key=<integer >= min> into *out; the value stays current. what
  * names the range in the message ("a positive integer").
  */
-static int
+int
 sml_param_int(struct sml_parser *p, const char *key, int64_t min,
     const char *what, int64_t *out)
 {
@@ -690,26 +653,6 @@ sml_param_int(struct sml_parser *p, const char *key, int64_t min,
 	free(v);
 	if (rc == -1)
 		return sml_fail(p, p->sp_tok.lt_off, "%s must be %s", key, what);
-	return 0;
-}
-
-/*
- * Parses a date math parameter of source (earliest/latest) into *dst, which
- * then owns a copy of its text. Returns 0, or -1 with the error reported.
- */
-static int
-sml_param_time(struct sml_parser *p, const char *key, char **dst)
-{
-	char why[128];
-	int64_t tmp;
-
-	if (*dst != NULL)
-		return sml_fail(p, p->sp_tok.lt_off,
-		    "duplicate parameter '%s' for source", key);
-	if ((*dst = sml_param_value(p, key)) == NULL)
-		return -1;
-	if (datemath_parse(*dst, 0, &tmp, why, sizeof(why)) == -1)
-		return sml_fail(p, p->sp_tok.lt_off, "%s: %s", key, why);
 	return 0;
 }
 
@@ -766,7 +709,7 @@ sml_param_span(struct sml_parser *p, int64_t *ms, int *months, double *num)
  * span= (sml_param_span() with ms, months and num), once (SML_SEEN_A of
  * *seen). Returns 0 with the token after the value current, or -1.
  */
-static int
+int
 sml_param_span_only(struct sml_parser *p, const char *cmd, unsigned *seen,
     int64_t *ms, int *months, double *num)
 {
@@ -802,7 +745,7 @@ sml_group_cmp(const void *a, const void *b)
  * into *names and *nnames (which the caller frees even on failure); none is an
  * error. Returns 0 or -1.
  */
-static int
+int
 sml_check_regex(struct sml_parser *p, const char *re, size_t n,
     size_t str_off, char ***names, size_t *nnames)
 {
@@ -884,7 +827,7 @@ sml_cd_kid(struct sml_parser *p, struct cond *c, struct cond *kid)
 }
 
 /* Returns 1 when the current token can start a search condition. */
-static int
+int
 sml_at_term(const struct sml_parser *p)
 {
 	switch (p->sp_tok.lt_kind) {
@@ -1170,9 +1113,11 @@ fail:
 
 /*
  * Parses the search condition starting at the current token (read as a
- * value), up to the first token that cannot continue it. Returns it or NULL.
+ * value), up to the first token that cannot continue it. Returns a new
+ * tree that the caller frees with sml_cond_free(), or NULL with the error
+ * reported.
  */
-static struct cond *
+struct cond *
 sml_cond(struct sml_parser *p)
 {
 	int h;
@@ -1344,9 +1289,9 @@ sml_fail_nargs(struct sml_parser *p, const struct sml_func_info *fi,
 {
 	const char *name = fi->fi_name;
 
-	if (fi->fi_id == SML_FN_CASE && n > 2 && n % 2 == 1)
-		return sml_fail(p, off, "function 'case' takes pairs of "
-		    "arguments, not %zu", n);
+	if ((fi->fi_flags & SML_FNF_PAIRS) && n > 2 && n % 2 == 1)
+		return sml_fail(p, off, "function '%s' takes pairs of "
+		    "arguments, not %zu", name, n);
 	if (fi->fi_min == fi->fi_max && fi->fi_min == 0)
 		return sml_fail(p, off, "function '%s' takes no arguments, "
 		    "not %zu", name, n);
@@ -1369,31 +1314,32 @@ sml_ex_is_string(const struct expr *x)
 }
 
 /*
- * Checks what can be checked of a call before running it: the literal
- * regular expressions of match() and replace(), and the literal condition
- * of searchmatch(), which must be a string. Returns 0 or -1.
+ * Checks what can be checked of a call before running it (the flags of its
+ * function): a literal regular expression as second argument (match(),
+ * replace()), and the literal condition of searchmatch(), which must be a
+ * string. Returns 0 or -1.
  */
 static int
 sml_ex_check_call(struct sml_parser *p, const struct expr *x)
 {
+	const struct sml_func_info *fi = sml_func_of(x->x_func);
 	struct sml_parser in;
 	struct sml_error e;
 	struct cond *c;
 	const struct expr *a;
 
-	switch (x->x_func) {
-	case SML_FN_MATCH:
-	case SML_FN_REPLACE:
+	if (fi != NULL && (fi->fi_flags & SML_FNF_REGEX)) {
 		a = x->x_args[1];
 		if (!sml_ex_is_string(a))
 			return 0;
 		return sml_check_regex(p, json_string_value(a->x_lit),
 		    json_string_length(a->x_lit), a->x_off, NULL, NULL);
-	case SML_FN_SEARCHMATCH:
+	}
+	if (fi != NULL && (fi->fi_flags & SML_FNF_COND)) {
 		a = x->x_args[0];
 		if (!sml_ex_is_string(a))
-			return sml_fail(p, a->x_off, "searchmatch needs a quoted "
-			    "search condition");
+			return sml_fail(p, a->x_off, "%s needs a quoted search "
+			    "condition", fi->fi_name);
 		memset(&in, 0, sizeof(in));
 		in.sp_text = json_string_value(a->x_lit);
 		in.sp_len = json_string_length(a->x_lit);
@@ -1403,10 +1349,9 @@ sml_ex_check_call(struct sml_parser *p, const struct expr *x)
 			return 0;
 		}
 		return sml_fail(p, sml_unescaped_off(p, a->x_off,
-		    in.sp_err_off), "searchmatch: %s", in.sp_reason);
-	default:
-		return 0;
+		    in.sp_err_off), "%s: %s", fi->fi_name, in.sp_reason);
 	}
+	return 0;
 }
 
 /*
@@ -1475,8 +1420,8 @@ sml_ex_call(struct sml_parser *p, int *h)
 		}
 	}
 	if (x->x_nargs < (size_t)fi->fi_min || (fi->fi_max >= 0 &&
-	    x->x_nargs > (size_t)fi->fi_max) || (fi->fi_id == SML_FN_CASE &&
-	    x->x_nargs % 2 == 1)) {
+	    x->x_nargs > (size_t)fi->fi_max) ||
+	    ((fi->fi_flags & SML_FNF_PAIRS) && x->x_nargs % 2 == 1)) {
 		sml_fail_nargs(p, fi, x->x_nargs, name.lt_off);
 		goto fail;
 	}
@@ -1490,9 +1435,10 @@ fail:
 
 /*
  * Parses an operand: a literal, a field, a call or a parenthesized
- * expression. *h receives the height of its tree.
+ * expression. *h receives the height of its tree. Returns a new tree that
+ * the caller frees with sml_expr_free(), or NULL with the error reported.
  */
-static struct expr *
+struct expr *
 sml_ex_primary(struct sml_parser *p, int *h)
 {
 	struct lex_token t = p->sp_tok;
@@ -1822,8 +1768,11 @@ sml_ex_or(struct sml_parser *p, int *h)
 	return sml_ex_chain(p, LEX_OR, EXOP_OR, sml_ex_and, h);
 }
 
-/* Parses an expression at the current token. */
-static struct expr *
+/*
+ * Parses an expression at the current token. Returns a new tree that the
+ * caller frees with sml_expr_free(), or NULL with the error reported.
+ */
+struct expr *
 sml_expr(struct sml_parser *p)
 {
 	int h;
@@ -1831,358 +1780,29 @@ sml_expr(struct sml_parser *p)
 	return sml_ex_or(p, &h);
 }
 
-/* ---- Commands ---- */
-
-/* Returns 1 when the current token can be an index pattern. */
-static int
-sml_at_pattern(struct sml_parser *p)
-{
-	switch (p->sp_tok.lt_kind) {
-	case LEX_WORD:
-		return !sml_peek_is(p, LEX_EQ);
-	case LEX_NUMBER:
-	case LEX_STRING:
-	case LEX_STAR:
-		return 1;
-	default:
-		return 0;
-	}
-}
+/* ---- What several commands share (their parsers are in cmd/) ---- */
 
 /*
- * source <pattern>[,<pattern>...] [qsize=n] [earliest=t] [latest=t]
- * [<condition>]. Everything is read as values, so that the condition's
- * terms may hold any character but the separators.
+ * Reads the rest of a command as a list of field names, at least one,
+ * separated by ',' or white space, into *arr and *n (fields, table). Returns 0
+ * with the current token at '|' or the end, or -1 with the error reported.
  */
-static int
-sml_parse_source(struct sml_parser *p, struct sml_command *c)
+int
+sml_names_to_end(struct sml_parser *p, int flags, char ***arr, size_t *n)
 {
-	struct sml_source *src = &c->sc_u.source;
-	char *v;
-	int more;
-
-	src->ss_qsize = -1;
-	if (sml_next_value(p) == -1)
-		return -1;
-	for (;;) {
-		if (!sml_at_pattern(p))
-			return sml_fail_expected(p, "an index pattern");
-		if ((v = sml_copy(p)) == NULL || sml_push_str(p,
-		    &src->ss_patterns, &src->ss_npatterns, v) == -1)
-			return -1;
-		if (*v == '\0')
-			return sml_fail(p, p->sp_tok.lt_off,
-			    "empty index pattern");
-		if ((more = sml_next_item_value(p)) == -1)
-			return -1;
-		if (!more)
-			break;
-	}
-	while (!sml_at_end(p) && sml_at_param(p)) {
-		struct lex_token key = p->sp_tok;
-
-		if (sml_at_key(p, "qsize")) {
-			if (src->ss_qsize != -1)
-				return sml_fail(p, key.lt_off,
-				    "duplicate parameter 'qsize' for source");
-			if ((v = sml_param_value(p, "qsize")) == NULL)
-				return -1;
-			if (sml_int(v, 1, p->sp_max_qsize, &src->ss_qsize) ==
-			    -1) {
-				free(v);
-				return sml_fail(p, p->sp_tok.lt_off,
-				    "qsize must be an integer between 1 and "
-				    "%lld", (long long)p->sp_max_qsize);
-			}
-			free(v);
-		} else if (sml_at_key(p, "earliest")) {
-			if (sml_param_time(p, "earliest", &src->ss_earliest) ==
-			    -1)
-				return -1;
-		} else if (sml_at_key(p, "latest")) {
-			if (sml_param_time(p, "latest", &src->ss_latest) == -1)
-				return -1;
-		} else
-			break;	/* field=value: the inline condition */
-		if (sml_next_value(p) == -1)
-			return -1;
-	}
-	if (sml_at_end(p))
-		return 0;
-	if (!sml_at_term(p))
-		return sml_fail_unexpected(p);
-	p->sp_in_source = 1;
-	src->ss_cond = sml_cond(p);
-	p->sp_in_source = 0;
-	if (src->ss_cond == NULL)
+	if (!sml_at_name(p, flags))
+		return sml_fail_expected(p, "a field name");
+	if (sml_names(p, flags, arr, n) == -1)
 		return -1;
 	return sml_end(p);
 }
 
 /*
- * Returns the largest makeresults count: SML_MAX_COUNT, or limits.max_qsize
- * when that is lower (makeresults makes events as source reads them, under
- * the same cap).
+ * Reads the rest of head or tail, [n] (default 10), into c->sc_u.head. Returns
+ * 0 with the current token at '|' or the end, or -1 with the error reported.
  */
-static int64_t
-sml_makeresults_max(const struct sml_parser *p)
-{
-	return p->sp_max_qsize < SML_MAX_COUNT ? p->sp_max_qsize :
-	    SML_MAX_COUNT;
-}
-
-/* makeresults [count=n] [shownumbers=bool] */
-static int
-sml_parse_makeresults(struct sml_parser *p, struct sml_command *c)
-{
-	struct sml_makeresults *mr = &c->sc_u.makeresults;
-	int seen_count = 0, seen_shownumbers = 0;
-	char q[SML_QUOTE_BUF], *v;
-
-	mr->sm_count = 1;
-	mr->sm_shownumbers = 0;
-	if (sml_next(p) == -1)
-		return -1;
-	while (!sml_at_end(p)) {
-		struct lex_token key = p->sp_tok;
-
-		if (!sml_at_param(p))
-			return sml_fail(p, key.lt_off, "expected count=<n> or "
-			    "shownumbers=<bool> for makeresults");
-		if (lex_is_word(p->sp_text, &key, "count")) {
-			if (seen_count++)
-				return sml_fail(p, key.lt_off, "duplicate "
-				    "parameter 'count' for makeresults");
-			if ((v = sml_param_value(p, "count")) == NULL)
-				return -1;
-			if (sml_int(v, 1, sml_makeresults_max(p),
-			    &mr->sm_count) == -1) {
-				free(v);
-				return sml_fail(p, p->sp_tok.lt_off,
-				    "count must be an integer between 1 and "
-				    "%lld%s", (long long)sml_makeresults_max(p),
-				    p->sp_max_qsize < SML_MAX_COUNT ?
-				    " (limits.max_qsize)" : "");
-			}
-			free(v);
-		} else if (lex_is_word(p->sp_text, &key, "shownumbers")) {
-			if (seen_shownumbers++)
-				return sml_fail(p, key.lt_off, "duplicate "
-				    "parameter 'shownumbers' for makeresults");
-			if (sml_param_bool(p, "shownumbers",
-			    &mr->sm_shownumbers) == -1)
-				return -1;
-		} else
-			return sml_fail(p, key.lt_off,
-			    "unknown parameter '%s' for makeresults",
-			    sml_quote(p, &key, q));
-		if (sml_next(p) == -1)
-			return -1;
-	}
-	return 0;
-}
-
-/* search <condition> */
-static int
-sml_parse_search(struct sml_parser *p, struct sml_command *c)
-{
-	if (sml_next_value(p) == -1 ||
-	    (c->sc_u.search.sr_cond = sml_cond(p)) == NULL)
-		return -1;
-	return sml_end(p);
-}
-
-/* where <expression> */
-static int
-sml_parse_where(struct sml_parser *p, struct sml_command *c)
-{
-	if (sml_next(p) == -1 || (c->sc_u.where.wh_expr = sml_expr(p)) == NULL)
-		return -1;
-	return sml_end(p);
-}
-
-/* eval <field>=<expression>[, <field>=<expression>...] */
-static int
-sml_parse_eval(struct sml_parser *p, struct sml_command *c)
-{
-	struct sml_eval *ev = &c->sc_u.eval;
-	struct expr *x;
-	char *name;
-
-	if (sml_next(p) == -1)
-		return -1;
-	for (;;) {
-		if (sml_name(p, 0, &name) == -1)
-			return -1;
-		if (sml_next(p) == -1) {
-			free(name);
-			return -1;
-		}
-		if (p->sp_tok.lt_kind != LEX_EQ) {
-			free(name);
-			return sml_fail_expected(p, "'='");
-		}
-		if (sml_next(p) == -1 || (x = sml_expr(p)) == NULL) {
-			free(name);
-			return -1;
-		}
-		if (SML_ROOM(p, ev->ev_fields, ev->ev_n) == -1 ||
-		    SML_ROOM(p, ev->ev_exprs, ev->ev_n) == -1) {
-			free(name);
-			sml_expr_free(x);
-			return -1;
-		}
-		ev->ev_fields[ev->ev_n] = name;
-		ev->ev_exprs[ev->ev_n++] = x;
-		if (p->sp_tok.lt_kind != LEX_COMMA)
-			return sml_end(p);
-		if (sml_next(p) == -1)
-			return -1;
-	}
-}
-
-/* fields [+|-] f1, f2 ... and table f1, f2 ... */
-static int
-sml_parse_fields(struct sml_parser *p, struct sml_command *c)
-{
-	struct sml_fields *fl = &c->sc_u.fields;
-
-	if (sml_next(p) == -1)
-		return -1;
-	if (c->sc_kind == SML_CMD_FIELDS && (p->sp_tok.lt_kind == LEX_PLUS ||
-	    p->sp_tok.lt_kind == LEX_MINUS)) {
-		fl->fl_remove = p->sp_tok.lt_kind == LEX_MINUS;
-		if (sml_next(p) == -1)
-			return -1;
-	}
-	if (!sml_at_name(p, SML_NAME_WILD))
-		return sml_fail_expected(p, "a field name");
-	if (sml_names(p, SML_NAME_WILD, &fl->fl_names, &fl->fl_n) == -1)
-		return -1;
-	return sml_end(p);
-}
-
-/* Returns the number of '*' in s. */
-static size_t
-sml_stars(const char *s)
-{
-	size_t n = 0;
-
-	for (; *s != '\0'; s++)
-		n += *s == '*';
-	return n;
-}
-
-/* rename a AS b[, c AS d...] */
-static int
-sml_parse_rename(struct sml_parser *p, struct sml_command *c)
-{
-	struct sml_rename *rn = &c->sc_u.rename;
-	char *from = NULL, *to = NULL;
-
-	if (sml_next(p) == -1)
-		return -1;
-	for (;;) {
-		if (!sml_at_name(p, SML_NAME_WILD))
-			return sml_fail_expected(p, "a field name");
-		if (sml_name(p, SML_NAME_WILD, &from) == -1 ||
-		    sml_next(p) == -1)
-			goto fail;
-		if (p->sp_tok.lt_kind != LEX_AS) {
-			sml_fail_expected(p, "AS");
-			goto fail;
-		}
-		if (sml_next(p) == -1 ||
-		    sml_name(p, SML_NAME_WILD, &to) == -1)
-			goto fail;
-		if (sml_stars(from) != sml_stars(to)) {
-			char q[SML_QUOTE_BUF];
-
-			sml_fail(p, p->sp_tok.lt_off, "'%s' must have as many "
-			    "'*' as '%s'", sml_quote(p, &p->sp_tok, q), from);
-			goto fail;
-		}
-		if (SML_ROOM(p, rn->rn_from, rn->rn_n) == -1 ||
-		    SML_ROOM(p, rn->rn_to, rn->rn_n) == -1)
-			goto fail;
-		rn->rn_from[rn->rn_n] = from;
-		rn->rn_to[rn->rn_n++] = to;
-		from = to = NULL;
-		if (sml_next(p) == -1)
-			return -1;
-		if (p->sp_tok.lt_kind == LEX_COMMA) {
-			if (sml_next(p) == -1)
-				return -1;
-		} else if (!sml_at_name(p, SML_NAME_WILD))
-			return sml_end(p);
-	}
-fail:
-	free(from);
-	free(to);
-	return -1;
-}
-
-/* Returns 1 when the current token can start a sort key. */
-static int
-sml_at_sort_key(struct sml_parser *p)
-{
-	return p->sp_tok.lt_kind == LEX_PLUS || p->sp_tok.lt_kind == LEX_MINUS ||
-	    sml_at_name(p, 0);
-}
-
-/* sort [limit=n] [+|-]f1[, [+|-]f2...] */
-static int
-sml_parse_sort(struct sml_parser *p, struct sml_command *c)
-{
-	struct sml_sort *so = &c->sc_u.sort;
-	unsigned seen = 0;
-	int desc;
-	char *name;
-
-	so->so_limit = -1;
-	if (sml_next(p) == -1)
-		return -1;
-	for (;;) {
-		if (sml_at_param(p)) {
-			if (!sml_at_key(p, "limit"))
-				return sml_param_unknown(p, "sort");
-			if (sml_param_once(p, &seen, SML_SEEN_A, "sort") == -1 ||
-			    sml_param_int(p, "limit", 1, "a positive integer",
-			    &so->so_limit) == -1 || sml_next(p) == -1)
-				return -1;
-			continue;
-		}
-		if (!sml_at_sort_key(p))
-			break;
-		desc = p->sp_tok.lt_kind == LEX_MINUS;
-		if ((p->sp_tok.lt_kind == LEX_PLUS ||
-		    p->sp_tok.lt_kind == LEX_MINUS) && sml_next(p) == -1)
-			return -1;
-		if (sml_name(p, 0, &name) == -1)
-			return -1;
-		if (SML_ROOM(p, so->so_keys, so->so_n) == -1) {
-			free(name);
-			return -1;
-		}
-		so->so_keys[so->so_n].sk_field = name;
-		so->so_keys[so->so_n++].sk_desc = desc;
-		if (sml_next(p) == -1)
-			return -1;
-		if (p->sp_tok.lt_kind == LEX_COMMA) {
-			if (sml_next(p) == -1)
-				return -1;
-			if (!sml_at_sort_key(p))
-				return sml_fail_expected(p, "a field name");
-		}
-	}
-	if (so->so_n == 0)
-		return sml_fail_expected(p, "a field name");
-	return sml_end(p);
-}
-
-/* head [n] and tail [n] */
-static int
-sml_parse_head(struct sml_parser *p, struct sml_command *c)
+int
+sml_head_count(struct sml_parser *p, struct sml_command *c)
 {
 	char a[SML_NAME_BUF], *v;
 	int rc;
@@ -2213,7 +1833,7 @@ sml_parse_head(struct sml_parser *p, struct sml_command *c)
  * and rare into *out: an integer >= min. Returns 0 (1 in *seen when there
  * was one) or -1.
  */
-static int
+int
 sml_count_arg(struct sml_parser *p, const char *cmd, int64_t min,
     int64_t *out, int *seen)
 {
@@ -2233,38 +1853,6 @@ sml_count_arg(struct sml_parser *p, const char *cmd, int64_t min,
 		    sml_quote(p, &p->sp_tok, q));
 	*seen = 1;
 	return sml_next(p);
-}
-
-/* dedup [n] f1[, f2...] [keepempty=bool] */
-static int
-sml_parse_dedup(struct sml_parser *p, struct sml_command *c)
-{
-	struct sml_dedup *dd = &c->sc_u.dedup;
-	unsigned seen = 0;
-	int given;
-
-	dd->dd_n = 1;
-	if (sml_next(p) == -1 ||
-	    sml_count_arg(p, "dedup", 1, &dd->dd_n, &given) == -1)
-		return -1;
-	for (;;) {
-		if (sml_at_param(p)) {
-			if (!sml_at_key(p, "keepempty"))
-				return sml_param_unknown(p, "dedup");
-			if (sml_param_once(p, &seen, SML_SEEN_A, "dedup") ==
-			    -1 || sml_param_bool(p, "keepempty",
-			    &dd->dd_keepempty) == -1 || sml_next(p) == -1)
-				return -1;
-		} else if (sml_at_name(p, 0)) {
-			if (sml_names(p, 0, &dd->dd_fields,
-			    &dd->dd_nfields) == -1)
-				return -1;
-		} else
-			break;
-	}
-	if (dd->dd_nfields == 0)
-		return sml_fail_expected(p, "a field name");
-	return sml_end(p);
 }
 
 /*
@@ -2335,7 +1923,7 @@ fail:
 }
 
 /* Returns 1 when the current token can start an aggregation. */
-static int
+int
 sml_at_agg(struct sml_parser *p)
 {
 	return p->sp_tok.lt_kind == LEX_WORD && !sml_at_param(p);
@@ -2345,7 +1933,7 @@ sml_at_agg(struct sml_parser *p)
  * Parses a list of aggregations, separated by ',' or white space, at the
  * current token into *arr and *n. Returns 0 or -1.
  */
-static int
+int
 sml_aggs(struct sml_parser *p, struct agg **arr, size_t *n)
 {
 	if (!sml_at_agg(p))
@@ -2366,63 +1954,27 @@ sml_aggs(struct sml_parser *p, struct agg **arr, size_t *n)
 	}
 }
 
-/*
- * Reads reset_before=(<expr>) or reset_after=(...) (the current token is
- * the key) into *dst. Returns 0 with the token after ')' current, or -1.
- */
+/* Reads the parameter at the current token with param, or reports it. */
 static int
-sml_param_reset(struct sml_parser *p, const char *key, struct expr **dst)
+sml_stats_param(struct sml_parser *p, struct sml_command *c,
+    int (*param)(struct sml_parser *, struct sml_command *, unsigned *),
+    unsigned *seen)
 {
-	int h;
-
-	if (sml_next(p) == -1 || sml_next(p) == -1)
-		return -1;
-	if (p->sp_tok.lt_kind != LEX_LPAREN)
-		return sml_fail(p, p->sp_tok.lt_off, "expected '(' after "
-		    "'%s='", key);
-	/* Only the parenthesized expression: what follows is no part of it. */
-	if ((*dst = sml_ex_primary(p, &h)) == NULL)
-		return -1;
-	return 0;
-}
-
-/* The parameters of streamstats (the current token is a key). */
-static int
-sml_stats_param(struct sml_parser *p, struct sml_command *c, unsigned *seen)
-{
-	struct sml_stats *st = &c->sc_u.stats;
-
-	if (c->sc_kind != SML_CMD_STREAMSTATS)
+	if (param == NULL)
 		return sml_param_unknown(p, c->sc_name);
-	if (sml_at_key(p, "window")) {
-		if (sml_param_once(p, seen, SML_SEEN_A, c->sc_name) == -1 ||
-		    sml_param_int(p, "window", 0, "a non-negative integer",
-		    &st->st_window) == -1)
-			return -1;
-	} else if (sml_at_key(p, "reset_on_change")) {
-		if (sml_param_once(p, seen, SML_SEEN_B, c->sc_name) == -1 ||
-		    sml_param_bool(p, "reset_on_change",
-		    &st->st_reset_on_change) == -1)
-			return -1;
-	} else if (sml_at_key(p, "reset_before")) {
-		return sml_param_once(p, seen, SML_SEEN_C, c->sc_name) == -1 ||
-		    sml_param_reset(p, "reset_before",
-		    &st->st_reset_before) == -1 ? -1 : 0;
-	} else if (sml_at_key(p, "reset_after")) {
-		return sml_param_once(p, seen, SML_SEEN_D, c->sc_name) == -1 ||
-		    sml_param_reset(p, "reset_after",
-		    &st->st_reset_after) == -1 ? -1 : 0;
-	} else
-		return sml_param_unknown(p, c->sc_name);
-	return sml_next(p);
+	return param(p, c, seen);
 }
 
 /*
- * stats, aggs, eventstats: <agg>[, <agg>...] [BY f1, f2...];
- * streamstats also takes its parameters, before or after the aggs.
+ * Reads the rest of stats, aggs, eventstats or streamstats, <agg>[, <agg>...]
+ * [BY f1, f2...], into c->sc_u.stats. param, when not NULL, reads a parameter
+ * of the command (the current token is its key; streamstats), before or after
+ * the aggregations; without it a parameter is unknown. Returns 0 with the
+ * current token at '|' or the end, or -1 with the error reported.
  */
-static int
-sml_parse_stats(struct sml_parser *p, struct sml_command *c)
+int
+sml_stats_args(struct sml_parser *p, struct sml_command *c,
+    int (*param)(struct sml_parser *, struct sml_command *, unsigned *))
 {
 	struct sml_stats *st = &c->sc_u.stats;
 	unsigned seen = 0;
@@ -2430,7 +1982,7 @@ sml_parse_stats(struct sml_parser *p, struct sml_command *c)
 	if (sml_next(p) == -1)
 		return -1;
 	while (sml_at_param(p))
-		if (sml_stats_param(p, c, &seen) == -1)
+		if (sml_stats_param(p, c, param, &seen) == -1)
 			return -1;
 	if (sml_aggs(p, &st->st_aggs, &st->st_naggs) == -1)
 		return -1;
@@ -2439,305 +1991,24 @@ sml_parse_stats(struct sml_parser *p, struct sml_command *c)
 			if (sml_by(p, &seen, &st->st_by, &st->st_nby) == -1)
 				return -1;
 		} else if (sml_at_param(p)) {
-			if (sml_stats_param(p, c, &seen) == -1)
+			if (sml_stats_param(p, c, param, &seen) == -1)
 				return -1;
 		} else
 			return sml_end(p);
 	}
 }
 
-/* top and rare: [n] f1[, f2...] [BY g...] [showperc=bool] [limit=n] */
-static int
-sml_parse_top(struct sml_parser *p, struct sml_command *c)
+/* Frees what sml_stats_args() stored in c (not c itself). */
+void
+sml_stats_clear(struct sml_command *c)
 {
-	struct sml_top *tp = &c->sc_u.top;
-	unsigned seen = 0;
-	int given;
-
-	tp->tp_n = 10;
-	tp->tp_showperc = 1;
-	if (sml_next(p) == -1 ||
-	    sml_count_arg(p, c->sc_name, 0, &tp->tp_n, &given) == -1)
-		return -1;
-	if (given)
-		seen |= SML_SEEN_A;
-	for (;;) {
-		if (sml_at_param(p)) {
-			if (sml_at_key(p, "limit")) {
-				if (sml_param_once(p, &seen, SML_SEEN_A,
-				    c->sc_name) == -1 || sml_param_int(p,
-				    "limit", 0, "a non-negative integer",
-				    &tp->tp_n) == -1)
-					return -1;
-			} else if (sml_at_key(p, "showperc")) {
-				if (sml_param_once(p, &seen, SML_SEEN_B,
-				    c->sc_name) == -1 || sml_param_bool(p,
-				    "showperc", &tp->tp_showperc) == -1)
-					return -1;
-			} else
-				return sml_param_unknown(p, c->sc_name);
-			if (sml_next(p) == -1)
-				return -1;
-		} else if (sml_at_name(p, 0) && !(seen & SML_SEEN_BY)) {
-			if (sml_names(p, 0, &tp->tp_fields,
-			    &tp->tp_nfields) == -1)
-				return -1;
-		} else if (p->sp_tok.lt_kind == LEX_BY) {
-			if (tp->tp_nfields == 0)
-				return sml_fail_expected(p, "a field name");
-			if (sml_by(p, &seen, &tp->tp_by, &tp->tp_nby) == -1)
-				return -1;
-		} else
-			break;
-	}
-	if (tp->tp_nfields == 0)
-		return sml_fail_expected(p, "a field name");
-	return sml_end(p);
+	sml_aggs_free(c->sc_u.stats.st_aggs, c->sc_u.stats.st_naggs);
+	sml_strs_free(c->sc_u.stats.st_by, c->sc_u.stats.st_nby);
+	sml_expr_free(c->sc_u.stats.st_reset_before);
+	sml_expr_free(c->sc_u.stats.st_reset_after);
 }
 
-/* timechart [span=<n><unit>] <agg>[, ...] [BY f] */
-static int
-sml_parse_timechart(struct sml_parser *p, struct sml_command *c)
-{
-	struct sml_timechart *tc = &c->sc_u.timechart;
-	unsigned seen = 0;
-
-	if (sml_next(p) == -1)
-		return -1;
-	for (;;) {
-		if (sml_at_param(p)) {
-			if (sml_param_span_only(p, "timechart", &seen,
-			    &tc->tc_span_ms, &tc->tc_span_months, NULL) == -1)
-				return -1;
-		} else if (p->sp_tok.lt_kind == LEX_BY) {
-			if (tc->tc_naggs == 0)
-				return sml_fail_expected(p, "a stats function");
-			if (seen & SML_SEEN_BY)
-				return sml_fail(p, p->sp_tok.lt_off,
-				    "duplicate BY clause");
-			seen |= SML_SEEN_BY;
-			if (sml_next(p) == -1 ||
-			    sml_name(p, 0, &tc->tc_by) == -1 ||
-			    sml_next(p) == -1)
-				return -1;
-			if (p->sp_tok.lt_kind == LEX_COMMA ||
-			    sml_at_name(p, 0))
-				return sml_fail(p, p->sp_tok.lt_off,
-				    "timechart takes a single BY field");
-		} else if (tc->tc_naggs == 0 && sml_at_agg(p)) {
-			if (sml_aggs(p, &tc->tc_aggs, &tc->tc_naggs) == -1)
-				return -1;
-		} else
-			break;
-	}
-	if (tc->tc_naggs == 0)
-		return sml_fail_expected(p, "a stats function");
-	return sml_end(p);
-}
-
-/* bin [span=<n><unit>|<number>] <field> [AS <name>] */
-static int
-sml_parse_bin(struct sml_parser *p, struct sml_command *c)
-{
-	struct sml_bin *bn = &c->sc_u.bin;
-	unsigned seen = 0;
-
-	if (sml_next(p) == -1)
-		return -1;
-	for (;;) {
-		if (sml_at_param(p)) {
-			if (sml_param_span_only(p, "bin", &seen,
-			    &bn->bn_span_ms, &bn->bn_span_months,
-			    &bn->bn_span_num) == -1)
-				return -1;
-		} else if (bn->bn_field == NULL && sml_at_name(p, 0)) {
-			if (sml_name(p, 0, &bn->bn_field) == -1 ||
-			    sml_next(p) == -1)
-				return -1;
-			if (p->sp_tok.lt_kind != LEX_AS)
-				continue;
-			if (sml_next(p) == -1 ||
-			    sml_name(p, 0, &bn->bn_as) == -1 ||
-			    sml_next(p) == -1)
-				return -1;
-		} else
-			break;
-	}
-	if (bn->bn_field == NULL)
-		return sml_fail_expected(p, "a field name");
-	return sml_end(p);
-}
-
-/* rex [field=<f>] "<regex>" */
-static int
-sml_parse_rex(struct sml_parser *p, struct sml_command *c)
-{
-	struct sml_rex *rx = &c->sc_u.rex;
-	unsigned seen = 0;
-	size_t off;
-
-	if (sml_next(p) == -1)
-		return -1;
-	for (;;) {
-		if (sml_at_param(p)) {
-			if (!sml_at_key(p, "field"))
-				return sml_param_unknown(p, "rex");
-			if (sml_param_once(p, &seen, SML_SEEN_A, "rex") == -1 ||
-			    sml_next(p) == -1 || sml_next_value(p) == -1)
-				return -1;
-			if (p->sp_tok.lt_kind != LEX_WORD &&
-			    p->sp_tok.lt_kind != LEX_QNAME)
-				return sml_fail_expected(p, "a field name");
-			if (sml_name(p, 0, &rx->rx_field) == -1 ||
-			    sml_next(p) == -1)
-				return -1;
-		} else if (p->sp_tok.lt_kind == LEX_STRING &&
-		    rx->rx_regex == NULL) {
-			off = p->sp_tok.lt_off;
-			if ((rx->rx_regex = sml_copy(p)) == NULL ||
-			    sml_check_regex(p, rx->rx_regex,
-			    strlen(rx->rx_regex), off, &rx->rx_names,
-			    &rx->rx_nnames) == -1 || sml_next(p) == -1)
-				return -1;
-		} else
-			break;
-	}
-	if (rx->rx_regex == NULL)
-		return sml_fail_expected(p, "a quoted regular expression");
-	return sml_end(p);
-}
-
-/* fillnull [value=<v>] [f1, f2...] */
-static int
-sml_parse_fillnull(struct sml_parser *p, struct sml_command *c)
-{
-	struct sml_fillnull *fn = &c->sc_u.fillnull;
-	unsigned seen = 0;
-	json_t *v;
-	char *s;
-	int range;
-
-	if ((fn->fn_value = json_integer(0)) == NULL)
-		return sml_fail_nomem(p);
-	if (sml_next(p) == -1)
-		return -1;
-	for (;;) {
-		if (sml_at_param(p)) {
-			if (!sml_at_key(p, "value"))
-				return sml_param_unknown(p, "fillnull");
-			if (sml_param_once(p, &seen, SML_SEEN_A, "fillnull") ==
-			    -1 || (s = sml_param_value(p, "value")) == NULL)
-				return -1;
-			if (!sml_utf8_ok(s)) {
-				free(s);
-				return sml_fail(p, p->sp_tok.lt_off,
-				    "value is not valid UTF-8");
-			}
-			v = NULL;
-			if (p->sp_tok.lt_kind == LEX_WORD)
-				v = sml_json_number(s, &range);
-			if (v == NULL)
-				v = json_string(s);
-			free(s);
-			if (v == NULL)
-				return sml_fail_nomem(p);
-			json_decref(fn->fn_value);
-			fn->fn_value = v;
-			if (sml_next(p) == -1)
-				return -1;
-		} else if (sml_at_name(p, 0)) {
-			if (sml_names(p, 0, &fn->fn_fields, &fn->fn_n) == -1)
-				return -1;
-		} else
-			break;
-	}
-	return sml_end(p);
-}
-
-/* replace "<old>" WITH "<new>"[, ...] [IN f1, f2...] */
-static int
-sml_parse_replace(struct sml_parser *p, struct sml_command *c)
-{
-	struct sml_replace *rp = &c->sc_u.replace;
-	char *old = NULL, *new = NULL;
-	int more;
-
-	if (sml_next_value(p) == -1)
-		return -1;
-	for (;;) {
-		if (p->sp_tok.lt_kind != LEX_STRING &&
-		    p->sp_tok.lt_kind != LEX_WORD)
-			return sml_fail_expected(p, "a value");
-		if ((old = sml_copy(p)) == NULL || sml_next_value(p) == -1)
-			goto fail;
-		if (!sml_at_word_ci(p, "with")) {
-			sml_fail_expected(p, "WITH");
-			goto fail;
-		}
-		if (sml_next_value(p) == -1)
-			goto fail;
-		if (p->sp_tok.lt_kind != LEX_STRING &&
-		    p->sp_tok.lt_kind != LEX_WORD) {
-			sml_fail_expected(p, "a value");
-			goto fail;
-		}
-		if ((new = sml_copy(p)) == NULL ||
-		    SML_ROOM(p, rp->rp_old, rp->rp_n) == -1 ||
-		    SML_ROOM(p, rp->rp_new, rp->rp_n) == -1)
-			goto fail;
-		rp->rp_old[rp->rp_n] = old;
-		rp->rp_new[rp->rp_n++] = new;
-		old = new = NULL;
-		if ((more = sml_next_item_value(p)) == -1)
-			return -1;
-		if (!more)
-			break;
-	}
-	if (p->sp_tok.lt_kind == LEX_IN) {
-		if (sml_next(p) == -1)
-			return -1;
-		if (!sml_at_name(p, 0))
-			return sml_fail_expected(p, "a field name");
-		if (sml_names(p, 0, &rp->rp_fields, &rp->rp_nfields) == -1)
-			return -1;
-	}
-	return sml_end(p);
-fail:
-	free(old);
-	free(new);
-	return -1;
-}
-
-/* The commands: name, kind, parser. */
-static const struct sml_cmd_def {
-	const char *cd_name;
-	enum sml_cmd_kind cd_kind;
-	int (*cd_parse)(struct sml_parser *, struct sml_command *);
-} sml_cmd_defs[] = {
-	{ "source", SML_CMD_SOURCE, sml_parse_source },
-	{ "makeresults", SML_CMD_MAKERESULTS, sml_parse_makeresults },
-	{ "search", SML_CMD_SEARCH, sml_parse_search },
-	{ "where", SML_CMD_WHERE, sml_parse_where },
-	{ "eval", SML_CMD_EVAL, sml_parse_eval },
-	{ "fields", SML_CMD_FIELDS, sml_parse_fields },
-	{ "table", SML_CMD_TABLE, sml_parse_fields },
-	{ "rename", SML_CMD_RENAME, sml_parse_rename },
-	{ "sort", SML_CMD_SORT, sml_parse_sort },
-	{ "head", SML_CMD_HEAD, sml_parse_head },
-	{ "tail", SML_CMD_TAIL, sml_parse_head },
-	{ "dedup", SML_CMD_DEDUP, sml_parse_dedup },
-	{ "stats", SML_CMD_STATS, sml_parse_stats },
-	{ "aggs", SML_CMD_STATS, sml_parse_stats },
-	{ "eventstats", SML_CMD_EVENTSTATS, sml_parse_stats },
-	{ "streamstats", SML_CMD_STREAMSTATS, sml_parse_stats },
-	{ "top", SML_CMD_TOP, sml_parse_top },
-	{ "rare", SML_CMD_RARE, sml_parse_top },
-	{ "timechart", SML_CMD_TIMECHART, sml_parse_timechart },
-	{ "bin", SML_CMD_BIN, sml_parse_bin },
-	{ "rex", SML_CMD_REX, sml_parse_rex },
-	{ "fillnull", SML_CMD_FILLNULL, sml_parse_fillnull },
-	{ "replace", SML_CMD_REPLACE, sml_parse_replace },
-};
+/* ---- The pipeline: commands through the table of commands.c ---- */
 
 /*
  * Appends a zeroed command of kind k to the query. Returns it (owned by the
@@ -2782,15 +2053,13 @@ sml_parse_command(struct sml_parser *p, size_t nth)
 	char q[SML_QUOTE_BUF];
 	int first, rc;
 
-	for (size_t i = 0; i < SML_NITEMS(sml_cmd_defs);
-	    i++)
-		if (lex_is_word(p->sp_text, &name, sml_cmd_defs[i].cd_name))
-			d = &sml_cmd_defs[i];
+	for (size_t i = 0; i < sml_ncmds; i++)
+		if (lex_is_word(p->sp_text, &name, sml_cmds[i].cd_name))
+			d = &sml_cmds[i];
 	if (d == NULL)
 		return sml_fail(p, name.lt_off, "unknown command '%s'",
 		    sml_quote(p, &name, q));
-	first = d->cd_kind == SML_CMD_SOURCE ||
-	    d->cd_kind == SML_CMD_MAKERESULTS;
+	first = (d->cd_flags & SML_CMDF_FIRST) != 0;
 	if (nth > 0 && first)
 		return sml_fail(p, name.lt_off,
 		    "'%s' must be the first command", d->cd_name);
@@ -2899,91 +2168,14 @@ sml_parse_cond(const char *text, size_t len, struct cond **out,
 	return sml_cond_text(&p, out);
 }
 
-/* Frees what command c owns (not c itself). */
+/* Frees what command c owns (not c itself): its clear of the table. */
 static void
 sml_command_clear(struct sml_command *c)
 {
-	struct sml_source *src = &c->sc_u.source;
+	const struct sml_cmd_def *d = sml_cmd_of(c->sc_kind);
 
-	switch (c->sc_kind) {
-	case SML_CMD_SOURCE:
-		sml_strs_free(src->ss_patterns, src->ss_npatterns);
-		free(src->ss_earliest);
-		free(src->ss_latest);
-		sml_cond_free(src->ss_cond);
-		break;
-	case SML_CMD_MAKERESULTS:
-	case SML_CMD_HEAD:
-	case SML_CMD_TAIL:
-		break;
-	case SML_CMD_SEARCH:
-		sml_cond_free(c->sc_u.search.sr_cond);
-		break;
-	case SML_CMD_WHERE:
-		sml_expr_free(c->sc_u.where.wh_expr);
-		break;
-	case SML_CMD_EVAL:
-		for (size_t i = 0; i < c->sc_u.eval.ev_n; i++)
-			sml_expr_free(c->sc_u.eval.ev_exprs[i]);
-		free(c->sc_u.eval.ev_exprs);
-		sml_strs_free(c->sc_u.eval.ev_fields, c->sc_u.eval.ev_n);
-		break;
-	case SML_CMD_FIELDS:
-	case SML_CMD_TABLE:
-		sml_strs_free(c->sc_u.fields.fl_names, c->sc_u.fields.fl_n);
-		break;
-	case SML_CMD_RENAME:
-		sml_strs_free(c->sc_u.rename.rn_from, c->sc_u.rename.rn_n);
-		sml_strs_free(c->sc_u.rename.rn_to, c->sc_u.rename.rn_n);
-		break;
-	case SML_CMD_SORT:
-		for (size_t i = 0; i < c->sc_u.sort.so_n; i++)
-			free(c->sc_u.sort.so_keys[i].sk_field);
-		free(c->sc_u.sort.so_keys);
-		break;
-	case SML_CMD_DEDUP:
-		sml_strs_free(c->sc_u.dedup.dd_fields,
-		    c->sc_u.dedup.dd_nfields);
-		break;
-	case SML_CMD_STATS:
-	case SML_CMD_EVENTSTATS:
-	case SML_CMD_STREAMSTATS:
-		sml_aggs_free(c->sc_u.stats.st_aggs, c->sc_u.stats.st_naggs);
-		sml_strs_free(c->sc_u.stats.st_by, c->sc_u.stats.st_nby);
-		sml_expr_free(c->sc_u.stats.st_reset_before);
-		sml_expr_free(c->sc_u.stats.st_reset_after);
-		break;
-	case SML_CMD_TOP:
-	case SML_CMD_RARE:
-		sml_strs_free(c->sc_u.top.tp_fields, c->sc_u.top.tp_nfields);
-		sml_strs_free(c->sc_u.top.tp_by, c->sc_u.top.tp_nby);
-		break;
-	case SML_CMD_TIMECHART:
-		sml_aggs_free(c->sc_u.timechart.tc_aggs,
-		    c->sc_u.timechart.tc_naggs);
-		free(c->sc_u.timechart.tc_by);
-		break;
-	case SML_CMD_BIN:
-		free(c->sc_u.bin.bn_field);
-		free(c->sc_u.bin.bn_as);
-		break;
-	case SML_CMD_REX:
-		free(c->sc_u.rex.rx_field);
-		free(c->sc_u.rex.rx_regex);
-		sml_strs_free(c->sc_u.rex.rx_names, c->sc_u.rex.rx_nnames);
-		break;
-	case SML_CMD_FILLNULL:
-		if (c->sc_u.fillnull.fn_value != NULL)
-			json_decref(c->sc_u.fillnull.fn_value);
-		sml_strs_free(c->sc_u.fillnull.fn_fields, c->sc_u.fillnull.fn_n);
-		break;
-	case SML_CMD_REPLACE:
-		sml_strs_free(c->sc_u.replace.rp_old, c->sc_u.replace.rp_n);
-		sml_strs_free(c->sc_u.replace.rp_new, c->sc_u.replace.rp_n);
-		sml_strs_free(c->sc_u.replace.rp_fields,
-		    c->sc_u.replace.rp_nfields);
-		break;
-	}
+	if (d != NULL && d->cd_clear != NULL)
+		d->cd_clear(c);
 }
 
 void

@@ -7,9 +7,9 @@
 # request_path, datemath, task_record, export_scan); none named: all of them,
 # one after the other.
 #
-# The project's sources (src/*/*.c but the programs' main files) are built
-# once into a library with Debian clang (clang-14, else clang; `scripts/deps`
-# installs it), -fsanitize=fuzzer-no-link,address,undefined and
+# The project's sources (src/*/*.c and src/*/*/*.c but the programs' main
+# files) are built once into a library with Debian clang (clang-14, else
+# clang; `scripts/deps` installs it), -fsanitize=fuzzer-no-link,address,undefined and
 # -fno-sanitize-recover=all, and each target is linked with
 # -fsanitize=fuzzer,address,undefined. Then, for each target:
 #
@@ -100,7 +100,7 @@ cflags="-g -O1 -fno-omit-frame-pointer -fno-sanitize-recover=all -D_GNU_SOURCE -
 libs="$(pkg-config --libs $pkgs) -lpthread -lm"
 mkdir -p "$work/obj"
 objs=()
-for src in "$top"/src/*/*.c; do
+for src in "$top"/src/*/*.c "$top"/src/*/*/*.c; do
 	case $src in
 	*/src/cli/*|*/fcgi_main.c|*/runner_main.c) continue ;;
 	esac

@@ -1,9 +1,91 @@
-/* cmd_sort.c - sort: the first `limit` events in sort order, a bounded heap. */
+/*
+ * cmd/sort.c - sort: sorts the events, stable, holding at most limit of
+ * them (blocking).
+ *
+ *	sort [limit=<n>] [+|-]f1[, [+|-]f2...]
+ *
+ * Ascending, or descending for a field after '-'; numbers (and numeric
+ * strings) sort before strings, missing and null last.
+ */
+#include <stdint.h>
 #include <stdlib.h>
-#include <string.h>
 
-#include "sml/agg.h"
-#include "sml/engine.h"
+#include "sml/parse.h"
+#include "sml/stage.h"
+
+/* ---- Parsing ---- */
+
+/* Returns 1 when the current token can start a sort key. */
+static int
+sort_at_key(struct sml_parser *p)
+{
+	return p->sp_tok.lt_kind == LEX_PLUS || p->sp_tok.lt_kind == LEX_MINUS ||
+	    sml_at_name(p, 0);
+}
+
+/*
+ * Parses sort [limit=n] [+|-]f1[, [+|-]f2...] into c->sc_u.sort. Returns 0
+ * with the current token at '|' or the end, or -1 with the error reported.
+ */
+int
+cmd_sort_parse(struct sml_parser *p, struct sml_command *c)
+{
+	struct sml_sort *so = &c->sc_u.sort;
+	unsigned seen = 0;
+	int desc;
+	char *name;
+
+	so->so_limit = -1;
+	if (sml_next(p) == -1)
+		return -1;
+	for (;;) {
+		if (sml_at_param(p)) {
+			if (!sml_at_key(p, "limit"))
+				return sml_param_unknown(p, "sort");
+			if (sml_param_once(p, &seen, SML_SEEN_A, "sort") == -1 ||
+			    sml_param_int(p, "limit", 1, "a positive integer",
+			    &so->so_limit) == -1 || sml_next(p) == -1)
+				return -1;
+			continue;
+		}
+		if (!sort_at_key(p))
+			break;
+		desc = p->sp_tok.lt_kind == LEX_MINUS;
+		if ((p->sp_tok.lt_kind == LEX_PLUS ||
+		    p->sp_tok.lt_kind == LEX_MINUS) && sml_next(p) == -1)
+			return -1;
+		if (sml_name(p, 0, &name) == -1)
+			return -1;
+		if (SML_ROOM(p, so->so_keys, so->so_n) == -1) {
+			free(name);
+			return -1;
+		}
+		so->so_keys[so->so_n].sk_field = name;
+		so->so_keys[so->so_n++].sk_desc = desc;
+		if (sml_next(p) == -1)
+			return -1;
+		if (p->sp_tok.lt_kind == LEX_COMMA) {
+			if (sml_next(p) == -1)
+				return -1;
+			if (!sort_at_key(p))
+				return sml_fail_expected(p, "a field name");
+		}
+	}
+	if (so->so_n == 0)
+		return sml_fail_expected(p, "a field name");
+	return sml_end(p);
+}
+
+/* Frees what cmd_sort_parse() stored in c (not c itself). */
+void
+cmd_sort_clear(struct sml_command *c)
+{
+	for (size_t i = 0; i < c->sc_u.sort.so_n; i++)
+		free(c->sc_u.sort.so_keys[i].sk_field);
+	free(c->sc_u.sort.so_keys);
+}
+
+/* ---- Running ---- */
 
 /*
  * sort reads all of its input but holds at most limit events (limit= or

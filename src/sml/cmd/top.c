@@ -1,9 +1,82 @@
-/* cmd_top.c - top and rare: the most or least frequent value combinations. */
+/*
+ * cmd/top.c - top and rare: the most (top) or least (rare) frequent
+ * combinations of values of the fields, with count and percent, per BY
+ * group (blocking). One file: the two differ only in the order of counts.
+ *
+ *	top [<n>] f1[, f2...] [BY g...] [showperc=<bool>] [limit=<n>]
+ *	rare [<n>] f1[, f2...] [BY g...] [showperc=<bool>] [limit=<n>]
+ */
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "sml/agg.h"
-#include "sml/engine.h"
+#include "sml/parse.h"
+#include "sml/stage.h"
+
+/* ---- Parsing ---- */
+
+/*
+ * Parses top or rare, [n] f1[, f2...] [BY g...] [showperc=bool] [limit=n],
+ * into c->sc_u.top. Returns 0 with the current token at '|' or the end, or -1
+ * with the error reported.
+ */
+int
+cmd_top_parse(struct sml_parser *p, struct sml_command *c)
+{
+	struct sml_top *tp = &c->sc_u.top;
+	unsigned seen = 0;
+	int given;
+
+	tp->tp_n = 10;
+	tp->tp_showperc = 1;
+	if (sml_next(p) == -1 ||
+	    sml_count_arg(p, c->sc_name, 0, &tp->tp_n, &given) == -1)
+		return -1;
+	if (given)
+		seen |= SML_SEEN_A;
+	for (;;) {
+		if (sml_at_param(p)) {
+			if (sml_at_key(p, "limit")) {
+				if (sml_param_once(p, &seen, SML_SEEN_A,
+				    c->sc_name) == -1 || sml_param_int(p,
+				    "limit", 0, "a non-negative integer",
+				    &tp->tp_n) == -1)
+					return -1;
+			} else if (sml_at_key(p, "showperc")) {
+				if (sml_param_once(p, &seen, SML_SEEN_B,
+				    c->sc_name) == -1 || sml_param_bool(p,
+				    "showperc", &tp->tp_showperc) == -1)
+					return -1;
+			} else
+				return sml_param_unknown(p, c->sc_name);
+			if (sml_next(p) == -1)
+				return -1;
+		} else if (sml_at_name(p, 0) && !(seen & SML_SEEN_BY)) {
+			if (sml_names(p, 0, &tp->tp_fields,
+			    &tp->tp_nfields) == -1)
+				return -1;
+		} else if (p->sp_tok.lt_kind == LEX_BY) {
+			if (tp->tp_nfields == 0)
+				return sml_fail_expected(p, "a field name");
+			if (sml_by(p, &seen, &tp->tp_by, &tp->tp_nby) == -1)
+				return -1;
+		} else
+			break;
+	}
+	if (tp->tp_nfields == 0)
+		return sml_fail_expected(p, "a field name");
+	return sml_end(p);
+}
+
+/* Frees what cmd_top_parse() stored in c (not c itself). */
+void
+cmd_top_clear(struct sml_command *c)
+{
+	sml_strs_free(c->sc_u.top.tp_fields, c->sc_u.top.tp_nfields);
+	sml_strs_free(c->sc_u.top.tp_by, c->sc_u.top.tp_nby);
+}
+
+/* ---- Running ---- */
 
 /*
  * Counts each combination of the fields' values (an array value counts

@@ -1,13 +1,72 @@
-/* cmd_timechart.c - timechart: aggregations per time bucket, zero-filled. */
+/*
+ * cmd/timechart.c - timechart: aggregations per time bucket of the time
+ * field, oldest first, zero-filled (blocking).
+ *
+ *	timechart [span=<n><unit>] <agg>[, <agg>...] [BY f]
+ */
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "common/evtime.h"
-#include "common/timespan.h"
-#include "common/timeutil.h"
-#include "sml/agg.h"
-#include "sml/engine.h"
+#include "sml/parse.h"
+#include "sml/stage.h"
+
+/* ---- Parsing ---- */
+
+/*
+ * Parses timechart [span=<n><unit>] <agg>[, ...] [BY f] into
+ * c->sc_u.timechart. Returns 0 with the current token at '|' or the end, or -1
+ * with the error reported.
+ */
+int
+cmd_timechart_parse(struct sml_parser *p, struct sml_command *c)
+{
+	struct sml_timechart *tc = &c->sc_u.timechart;
+	unsigned seen = 0;
+
+	if (sml_next(p) == -1)
+		return -1;
+	for (;;) {
+		if (sml_at_param(p)) {
+			if (sml_param_span_only(p, "timechart", &seen,
+			    &tc->tc_span_ms, &tc->tc_span_months, NULL) == -1)
+				return -1;
+		} else if (p->sp_tok.lt_kind == LEX_BY) {
+			if (tc->tc_naggs == 0)
+				return sml_fail_expected(p, "a stats function");
+			if (seen & SML_SEEN_BY)
+				return sml_fail(p, p->sp_tok.lt_off,
+				    "duplicate BY clause");
+			seen |= SML_SEEN_BY;
+			if (sml_next(p) == -1 ||
+			    sml_name(p, 0, &tc->tc_by) == -1 ||
+			    sml_next(p) == -1)
+				return -1;
+			if (p->sp_tok.lt_kind == LEX_COMMA ||
+			    sml_at_name(p, 0))
+				return sml_fail(p, p->sp_tok.lt_off,
+				    "timechart takes a single BY field");
+		} else if (tc->tc_naggs == 0 && sml_at_agg(p)) {
+			if (sml_aggs(p, &tc->tc_aggs, &tc->tc_naggs) == -1)
+				return -1;
+		} else
+			break;
+	}
+	if (tc->tc_naggs == 0)
+		return sml_fail_expected(p, "a stats function");
+	return sml_end(p);
+}
+
+/* Frees what cmd_timechart_parse() stored in c (not c itself). */
+void
+cmd_timechart_clear(struct sml_command *c)
+{
+	sml_aggs_free(c->sc_u.timechart.tc_aggs, c->sc_u.timechart.tc_naggs);
+	free(c->sc_u.timechart.tc_by);
+}
+
+/* ---- Running ---- */
 
 /*
  * The time of an event is its task time field (dtFieldName), else the time
