@@ -210,6 +210,19 @@ struct sml_dedup {
 	int dd_keepempty;
 };
 
+/* transaction f1[, f2...] [maxspan=] [maxpause=] [maxevents=]
+ * [startswith="cond"] [endswith="cond"] */
+struct sml_transaction {
+	char **tr_fields;
+	size_t tr_nfields;
+	int64_t tr_maxspan;	/* ms; -1: none */
+	int64_t tr_maxpause;	/* ms; -1: none */
+	int64_t tr_maxevents;	/* default 1000 */
+	int64_t tr_maxopen;	/* maxopentxn, default 5000 */
+	struct cond *tr_start;	/* NULL: none */
+	struct cond *tr_end;
+};
+
 /* stats, aggs, eventstats, streamstats */
 struct sml_stats {
 	struct agg *st_aggs;

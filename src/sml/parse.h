@@ -231,6 +231,20 @@ int sml_param_int(struct sml_parser *p, const char *key, int64_t min,
 int sml_param_span_only(struct sml_parser *p, const char *cmd, unsigned *seen,
     int64_t *ms, int *months, double *num);
 
+/*
+ * Reads key=<n><unit> (units s m h d w: a duration) into *ms; the value
+ * stays current. Returns 0 or -1 ("maxspan must be ...").
+ */
+int sml_param_duration(struct sml_parser *p, const char *key, int64_t *ms);
+
+/*
+ * Reads key="<search condition>" (a quoted string) into *out, a new tree
+ * the caller frees with sml_cond_free(); an error inside the string is
+ * reported at its place in the query. The value stays current. Returns 0
+ * or -1.
+ */
+int sml_param_cond(struct sml_parser *p, const char *key, struct cond **out);
+
 /* ---- Regular expressions, search conditions, expressions ---- */
 
 /*
@@ -336,6 +350,8 @@ int cmd_head_parse(struct sml_parser *, struct sml_command *);
 int cmd_tail_parse(struct sml_parser *, struct sml_command *);
 int cmd_dedup_parse(struct sml_parser *, struct sml_command *);
 void cmd_dedup_clear(struct sml_command *);
+int cmd_transaction_parse(struct sml_parser *, struct sml_command *);
+void cmd_transaction_clear(struct sml_command *);
 int cmd_fields_parse(struct sml_parser *, struct sml_command *);
 void cmd_fields_clear(struct sml_command *);
 int cmd_table_parse(struct sml_parser *, struct sml_command *);

@@ -1129,6 +1129,67 @@ sml_cond(struct sml_parser *p)
 	return sml_cd_list(p, 1, &h);
 }
 
+static int sml_cond_text(struct sml_parser *p, struct cond **out);
+
+int
+sml_param_duration(struct sml_parser *p, const char *key, int64_t *ms)
+{
+	static const char units[] = "smhdw";
+	static const int64_t unit_ms[] = {1000, 60000, 3600000, 86400000,
+	    604800000};
+	const char *u;
+	int64_t n = 0;
+	size_t i = 0;
+	char *v;
+
+	if ((v = sml_param_value(p, key)) == NULL)
+		return -1;
+	for (; v[i] >= '0' && v[i] <= '9'; i++)
+		if (n <= SML_MAX_SPAN)
+			n = n * 10 + (v[i] - '0');
+	if (i > 0 && v[i] != '\0' && v[i + 1] == '\0' &&
+	    (u = strchr(units, v[i])) != NULL && n > 0 && n <= SML_MAX_SPAN) {
+		*ms = n * unit_ms[u - units];
+		free(v);
+		return 0;
+	}
+	free(v);
+	return sml_fail(p, p->sp_tok.lt_off, "%s must be a positive integer "
+	    "(at most %d) and a unit (s, m, h, d, w), like 30m", key,
+	    SML_MAX_SPAN);
+}
+
+int
+sml_param_cond(struct sml_parser *p, const char *key, struct cond **out)
+{
+	struct sml_parser in;
+	struct sml_error e;
+	size_t at;
+	char *v;
+
+	*out = NULL;
+	at = p->sp_tok.lt_off;
+	if ((v = sml_param_value(p, key)) == NULL)
+		return -1;
+	if (p->sp_tok.lt_kind != LEX_STRING) {
+		free(v);
+		return sml_fail(p, p->sp_tok.lt_off, "%s needs a quoted search "
+		    "condition, like %s=\"EventID=4624\"", key, key);
+	}
+	at = p->sp_tok.lt_off;
+	memset(&in, 0, sizeof(in));
+	in.sp_text = v;
+	in.sp_len = strlen(v);
+	in.sp_err = &e;
+	if (sml_cond_text(&in, out) == 0) {
+		free(v);
+		return 0;
+	}
+	free(v);
+	return sml_fail(p, sml_unescaped_off(p, at, in.sp_err_off), "%s: %s",
+	    key, in.sp_reason);
+}
+
 /*
  * Parses all of p's text as a search condition into *out. Returns 0, or -1
  * with the reason in p->sp_reason at p->sp_err_off.

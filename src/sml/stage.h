@@ -91,6 +91,7 @@ int cmd_sort_init(struct stage *, const struct sml_command *);
 int cmd_head_init(struct stage *, const struct sml_command *);
 int cmd_tail_init(struct stage *, const struct sml_command *);
 int cmd_dedup_init(struct stage *, const struct sml_command *);
+int cmd_transaction_init(struct stage *, const struct sml_command *);
 int cmd_stats_init(struct stage *, const struct sml_command *);
 int cmd_eventstats_init(struct stage *, const struct sml_command *);
 int cmd_streamstats_init(struct stage *, const struct sml_command *);

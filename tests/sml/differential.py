@@ -79,6 +79,44 @@ def sample_stdev(vals):
 # (name, SML, oracle): oracle is ("sql", SQL), ("jq", program, slurp) over
 # the Sysmon NDJSON (slurp: the events as one array; raw: lines as text),
 # or ("py", function of the list of Sysmon events).
+def iso_ms(t):
+    """Milliseconds of an ISO-8601 UTC time as gen-events writes it."""
+    import datetime
+    d = datetime.datetime.fromisoformat(t.replace("Z", "+00:00"))
+    return int(d.timestamp() * 1000 + 0.5)
+
+
+def transactions(evs, key, maxpause_ms, maxevents=1000):
+    """The transactions of `transaction KEY maxpause=...` (docs/sml.md):
+    events newest first (ties in file order), each joining the open
+    transaction of its value unless the gap to its oldest event passes
+    maxpause or it holds maxevents. Returns (newest, oldest, count)."""
+    t = [iso_ms(e["@timestamp"]) for e in evs]
+    opened, done = {}, []
+    for i in sorted(range(len(evs)), key=lambda i: (-t[i], i)):
+        k = evs[i].get(key)
+        if k is None:
+            continue
+        cur = opened.get(json.dumps(k))
+        if cur and (cur[1] - t[i] > maxpause_ms or cur[2] >= maxevents):
+            done.append(cur)
+            cur = None
+        if cur is None:
+            cur = [t[i], t[i], 0]
+            opened[json.dumps(k)] = cur
+        cur[1] = t[i]
+        cur[2] += 1
+    return done + list(opened.values())
+
+
+def txn_summary(evs):
+    tx = transactions(evs, "Hostname", 60000)
+    d = max(a - b for a, b, _ in tx)
+    return [{"n": len(tx), "ev": sum(c for _, _, c in tx),
+             "d": d // 1000 if d % 1000 == 0 else d / 1000,
+             "long": sum(1 for a, b, _ in tx if a - b > 600000)}]
+
+
 QUERIES = [
     ("count", "source sysmon | stats count",
      ("sql", "SELECT count(*) AS count FROM s")),
@@ -184,6 +222,10 @@ QUERIES = [
                                        "sd": sample_stdev([e["ProcessId"] for e in sel]),
                                        "count": len(sel)})(
          [e for e in evs if e["Severity"] > 50 and "system32" not in e["Image"].lower()])])),
+    ("transaction-maxpause",
+     "source sysmon | transaction Hostname maxpause=1m | eval l = if(duration > 600, 1, 0) "
+     "| stats count AS n, sum(eventcount) AS ev, max(duration) AS d, sum(l) AS long",
+     ("py", txn_summary)),
     ("security-by-two", "source security | stats count BY event.outcome, LogonType",
      ("sql", "SELECT %s AS \"event.outcome\", %s AS LogonType, count(*) AS count FROM sec s GROUP BY 1, 2 ORDER BY 1, 2"
              % (x("event.outcome"), x("LogonType")))),
