@@ -63,6 +63,8 @@ const struct sml_cmd_def sml_cmds[] = {
 	    cmd_fillnull_parse, cmd_fillnull_clear, cmd_fillnull_init, NULL },
 	{ "replace", SML_CMD_REPLACE, 0,
 	    cmd_replace_parse, cmd_replace_clear, cmd_replace_init, NULL },
+	{ "regex", SML_CMD_REGEX, 0,
+	    cmd_regex_parse, cmd_regex_clear, cmd_regex_init, NULL },
 };
 
 const size_t sml_ncmds = sizeof(sml_cmds) / sizeof(sml_cmds[0]);

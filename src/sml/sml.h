@@ -74,6 +74,7 @@ enum sml_cmd_kind {
 	SML_CMD_REX,		/* sc_u.rex */
 	SML_CMD_FILLNULL,	/* sc_u.fillnull */
 	SML_CMD_REPLACE,	/* sc_u.replace */
+	SML_CMD_REGEX,		/* sc_u.regex */
 };
 
 /* source <pattern>[,<pattern>...] [qsize=n] [earliest=t] [latest=t] */
@@ -115,6 +116,7 @@ struct sml_command {
 		struct sml_rex rex;
 		struct sml_fillnull fillnull;
 		struct sml_replace replace;
+		struct sml_regex regex;
 	} sc_u;
 };
 
