@@ -283,4 +283,11 @@ struct sml_replace {
 	size_t rp_nfields;
 };
 
+/* regex "<re>", regex <field>=~"<re>" (or =), regex <field>!="<re>" */
+struct sml_regex {
+	char *re_field;		/* NULL: _raw, the event's JSON text */
+	char *re_regex;
+	int re_negate;		/* !=: keeps the events that do not match */
+};
+
 #endif

@@ -66,6 +66,8 @@ const struct sml_cmd_def sml_cmds[] = {
 	{ "transaction", SML_CMD_TRANSACTION, 0,
 	    cmd_transaction_parse, cmd_transaction_clear,
 	    cmd_transaction_init, NULL },
+	{ "regex", SML_CMD_REGEX, 0,
+	    cmd_regex_parse, cmd_regex_clear, cmd_regex_init, NULL },
 };
 
 const size_t sml_ncmds = sizeof(sml_cmds) / sizeof(sml_cmds[0]);

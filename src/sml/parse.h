@@ -378,5 +378,7 @@ int cmd_eventstats_parse(struct sml_parser *, struct sml_command *);
 void cmd_eventstats_clear(struct sml_command *);
 int cmd_streamstats_parse(struct sml_parser *, struct sml_command *);
 void cmd_streamstats_clear(struct sml_command *);
+int cmd_regex_parse(struct sml_parser *, struct sml_command *);
+void cmd_regex_clear(struct sml_command *);
 
 #endif

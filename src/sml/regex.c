@@ -1,5 +1,8 @@
-/* regex.c - PCRE2 matching under the configured limits (match, replace, rex). */
+/* regex.c - PCRE2 matching under the configured limits (match, replace, rex,
+ * regex, makemv). */
 #include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
 
 #include "sml/regex.h"
 
@@ -80,4 +83,74 @@ sml_regex_error(const struct sml_regex_env *env, int rc, const char *fn,
 		    "event: %s", fn, (const char *)msg);
 		break;
 	}
+}
+
+int
+sml_rx_init(struct sml_rx *rx, const char *re, uint32_t match_limit,
+    uint32_t depth_limit, char *err, size_t errlen)
+{
+	PCRE2_UCHAR msg[128];
+	PCRE2_SIZE eoff;
+	uint32_t opts = PCRE2_UTF;
+	int ecode;
+
+#ifdef PCRE2_MATCH_INVALID_UTF
+	opts |= PCRE2_MATCH_INVALID_UTF;
+#endif
+	rx->cr_code = pcre2_compile((PCRE2_SPTR)re, PCRE2_ZERO_TERMINATED, opts,
+	    &ecode, &eoff, NULL);
+	if (rx->cr_code == NULL) {
+		if (pcre2_get_error_message(ecode, msg, sizeof(msg)) < 0)
+			snprintf((char *)msg, sizeof(msg), "error %d", ecode);
+		snprintf(err, errlen, "invalid regular expression: %s at "
+		    "character %zu", (const char *)msg, (size_t)eoff);
+		return -1;
+	}
+	sml_regex_jit(rx->cr_code);
+	rx->cr_md = pcre2_match_data_create_from_pattern(rx->cr_code, NULL);
+	if (rx->cr_md == NULL || sml_regex_env_init(&rx->cr_env, match_limit,
+	    depth_limit) == -1) {
+		snprintf(err, errlen, "out of memory");
+		return -1;
+	}
+	return 0;
+}
+
+void
+sml_rx_free(struct sml_rx *rx)
+{
+	pcre2_match_data_free(rx->cr_md);
+	pcre2_code_free(rx->cr_code);
+	sml_regex_env_free(&rx->cr_env);
+	free(rx->cr_subj);
+	rx->cr_md = NULL;
+	rx->cr_code = NULL;
+	rx->cr_subj = NULL;
+	rx->cr_cap = 0;
+}
+
+int
+sml_rx_subject(struct sml_rx *rx, const char *text, size_t len)
+{
+	char *p;
+
+	if (len > SIZE_MAX - SML_RX_PAD)
+		return -1;
+	if (rx->cr_cap < len + SML_RX_PAD) {
+		if ((p = realloc(rx->cr_subj, len + SML_RX_PAD)) == NULL)
+			return -1;
+		rx->cr_subj = p;
+		rx->cr_cap = len + SML_RX_PAD;
+	}
+	if (len > 0)
+		memcpy(rx->cr_subj, text, len);
+	memset(rx->cr_subj + len, 0, SML_RX_PAD);
+	return 0;
+}
+
+int
+sml_rx_exec(struct sml_rx *rx, size_t len, size_t start, uint32_t opts)
+{
+	return pcre2_match(rx->cr_code, (PCRE2_SPTR)rx->cr_subj, len, start,
+	    opts, rx->cr_md, rx->cr_env.rg_mctx);
 }

@@ -54,4 +54,47 @@ void sml_regex_jit(pcre2_code *code);
 void sml_regex_error(const struct sml_regex_env *env, int rc, const char *fn,
     char *buf, size_t len);
 
+/* Spare zero bytes after a subject: the JIT's 16-byte loads read ahead. */
+#define SML_RX_PAD	32
+
+/*
+ * A regular expression that a command compiles once for its run (rex,
+ * regex, makemv's tokenizer): the code (JIT-compiled where PCRE2 has a
+ * JIT; PCRE2_UTF, and PCRE2_MATCH_INVALID_UTF where there is one), its
+ * match data, its limits, and the subject copied with SML_RX_PAD zero
+ * bytes after it. Owned by the caller: zeroed, sml_rx_init, then
+ * sml_rx_free (also after a failed init).
+ */
+struct sml_rx {
+	pcre2_code *cr_code;
+	pcre2_match_data *cr_md;	/* ovector: pcre2_get_ovector_pointer */
+	struct sml_regex_env cr_env;
+	char *cr_subj;			/* the subject of sml_rx_subject */
+	size_t cr_cap;
+};
+
+/*
+ * Compiles the NUL-terminated re under the limits given (0: the
+ * defaults). Returns 0, or -1 with the reason in err (errlen bytes):
+ * "invalid regular expression: <PCRE2's message> at character N", or
+ * "out of memory".
+ */
+int sml_rx_init(struct sml_rx *rx, const char *re, uint32_t match_limit,
+    uint32_t depth_limit, char *err, size_t errlen);
+void sml_rx_free(struct sml_rx *rx);
+
+/*
+ * Copies text (len bytes) as the subject of the next sml_rx_exec calls.
+ * Returns 0, or -1 out of memory.
+ */
+int sml_rx_subject(struct sml_rx *rx, const char *text, size_t len);
+
+/*
+ * Matches the subject (its first len bytes) from byte start, with the
+ * pcre2_match() options opts. Returns as pcre2_match(): the number of
+ * groups set plus one, PCRE2_ERROR_NOMATCH, or another negative code
+ * (sml_regex_error() words it); offsets in cr_md count in the subject.
+ */
+int sml_rx_exec(struct sml_rx *rx, size_t len, size_t start, uint32_t opts);
+
 #endif

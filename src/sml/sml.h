@@ -75,6 +75,7 @@ enum sml_cmd_kind {
 	SML_CMD_FILLNULL,	/* sc_u.fillnull */
 	SML_CMD_REPLACE,	/* sc_u.replace */
 	SML_CMD_TRANSACTION,	/* sc_u.transaction */
+	SML_CMD_REGEX,		/* sc_u.regex */
 };
 
 /* source <pattern>[,<pattern>...] [qsize=n] [earliest=t] [latest=t] */
@@ -117,6 +118,7 @@ struct sml_command {
 		struct sml_fillnull fillnull;
 		struct sml_replace replace;
 		struct sml_transaction transaction;
+		struct sml_regex regex;
 	} sc_u;
 };
 

@@ -707,6 +707,32 @@ test_cancel(void)
 	is_int(R.r_rc, SML_RUN_ERROR, "a bad regex at run time is an error");
 }
 
+/* ---- regex, spath, mvexpand, makemv, nomv ---- */
+
+static void
+test_mv_json(void)
+{
+	Q("source ev | regex user=~\"^u[12]$\" | fields id",
+	    "{\"id\":0}\n{\"id\":1}\n{\"id\":4}\n{\"id\":6}\n"
+	    "{\"id\":7}\n{\"id\":9}\n");
+	Q("source ev | regex user!=\"^u[12]$\" | fields id",
+	    "{\"id\":2}\n{\"id\":3}\n{\"id\":5}\n{\"id\":8}\n");
+	Q("source ev | regex n=\"^[0-9]$\" | fields id",
+	    "{\"id\":0}\n{\"id\":1}\n{\"id\":3}\n{\"id\":5}\n"
+	    "{\"id\":6}\n{\"id\":7}\n{\"id\":8}\n{\"id\":9}\n");
+	Q("source ev | regex tags=\"q\" | fields id",
+	    "{\"id\":0}\n{\"id\":2}\n");
+	Q("source ev | regex geo=~\"DE\" | fields id", "");
+	Q("source ev | regex \"\\\"city\\\":\" | fields id",
+	    "{\"id\":5}\n{\"id\":8}\n");
+	/* The raw text of a changed event is its new text. */
+	Q("source ev | head 2 | eval z = \"zz\" | regex _raw=~\"\\\"z\\\":\" | fields id",
+	    "{\"id\":0}\n{\"id\":1}\n");
+	Q("source nest | regex a.b=\"^deep$\" | fields id", "");
+	Q("source nest | regex process.name=\"^sh$\" | fields id",
+	    "{\"id\":1}\n");
+}
+
 int
 main(void)
 {
@@ -739,6 +765,7 @@ main(void)
 	test_edges();
 	test_limits();
 	test_cancel();
+	test_mv_json();
 	evstore_close(es);
 	buf_free(&R.r_out);
 	buf_free(&R.r_log);

@@ -470,6 +470,12 @@ cmd_print(struct sb *b, const struct sml_command *c)
 		strs_print(b, c->sc_u.replace.rp_fields,
 		    c->sc_u.replace.rp_nfields);
 		break;
+	case SML_CMD_REGEX:
+		sb_add(b, " field=%s %s re=%s",
+		    c->sc_u.regex.re_field ? c->sc_u.regex.re_field : "-",
+		    c->sc_u.regex.re_negate ? "!=" : "=~",
+		    c->sc_u.regex.re_regex);
+		break;
 	}
 }
 
@@ -1699,6 +1705,37 @@ parse_sane(const char *text, size_t len)
 	return 1;
 }
 
+/* regex, spath, mvexpand, makemv, nomv: what they parse to and their errors. */
+static void
+test_cmds_mv_json(void)
+{
+	CMD("regex \"^a\\d\"", "regex field=- =~ re=^a\\d");
+	CMD("regex url=~\"^/api\"", "regex field=url =~ re=^/api");
+	CMD("regex url=~ \"x\"", "regex field=url =~ re=x");
+	CMD("regex url=\"x\"", "regex field=url =~ re=x");
+	CMD("regex url!=\"x\"", "regex field=url != re=x");
+	CMD("regex 'a b'=~\"x\"", "regex field=a b =~ re=x");
+	CMD("regex _raw=~\"x\"", "regex field=_raw =~ re=x");
+	ERR("makeresults | regex", "expected a quoted regular expression or "
+	    "<field>=~\"<regex>\" after 'regex' at line 1, column 20", 1, 20,
+	    19);
+	ERR("makeresults | regex url", "expected '=~', '=' or '!=' after 'url' "
+	    "at line 1, column 24", 1, 24, 23);
+	ERR("makeresults | regex url=~x", "expected a quoted regular "
+	    "expression after '=~' at line 1, column 26", 1, 26, 25);
+	ERR("makeresults | regex url= ~\"x\"", "expected a quoted regular "
+	    "expression after '=' at line 1, column 26", 1, 26, 25);
+	ERR("makeresults | regex url!=x", "expected a quoted regular "
+	    "expression after '!=' at line 1, column 26", 1, 26, 25);
+	ERR("makeresults | regex url=~\"(\"", "invalid regular expression: "
+	    "missing closing parenthesis at line 1, column 28", 1, 28, 27);
+	ERR("makeresults | regex \"a\" \"b\"", "unexpected \"b\" after "
+	    "\"a\" at line 1, column 25", 1, 25, 24);
+	ERR("makeresults | regex url=~\"a\" | regex", "expected a quoted "
+	    "regular expression or <field>=~\"<regex>\" after 'regex' at line "
+	    "1, column 37", 1, 37, 36);
+}
+
 static void
 test_robustness(void)
 {
@@ -1812,6 +1849,7 @@ main(void)
 	test_errors_expressions();
 	test_errors_search();
 	test_errors_commands();
+	test_cmds_mv_json();
 	test_robustness();
 	return done_testing();
 }

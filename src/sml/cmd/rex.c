@@ -71,14 +71,9 @@ cmd_rex_clear(struct sml_command *c)
 
 /* ---- Running ---- */
 
-#define REX_PAD		32		/* JIT code reads ahead this far */
-
 struct rex_state {
-	pcre2_code *rs_code;
-	pcre2_match_data *rs_md;
-	struct sml_regex_env rs_env;	/* the limits, the JIT stack */
+	struct sml_rx rs_rx;	/* the expression, its limits, the subject */
 	uint32_t *rs_groups;	/* group number of each rx_names[i] */
-	struct buf rs_subj;	/* the subject, padded for the JIT */
 };
 
 /*
@@ -94,13 +89,9 @@ rex_match(struct stage *s, struct event *e, const char *text, size_t len)
 	json_t **vals;
 	int rc;
 
-	buf_reset(&rs->rs_subj);
-	if (buf_append(&rs->rs_subj, text, len) == -1 ||
-	    buf_reserve(&rs->rs_subj, REX_PAD) == -1)
+	if (sml_rx_subject(&rs->rs_rx, text, len) == -1)
 		return run_fail(s->sg_run, "out of memory");
-	memset(rs->rs_subj.b_data + len, 0, REX_PAD);
-	rc = pcre2_match(rs->rs_code, (PCRE2_SPTR)rs->rs_subj.b_data, len, 0, 0,
-	    rs->rs_md, rs->rs_env.rg_mctx);
+	rc = sml_rx_exec(&rs->rs_rx, len, 0, 0);
 	if (rc == PCRE2_ERROR_NOMATCH)
 		return 0;
 	if (rc < 0) {
@@ -108,10 +99,10 @@ rex_match(struct stage *s, struct event *e, const char *text, size_t len)
 
 		/* A limit reached is not "no match": the fields would be
 		 * missing from events where they are. */
-		sml_regex_error(&rs->rs_env, rc, "rex", msg, sizeof(msg));
+		sml_regex_error(&rs->rs_rx.cr_env, rc, "rex", msg, sizeof(msg));
 		return run_fail(s->sg_run, "%s", msg);
 	}
-	ov = pcre2_get_ovector_pointer(rs->rs_md);
+	ov = pcre2_get_ovector_pointer(rs->rs_rx.cr_md);
 	/* Copy the groups first: setting a field may change the text. */
 	if ((vals = calloc(rx->rx_nnames, sizeof(*vals))) == NULL)
 		return run_fail(s->sg_run, "out of memory");
@@ -120,7 +111,7 @@ rex_match(struct stage *s, struct event *e, const char *text, size_t len)
 
 		if (g == 0 || g >= (uint32_t)rc || ov[2 * g] == PCRE2_UNSET)
 			continue;
-		vals[i] = json_stringn(rs->rs_subj.b_data + ov[2 * g],
+		vals[i] = json_stringn(rs->rs_rx.cr_subj + ov[2 * g],
 		    ov[2 * g + 1] - ov[2 * g]);
 	}
 	rc = 1;
@@ -179,11 +170,8 @@ rex_free(struct stage *s)
 
 	if (rs == NULL)
 		return;
-	pcre2_match_data_free(rs->rs_md);
-	sml_regex_env_free(&rs->rs_env);
-	pcre2_code_free(rs->rs_code);
+	sml_rx_free(&rs->rs_rx);
 	free(rs->rs_groups);
-	buf_free(&rs->rs_subj);
 	free(rs);
 	s->sg_state = NULL;
 }
@@ -193,16 +181,11 @@ int
 cmd_rex_init(struct stage *s, const struct sml_command *c)
 {
 	const struct sml_rex *rx = &c->sc_u.rex;
-	const struct sml_run_limits *lim;
+	const struct sml_run_limits *lim = run_limits(s->sg_run);
 	struct rex_state *rs;
-	PCRE2_UCHAR msg[128];
-	PCRE2_SIZE eoff;
-	uint32_t opts = PCRE2_UTF;
-	int ecode, n;
+	char err[256];
+	int n;
 
-#ifdef PCRE2_MATCH_INVALID_UTF
-	opts |= PCRE2_MATCH_INVALID_UTF;
-#endif
 	if (rx->rx_regex == NULL)
 		return run_fail(s->sg_run, "rex: no regular expression");
 	if ((rs = calloc(1, sizeof(*rs))) == NULL)
@@ -210,25 +193,15 @@ cmd_rex_init(struct stage *s, const struct sml_command *c)
 	s->sg_state = rs;
 	s->sg_push = rex_push;
 	s->sg_free = rex_free;
-	rs->rs_code = pcre2_compile((PCRE2_SPTR)rx->rx_regex,
-	    PCRE2_ZERO_TERMINATED, opts, &ecode, &eoff, NULL);
-	if (rs->rs_code == NULL) {
-		if (pcre2_get_error_message(ecode, msg, sizeof(msg)) < 0)
-			snprintf((char *)msg, sizeof(msg), "error %d", ecode);
-		return run_fail(s->sg_run, "rex: invalid regular expression: "
-		    "%s at character %zu", (const char *)msg, (size_t)eoff);
-	}
-	sml_regex_jit(rs->rs_code);
-	rs->rs_md = pcre2_match_data_create_from_pattern(rs->rs_code, NULL);
+	if (sml_rx_init(&rs->rs_rx, rx->rx_regex, lim->rl_regex_match_limit,
+	    lim->rl_regex_depth_limit, err, sizeof(err)) == -1)
+		return run_fail(s->sg_run, "rex: %s", err);
 	rs->rs_groups = calloc(rx->rx_nnames ? rx->rx_nnames : 1,
 	    sizeof(*rs->rs_groups));
-	lim = run_limits(s->sg_run);
-	if (rs->rs_md == NULL || rs->rs_groups == NULL ||
-	    sml_regex_env_init(&rs->rs_env, lim->rl_regex_match_limit,
-	    lim->rl_regex_depth_limit) == -1)
+	if (rs->rs_groups == NULL)
 		return run_fail(s->sg_run, "out of memory");
 	for (size_t i = 0; i < rx->rx_nnames; i++) {
-		n = pcre2_substring_number_from_name(rs->rs_code,
+		n = pcre2_substring_number_from_name(rs->rs_rx.cr_code,
 		    (PCRE2_SPTR)rx->rx_names[i]);
 		rs->rs_groups[i] = n > 0 ? (uint32_t)n : 0;
 	}
