@@ -1,5 +1,5 @@
 /* cli_main.c - asyncreq: the command line (ingest, follow, query, tasks,
- * indices, check). */
+ * indices, check, lookups). */
 #include <stdio.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -16,11 +16,14 @@ usage(void)
 	    "INDEX FILE...\n"
 	    "       asyncreq [-c CONF] follow [--format F] [--once] INDEX "
 	    "FILE...\n"
-	    "       asyncreq [-c CONF] query [--from T] [--to T] \"SML\"\n"
+	    "       asyncreq [-c CONF] query [--from T] [--to T] [--user U] "
+	    "\"SML\"\n"
 	    "       asyncreq [-c CONF] tasks\n"
 	    "       asyncreq [-c CONF] indices [PATTERN]\n"
 	    "       asyncreq [-c CONF] indices delete NAME\n"
-	    "       asyncreq [-c CONF] check\n");
+	    "       asyncreq [-c CONF] check\n"
+	    "       asyncreq [-c CONF] lookups list|put NAME FILE|get NAME|"
+	    "delete NAME [--user U] [--shared]\n");
 }
 
 int
@@ -33,7 +36,7 @@ main(int argc, char **argv)
 		{"ingest", cli_ingest}, {"follow", cli_follow},
 		{"query", cli_query},
 		{"tasks", cli_tasks}, {"check", cli_check},
-		{"indices", cli_indices},
+		{"indices", cli_indices}, {"lookups", cli_lookups},
 	};
 	struct config cfg;
 	const char *conf = NULL;

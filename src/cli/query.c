@@ -9,6 +9,7 @@
 #include "common/timeutil.h"
 #include "sml/sml.h"
 #include "store/events.h"
+#include "store/lookups.h"
 
 static int
 query_emit(void *arg, const char *json, size_t len)
@@ -33,6 +34,8 @@ int
 cli_query(const struct config *cfg, int argc, char **argv)
 {
 	const char *from = cfg->dt_start, *to = cfg->dt_end, *text = NULL;
+	const char *user = "anonymous";
+	struct lookup_user lu;
 	struct sml_query *q = NULL;
 	struct sml_error perr;
 	struct sml_limits lim;
@@ -49,17 +52,19 @@ cli_query(const struct config *cfg, int argc, char **argv)
 			from = argv[++i];
 		else if (strcmp(argv[i], "--to") == 0 && i + 1 < argc)
 			to = argv[++i];
+		else if (strcmp(argv[i], "--user") == 0 && i + 1 < argc)
+			user = argv[++i];
 		else if (text == NULL && argv[i][0] != '-')
 			text = argv[i];
 		else {
 			fprintf(stderr, "usage: asyncreq query [--from T] "
-			    "[--to T] \"SML\"\n");
+			    "[--to T] [--user U] \"SML\"\n");
 			return 2;
 		}
 	}
 	if (text == NULL) {
 		fprintf(stderr, "usage: asyncreq query [--from T] [--to T] "
-		    "\"SML\"\n");
+		    "[--user U] \"SML\"\n");
 		return 2;
 	}
 	if (datemath_parse(from, now, &start, err, sizeof(err)) == -1) {
@@ -94,6 +99,11 @@ cli_query(const struct config *cfg, int argc, char **argv)
 	ctx.sx_limits = &rlim;
 	ctx.sx_emit = query_emit;
 	ctx.sx_log = query_log;
+	/* Lookup tables as the user's task would see them. */
+	lookup_user_init(&lu, cfg, user);
+	ctx.sx_lookup_get = lookup_sml_get;
+	ctx.sx_lookup_put = lookup_sml_put;
+	ctx.sx_lookup_arg = &lu;
 	res = sml_run(q, &ctx, &scanned, err, sizeof(err));
 	evstore_close(ev);
 	sml_query_free(q);

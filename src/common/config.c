@@ -120,6 +120,10 @@ static const struct config_key config_keys[] = {
 	    10000000, 1000, 1000000000),
 	N("limits.regex_depth_limit", CONFIG_INT, limits_regex_depth_limit,
 	    1000000, 100, 1000000000),
+	N("limits.max_lookup_bytes", CONFIG_SIZE, limits_max_lookup_bytes,
+	    64 * MIB, KIB, GIB),
+	N("limits.max_lookup_rows", CONFIG_INT, limits_max_lookup_rows,
+	    1000000, 1, 100000000),
 
 	N("runner.max_concurrent", CONFIG_INT, runner_max_concurrent, 2, 1,
 	    256),

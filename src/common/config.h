@@ -54,6 +54,8 @@ struct config {
 	int64_t limits_max_query_bytes;		/* limits.max_query_bytes */
 	int64_t limits_regex_match_limit;	/* limits.regex_match_limit */
 	int64_t limits_regex_depth_limit;	/* limits.regex_depth_limit */
+	uint64_t limits_max_lookup_bytes;	/* limits.max_lookup_bytes */
+	int64_t limits_max_lookup_rows;		/* limits.max_lookup_rows */
 
 	int64_t runner_max_concurrent;	/* runner.max_concurrent */
 	int64_t runner_max_running_per_user; /* runner.max_running_per_user:

@@ -19,6 +19,7 @@
 #include "runner/runner.h"
 #include "sml/sml.h"
 #include "store/events.h"
+#include "store/lookups.h"
 #include "store/store.h"
 
 /* The executor's state; its callbacks get a pointer to it. */
@@ -413,6 +414,7 @@ executor_main(const struct config *cfg, const struct task *t)
 	struct sml_run_limits lim;
 	struct sml_cost cost;
 	struct sml_ctx ctx;
+	struct lookup_user lu;
 	struct evstore *ev = NULL;
 	struct rlimit rl;
 	struct sigaction sa;
@@ -466,6 +468,11 @@ executor_main(const struct config *cfg, const struct task *t)
 	ctx.sx_emit_index = exec_emit;
 	ctx.sx_log = exec_log;
 	ctx.sx_poll = exec_poll;
+	/* Lookup tables: the owner's, else the shared ones. */
+	lookup_user_init(&lu, cfg, t->t_owner);
+	ctx.sx_lookup_get = lookup_sml_get;
+	ctx.sx_lookup_put = lookup_sml_put;
+	ctx.sx_lookup_arg = &lu;
 	/* The access file as it is now: an edit needs no restart. */
 	if (config_access_rules(cfg, &x.x_rules, err, sizeof(err)) == -1) {
 		log_error("task %s: %s", t->t_id, err);

@@ -290,4 +290,31 @@ struct sml_regex {
 	int re_negate;		/* !=: keeps the events that do not match */
 };
 
+/* What lookup sets from a matching row (lk_mode). */
+enum sml_lookup_mode {
+	SML_LOOKUP_ALL,		/* every column but the matched ones */
+	SML_LOOKUP_OUTPUT,	/* the OUTPUT columns, replacing */
+	SML_LOOKUP_OUTPUTNEW,	/* the OUTPUTNEW columns, where absent */
+};
+
+/*
+ * lookup NAME col [AS field][, col2 [AS field2]...]
+ *     [OUTPUT|OUTPUTNEW col [AS field][, ...]]
+ */
+struct sml_lookup {
+	char *lk_name;		/* the table, a valid lookup name */
+	char **lk_cols;		/* the columns matched ... */
+	char **lk_fields;	/* ... against these event fields */
+	size_t lk_n;
+	enum sml_lookup_mode lk_mode;
+	char **lk_out_cols;	/* OUTPUT(NEW): the columns set ... */
+	char **lk_out_fields;	/* ... as these fields */
+	size_t lk_nout;
+};
+
+/* inputlookup NAME, outputlookup NAME */
+struct sml_lookup_table {
+	char *lt_name;		/* a valid lookup name */
+};
+
 #endif

@@ -68,6 +68,14 @@ const struct sml_cmd_def sml_cmds[] = {
 	    cmd_transaction_init, NULL },
 	{ "regex", SML_CMD_REGEX, 0,
 	    cmd_regex_parse, cmd_regex_clear, cmd_regex_init, NULL },
+	{ "lookup", SML_CMD_LOOKUP, 0,
+	    cmd_lookup_parse, cmd_lookup_clear, cmd_lookup_init, NULL },
+	{ "inputlookup", SML_CMD_INPUTLOOKUP, SML_CMDF_FIRST,
+	    cmd_inputlookup_parse, cmd_lookup_table_clear, NULL,
+	    cmd_inputlookup_run },
+	{ "outputlookup", SML_CMD_OUTPUTLOOKUP, 0,
+	    cmd_outputlookup_parse, cmd_lookup_table_clear,
+	    cmd_outputlookup_init, NULL },
 };
 
 const size_t sml_ncmds = sizeof(sml_cmds) / sizeof(sml_cmds[0]);

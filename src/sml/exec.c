@@ -13,7 +13,13 @@
 #define POLL_MS 50		/* ... and every this many milliseconds */
 
 static const struct sml_run_limits run_default_limits = {
-	10000, 100, 100000, 512u << 20, 200, SML_DEFAULT_MAX_QSIZE, 0, 0
+	10000, 100, 100000, 512u << 20, 200, SML_DEFAULT_MAX_QSIZE, 0, 0, 0, 0
+};
+
+/* A lookup table the run read (run_lookup). */
+struct run_table {
+	char *rt_name;
+	struct csvtab *rt_tab;
 };
 
 /* State of one run, shared by the commands of the pipeline. */
@@ -38,6 +44,8 @@ struct run {
 	int64_t r_mem;		/* bytes held by blocking commands */
 	int r_stop;		/* a callback asked to stop */
 	int r_failed;		/* run_fail was called */
+	struct run_table *r_tables;	/* lookup tables read, once each */
+	size_t r_ntables;
 	char *r_err;
 	size_t r_errlen;
 };
@@ -430,9 +438,107 @@ sml_cost_free(struct sml_cost *cost)
 	memset(cost, 0, sizeof(*cost));
 }
 
+uint64_t
+run_lookup_max_bytes(const struct run *r)
+{
+	return r->r_limits->rl_max_lookup_bytes ?
+	    r->r_limits->rl_max_lookup_bytes : 64u << 20;
+}
+
+uint64_t
+run_lookup_max_rows(const struct run *r)
+{
+	return r->r_limits->rl_max_lookup_rows ?
+	    r->r_limits->rl_max_lookup_rows : 1000000;
+}
+
+const struct csvtab *
+run_lookup(struct run *r, const char *cmd, const char *name)
+{
+	struct run_table *p;
+	struct csvtab *t;
+	char why[300], *data = NULL;
+	size_t len = 0;
+
+	for (size_t i = 0; i < r->r_ntables; i++)
+		if (strcmp(r->r_tables[i].rt_name, name) == 0)
+			return r->r_tables[i].rt_tab;
+	if (r->r_ctx->sx_lookup_get == NULL) {
+		run_fail(r, "%s: lookup tables are not available here", cmd);
+		return NULL;
+	}
+	if (r->r_ctx->sx_lookup_get(r->r_ctx->sx_lookup_arg, name,
+	    run_lookup_max_bytes(r), &data, &len, why, sizeof(why)) == -1) {
+		run_fail(r, "%s: %s", cmd, why);
+		return NULL;
+	}
+	if (csvtab_parse(data, len, run_lookup_max_rows(r), &t, why,
+	    sizeof(why)) == -1) {
+		free(data);
+		if (strncmp(why, "more than ", 10) == 0)
+			run_fail(r, "%s: lookup '%s' has %s "
+			    "(limits.max_lookup_rows)", cmd, name, why);
+		else
+			run_fail(r, "%s: lookup '%s' is not a valid table: %s",
+			    cmd, name, why);
+		return NULL;
+	}
+	free(data);
+	if (run_mem(r, (int64_t)t->ct_bytes) == -1 ||
+	    (p = realloc(r->r_tables, (r->r_ntables + 1) *
+	    sizeof(*p))) == NULL) {
+		csvtab_free(t);
+		if (!r->r_failed)
+			run_fail(r, "out of memory");
+		return NULL;
+	}
+	r->r_tables = p;
+	if ((p[r->r_ntables].rt_name = strdup(name)) == NULL) {
+		csvtab_free(t);
+		run_fail(r, "out of memory");
+		return NULL;
+	}
+	p[r->r_ntables++].rt_tab = t;
+	return t;
+}
+
+int
+run_lookup_put(struct run *r, const char *cmd, const char *name,
+    const char *data, size_t len, size_t rows)
+{
+	char why[300];
+
+	if (r->r_ctx->sx_lookup_put == NULL)
+		return run_fail(r, "%s: lookup tables are not available here",
+		    cmd);
+	if (len > run_lookup_max_bytes(r))
+		return run_fail(r, "%s: the table would be %zu bytes, more "
+		    "than limits.max_lookup_bytes (%llu)", cmd, len,
+		    (unsigned long long)run_lookup_max_bytes(r));
+	if (rows > run_lookup_max_rows(r))
+		return run_fail(r, "%s: the table would have %zu rows, more "
+		    "than limits.max_lookup_rows (%llu)", cmd, rows,
+		    (unsigned long long)run_lookup_max_rows(r));
+	if (r->r_ctx->sx_lookup_put(r->r_ctx->sx_lookup_arg, name, data, len, why,
+	    sizeof(why)) == -1)
+		return run_fail(r, "%s: %s", cmd, why);
+	/* A later read of the table in this run sees the new one. */
+	for (size_t i = 0; i < r->r_ntables; i++)
+		if (strcmp(r->r_tables[i].rt_name, name) == 0)
+			r->r_tables[i].rt_name[0] = '\0';
+	return 0;
+}
+
 static void
 run_free(struct run *r)
 {
+	for (size_t i = 0; i < r->r_ntables; i++) {
+		free(r->r_tables[i].rt_name);
+		csvtab_free(r->r_tables[i].rt_tab);
+	}
+	free(r->r_tables);
+	r->r_tables = NULL;
+	r->r_ntables = 0;
 	for (size_t i = 0; i < r->r_nstages; i++)
 		if (r->r_stages[i].sg_free)
 			r->r_stages[i].sg_free(&r->r_stages[i]);

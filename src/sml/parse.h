@@ -380,5 +380,10 @@ int cmd_streamstats_parse(struct sml_parser *, struct sml_command *);
 void cmd_streamstats_clear(struct sml_command *);
 int cmd_regex_parse(struct sml_parser *, struct sml_command *);
 void cmd_regex_clear(struct sml_command *);
+int cmd_lookup_parse(struct sml_parser *, struct sml_command *);
+void cmd_lookup_clear(struct sml_command *);
+int cmd_inputlookup_parse(struct sml_parser *, struct sml_command *);
+int cmd_outputlookup_parse(struct sml_parser *, struct sml_command *);
+void cmd_lookup_table_clear(struct sml_command *);
 
 #endif

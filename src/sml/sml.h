@@ -41,6 +41,10 @@ struct sml_run_limits {
 					 * default, 10000000) */
 	uint32_t rl_regex_depth_limit;	/* limits.regex_depth_limit (0: the
 					 * default, 1000000) */
+	uint64_t rl_max_lookup_bytes;	/* limits.max_lookup_bytes (0: the
+					 * default, 64 MiB) */
+	uint64_t rl_max_lookup_rows;	/* limits.max_lookup_rows (0: the
+					 * default, 1000000) */
 };
 
 struct config;
@@ -76,6 +80,9 @@ enum sml_cmd_kind {
 	SML_CMD_REPLACE,	/* sc_u.replace */
 	SML_CMD_TRANSACTION,	/* sc_u.transaction */
 	SML_CMD_REGEX,		/* sc_u.regex */
+	SML_CMD_LOOKUP,		/* sc_u.lookup */
+	SML_CMD_INPUTLOOKUP,	/* sc_u.lookup_table */
+	SML_CMD_OUTPUTLOOKUP,	/* sc_u.lookup_table */
 };
 
 /* source <pattern>[,<pattern>...] [qsize=n] [earliest=t] [latest=t] */
@@ -119,6 +126,8 @@ struct sml_command {
 		struct sml_replace replace;
 		struct sml_transaction transaction;
 		struct sml_regex regex;
+		struct sml_lookup lookup;
+		struct sml_lookup_table lookup_table;
 	} sc_u;
 };
 
@@ -191,6 +200,24 @@ struct sml_ctx {
 	 * naming only forbidden ones answers like one naming none. NULL: all.
 	 */
 	int (*sx_may_read)(void *arg, const char *index);
+	/*
+	 * Optional (NULL: lookup, inputlookup and outputlookup fail), with
+	 * sx_lookup_arg (store/lookups.h has both for the store): reads
+	 * lookup table name for the task's owner (their own, else a shared
+	 * one), at most max_bytes. Returns 0 and its CSV text in *data
+	 * (malloc'd; the run frees it) and *len, or -1 with the reason in
+	 * err (errlen bytes).
+	 */
+	int (*sx_lookup_get)(void *arg, const char *name, uint64_t max_bytes,
+	    char **data, size_t *len, char *err, size_t errlen);
+	/*
+	 * Optional, the same: stores len bytes of CSV as the owner's table
+	 * name, replacing one of that name (outputlookup). 0, or -1 with
+	 * the reason in err.
+	 */
+	int (*sx_lookup_put)(void *arg, const char *name, const char *data,
+	    size_t len, char *err, size_t errlen);
+	void *sx_lookup_arg;
 	/* Optional: filled by sml_run with what each command cost. */
 	struct sml_cost *sx_cost;
 };

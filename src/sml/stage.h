@@ -14,6 +14,7 @@
  * time helpers of common/ that commands use.
  */
 #include "common/buf.h"
+#include "common/csvtab.h"
 #include "common/evtime.h"
 #include "common/timespan.h"
 #include "common/timeutil.h"
@@ -102,6 +103,10 @@ int cmd_rex_init(struct stage *, const struct sml_command *);
 int cmd_fillnull_init(struct stage *, const struct sml_command *);
 int cmd_replace_init(struct stage *, const struct sml_command *);
 int cmd_regex_init(struct stage *, const struct sml_command *);
+int cmd_lookup_init(struct stage *, const struct sml_command *);
+enum sml_run_result cmd_inputlookup_run(struct run *,
+    const struct sml_command *);
+int cmd_outputlookup_init(struct stage *, const struct sml_command *);
 
 /*
  * ---- The run: what any command's stage may ask of it (exec.c) ----
@@ -130,6 +135,31 @@ struct eval_ctx *run_eval_ctx(struct run *r);
 int run_mem(struct run *r, int64_t bytes);
 /* Called by long loops in finish(): polls for cancellation. Nonzero: stop. */
 int run_poll_now(struct run *r);
+
+/*
+ * ---- Lookup tables (exec.c): lookup, inputlookup, outputlookup ----
+ */
+
+/*
+ * Returns lookup table name as the task's owner sees it (sx_lookup_get),
+ * read and parsed once per run (a second command on it gets the same),
+ * its memory accounted with run_mem; or NULL with the run failed, the
+ * reason after "cmd: " (no such table, over limits.max_lookup_bytes or
+ * limits.max_lookup_rows, invalid CSV).
+ */
+const struct csvtab *run_lookup(struct run *r, const char *cmd,
+    const char *name);
+/* Return the bounds of a table: limits.max_lookup_bytes and
+ * limits.max_lookup_rows. */
+uint64_t run_lookup_max_bytes(const struct run *r);
+uint64_t run_lookup_max_rows(const struct run *r);
+/*
+ * Stores len bytes of CSV (rows rows) as the owner's table name
+ * (sx_lookup_put), within the limits. Returns 0, or -1 with the run
+ * failed, the reason after "cmd: ".
+ */
+int run_lookup_put(struct run *r, const char *cmd, const char *name,
+    const char *data, size_t len, size_t rows);
 
 /*
  * ---- For the first command (source, makeresults), which makes the events

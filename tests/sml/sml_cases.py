@@ -39,7 +39,9 @@ error-match, "asyncreq: <...>" stands for any message the case accepts), or
 no block (no output).
 
 The data sets tests/sml/data/NAME.ndjson are ingested once, each into the
-index NAME, in a temporary storage directory.
+index NAME, in a temporary storage directory, and the tables
+tests/sml/data/NAME.csv stored as lookup tables NAME of the user the cases
+run as (`asyncreq query`'s default, anonymous).
 
 Usage: sml_cases.py [--show] [--jobs N] [PATTERN...]
     PATTERN  run only cases whose file name contains one of the patterns
@@ -284,6 +286,14 @@ def setup(tmp):
         # a few KiB an index). AR_STORAGE_BLOCK_BYTES=0: the tail alone.
         f.write("storage.block_bytes = %s\n" % os.environ.get("AR_STORAGE_BLOCK_BYTES", "1KiB"))
     for fn in sorted(os.listdir(DATA)):
+        if fn.endswith(".csv"):
+            p = subprocess.run([PROG, "-c", base, "lookups", "put",
+                                fn[:-len(".csv")], os.path.join(DATA, fn)],
+                               stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+            if p.returncode != 0:
+                raise CaseError("lookups put %s failed: %s %s" % (
+                    fn, p.stdout.decode(), p.stderr.decode()))
+            continue
         if not fn.endswith(".ndjson"):
             continue
         index = fn[:-len(".ndjson")]

@@ -476,6 +476,24 @@ cmd_print(struct sb *b, const struct sml_command *c)
 		    c->sc_u.regex.re_negate ? "!=" : "=~",
 		    c->sc_u.regex.re_regex);
 		break;
+	case SML_CMD_LOOKUP:
+		sb_add(b, " %s", c->sc_u.lookup.lk_name);
+		for (size_t i = 0; i < c->sc_u.lookup.lk_n; i++)
+			sb_add(b, "%s%s->%s", i > 0 ? ", " : " ",
+			    c->sc_u.lookup.lk_cols[i],
+			    c->sc_u.lookup.lk_fields[i]);
+		sb_add(b, " %s", c->sc_u.lookup.lk_mode == SML_LOOKUP_ALL ?
+		    "ALL" : c->sc_u.lookup.lk_mode == SML_LOOKUP_OUTPUT ?
+		    "OUTPUT" : "OUTPUTNEW");
+		for (size_t i = 0; i < c->sc_u.lookup.lk_nout; i++)
+			sb_add(b, "%s%s->%s", i > 0 ? ", " : " ",
+			    c->sc_u.lookup.lk_out_cols[i],
+			    c->sc_u.lookup.lk_out_fields[i]);
+		break;
+	case SML_CMD_INPUTLOOKUP:
+	case SML_CMD_OUTPUTLOOKUP:
+		sb_add(b, " %s", c->sc_u.lookup_table.lt_name);
+		break;
 	}
 }
 
@@ -1265,6 +1283,11 @@ test_commands(void)
 	    "replace a*->b*, x->y IN f1,f2");
 	CMD("replace 127.0.0.1 with localhost", "replace 127.0.0.1->localhost IN ");
 	CMD("replace \"C:\\\\x\" With \"\"", "replace C:\\x-> IN ");
+	CMD("lookup codes status", "lookup codes status->status ALL");
+	CMD("lookup \"my-t.2\" a AS x, b AS y OUTPUT c AS d, e",
+	    "lookup my-t.2 a->x, b->y OUTPUT c->d, e->e");
+	CMD("lookup t a outputnew b", "lookup t a->a OUTPUTNEW b->b");
+	CMD("outputlookup t_1", "outputlookup t_1");
 	CMD("search x=1", "search x=1");
 	CMD("where x", "where x");
 
@@ -1646,6 +1669,16 @@ test_errors_commands(void)
 	    "fillnull at line 1, column 24", 1, 24, 23);
 	ERR("makeresults | replace", "expected a value after 'replace' at line "
 	    "1, column 22", 1, 22, 21);
+	ERR("makeresults | lookup \"../x\" a", "invalid lookup name "
+	    "\"../x\": a name is 1 to 100 characters of A-Z, a-z, 0-9, '.', "
+	    "'_' and '-', starting with a letter or a digit at line 1, "
+	    "column 22", 1, 22, 21);
+	ERR("makeresults | lookup t", "expected a column name after 't' at "
+	    "line 1, column 23", 1, 23, 22);
+	ERR("makeresults | lookup t a OUTPUT", "expected a column name after "
+	    "'OUTPUT' at line 1, column 32", 1, 32, 31);
+	ERR("inputlookup", "expected a lookup table name after 'inputlookup' "
+	    "at line 1, column 12", 1, 12, 11);
 	ERR("makeresults | replace \"a\" \"b\"", "expected WITH after \"a\" at "
 	    "line 1, column 27", 1, 27, 26);
 	ERR("makeresults | replace \"a\" WITH", "expected a value after 'WITH' "
