@@ -1087,6 +1087,8 @@ handle_request(struct app *ap, struct req *r)
 		handle_ingest(ap, r);
 		goto out;
 	}
+	if (handle_lookups(ap, r))
+		goto out;
 	if (strncmp(r->rq_path, PREFIX, strlen(PREFIX)) != 0 ||
 	    strlen(r->rq_path) >= sizeof(path)) {
 		snprintf(reason, sizeof(reason), "no such endpoint: /%.200s",

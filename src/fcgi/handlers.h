@@ -79,5 +79,10 @@ void handle_ingest(struct app *, struct req *);
 
 /* POST file_download/{id}: the task's results as a file (download.c). */
 void handle_download(struct app *, struct req *, const char *id);
+/*
+ * Answers a request under _sme/lookups (lookups.c): returns 1 when the
+ * path is one of it (the request is answered), 0 when it is not.
+ */
+int handle_lookups(struct app *, struct req *);
 
 #endif
