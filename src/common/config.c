@@ -112,6 +112,8 @@ static const struct config_key config_keys[] = {
 	    1000000),
 	N("limits.max_qsize", CONFIG_INT, limits_max_qsize, 10000000, 1,
 	    1000000000000LL),
+	N("limits.max_subsearch_results", CONFIG_INT,
+	    limits_max_subsearch_results, 10000, 1, 10000000),
 	N("limits.max_groups", CONFIG_INT, limits_max_groups, 100000, 1,
 	    100000000),
 	N("limits.max_query_bytes", CONFIG_INT, limits_max_query_bytes, 65536,

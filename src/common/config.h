@@ -51,6 +51,7 @@ struct config {
 	int64_t limits_max_log_lines;		/* limits.max_log_lines */
 	int64_t limits_max_qsize;		/* limits.max_qsize */
 	int64_t limits_max_groups;		/* limits.max_groups */
+	int64_t limits_max_subsearch_results;	/* limits.max_subsearch_results */
 	int64_t limits_max_query_bytes;		/* limits.max_query_bytes */
 	int64_t limits_regex_match_limit;	/* limits.regex_match_limit */
 	int64_t limits_regex_depth_limit;	/* limits.regex_depth_limit */

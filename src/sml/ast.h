@@ -223,6 +223,20 @@ struct sml_transaction {
 	struct cond *tr_end;
 };
 
+/* join [type=inner|left] [max=n] f1[, f2...] [ <subsearch> ] */
+struct sml_join {
+	int jn_left;		/* type=left: unmatched events pass */
+	int64_t jn_max;		/* rows joined per event; 0: all (default 1) */
+	char **jn_fields;
+	size_t jn_nfields;
+	struct sml_query *jn_sub;
+};
+
+/* append [ <subsearch> ] */
+struct sml_append {
+	struct sml_query *ap_sub;
+};
+
 /* stats, aggs, eventstats, streamstats */
 struct sml_stats {
 	struct agg *st_aggs;

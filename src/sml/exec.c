@@ -13,7 +13,7 @@
 #define POLL_MS 50		/* ... and every this many milliseconds */
 
 static const struct sml_run_limits run_default_limits = {
-	10000, 100, 100000, 512u << 20, 200, SML_DEFAULT_MAX_QSIZE, 0, 0, 0, 0
+	10000, 100, 100000, 512u << 20, 200, SML_DEFAULT_MAX_QSIZE, 0, 0, 0, 0, 0
 };
 
 /* A lookup table the run read (run_lookup). */
@@ -298,6 +298,105 @@ run_fed_skipped(struct run *r, uint64_t n)
 	r->r_fed += n;
 	if (r->r_nstages > 0)
 		r->r_stages[0].sg_in += n;
+}
+
+/* The context of a subsearch: the run's, with its results collected. */
+struct subsearch {
+	struct run *ss_run;		/* the outer run */
+	const struct sml_ctx *ss_outer;
+	int (*ss_row)(void *, const char *, size_t);
+	void *ss_arg;
+	int64_t ss_n, ss_max;
+	int ss_over, ss_failed, ss_cancel;
+};
+
+static int
+sub_emit(void *arg, const char *json, size_t len)
+{
+	struct subsearch *sub = arg;
+
+	if (++sub->ss_n > sub->ss_max) {
+		sub->ss_over = 1;
+		return 1;
+	}
+	if (sub->ss_row(sub->ss_arg, json, len) != 0) {
+		sub->ss_failed = 1;
+		return 1;
+	}
+	return 0;
+}
+
+static void
+sub_log(void *arg, enum sml_log_level lvl, const char *msg)
+{
+	struct subsearch *sub = arg;
+
+	if (sub->ss_outer->sx_log)
+		sub->ss_outer->sx_log(sub->ss_outer->sx_arg, lvl, msg);
+}
+
+/* Polls the outer task with its own counts (a subsearch's do not show). */
+static int
+sub_poll(void *arg, uint64_t scanned, double progress)
+{
+	struct subsearch *sub = arg;
+
+	(void)scanned;
+	(void)progress;
+	if (run_poll_now(sub->ss_run)) {
+		sub->ss_cancel = 1;
+		return 1;
+	}
+	return 0;
+}
+
+static int
+sub_may_read(void *arg, const char *index)
+{
+	struct subsearch *sub = arg;
+
+	return sub->ss_outer->sx_may_read == NULL ||
+	    sub->ss_outer->sx_may_read(sub->ss_outer->sx_arg, index);
+}
+
+int
+run_subsearch(struct run *r, const struct sml_query *q,
+    int (*row)(void *arg, const char *json, size_t len), void *arg)
+{
+	const struct sml_ctx *outer = r->r_ctx;
+	struct subsearch sub;
+	struct sml_ctx ctx = *outer;
+	enum sml_run_result res;
+	uint64_t scanned = 0;
+	char err[512];
+
+	memset(&sub, 0, sizeof(sub));
+	sub.ss_run = r;
+	sub.ss_outer = outer;
+	sub.ss_row = row;
+	sub.ss_arg = arg;
+	sub.ss_max = r->r_limits->rl_max_subsearch > 0 ?
+	    r->r_limits->rl_max_subsearch : 10000;
+	ctx.sx_arg = &sub;
+	ctx.sx_emit = sub_emit;
+	ctx.sx_emit_index = NULL;
+	ctx.sx_log = sub_log;
+	ctx.sx_poll = sub_poll;
+	ctx.sx_match = NULL;
+	ctx.sx_may_read = sub_may_read;
+	err[0] = '\0';
+	res = sml_run(q, &ctx, &scanned, err, sizeof(err));
+	r->r_scanned += scanned;
+	if (sub.ss_failed)
+		return -1;
+	if (sub.ss_over)
+		return run_fail(r, "subsearch: more than %lld results "
+		    "(limits.max_subsearch_results)", (long long)sub.ss_max);
+	if (sub.ss_cancel || (res == SML_RUN_STOPPED && r->r_stop))
+		return 1;
+	if (res == SML_RUN_ERROR)
+		return run_fail(r, "subsearch: %s", err);
+	return 0;
 }
 
 int

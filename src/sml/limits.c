@@ -21,5 +21,6 @@ sml_limits_from_config(const struct config *cfg, struct sml_limits *pl,
 		rl->rl_regex_depth_limit = (uint32_t)cfg->limits_regex_depth_limit;
 		rl->rl_max_lookup_bytes = cfg->limits_max_lookup_bytes;
 		rl->rl_max_lookup_rows = (uint64_t)cfg->limits_max_lookup_rows;
+		rl->rl_max_subsearch = cfg->limits_max_subsearch_results;
 	}
 }

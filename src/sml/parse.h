@@ -245,6 +245,14 @@ int sml_param_duration(struct sml_parser *p, const char *key, int64_t *ms);
  */
 int sml_param_cond(struct sml_parser *p, const char *key, struct cond **out);
 
+/*
+ * Parses a subsearch: the current token is '['; the query up to the
+ * matching ']' is parsed as a whole query (errors at their place in the
+ * outer text) into *out, which the caller frees with sml_query_free().
+ * Leaves the token after ']' current. Returns 0 or -1.
+ */
+int sml_subsearch(struct sml_parser *p, struct sml_query **out);
+
 /* ---- Regular expressions, search conditions, expressions ---- */
 
 /*
@@ -352,6 +360,10 @@ int cmd_dedup_parse(struct sml_parser *, struct sml_command *);
 void cmd_dedup_clear(struct sml_command *);
 int cmd_transaction_parse(struct sml_parser *, struct sml_command *);
 void cmd_transaction_clear(struct sml_command *);
+int cmd_join_parse(struct sml_parser *, struct sml_command *);
+void cmd_join_clear(struct sml_command *);
+int cmd_append_parse(struct sml_parser *, struct sml_command *);
+void cmd_append_clear(struct sml_command *);
 int cmd_fields_parse(struct sml_parser *, struct sml_command *);
 void cmd_fields_clear(struct sml_command *);
 int cmd_table_parse(struct sml_parser *, struct sml_command *);

@@ -1130,6 +1130,52 @@ sml_cond(struct sml_parser *p)
 }
 
 static int sml_cond_text(struct sml_parser *p, struct cond **out);
+static int sml_parse_pipeline(struct sml_parser *p);
+static void sml_parser_init(struct sml_parser *p, const char *text,
+    size_t len, struct sml_error *err);
+
+int
+sml_subsearch(struct sml_parser *p, struct sml_query **out)
+{
+	struct sml_parser in;
+	struct sml_error e;
+	size_t start, end, open_at = p->sp_tok.lt_off;
+	int depth = 1;
+
+	*out = NULL;
+	if (p->sp_tok.lt_kind != LEX_LBRACKET)
+		return sml_fail_expected(p, "'[' and a subsearch");
+	start = open_at + 1;
+	for (;;) {
+		if (sml_next(p) == -1)
+			return -1;
+		if (p->sp_tok.lt_kind == LEX_EOF)
+			return sml_fail(p, open_at, "unclosed '[': the "
+			    "subsearch has no ']'");
+		if (p->sp_tok.lt_kind == LEX_LBRACKET)
+			depth++;
+		else if (p->sp_tok.lt_kind == LEX_RBRACKET && --depth == 0)
+			break;
+	}
+	end = p->sp_tok.lt_off;
+	sml_parser_init(&in, p->sp_text + start, end - start, &e);
+	in.sp_max_qsize = p->sp_max_qsize;
+	if ((in.sp_q = calloc(1, sizeof(*in.sp_q))) == NULL ||
+	    (in.sp_q->sq_text = malloc(end - start + 1)) == NULL) {
+		sml_query_free(in.sp_q);
+		return sml_fail_nomem(p);
+	}
+	memcpy(in.sp_q->sq_text, p->sp_text + start, end - start);
+	in.sp_q->sq_text[end - start] = '\0';
+	if (sml_parse_pipeline(&in) == -1) {
+		sml_query_free(in.sp_q);
+		return sml_fail(p, start + in.sp_err_off, "subsearch: %s",
+		    in.sp_reason);
+	}
+	*out = in.sp_q;
+	return sml_next(p);	/* past ']' */
+}
+
 
 int
 sml_param_duration(struct sml_parser *p, const char *key, int64_t *ms)

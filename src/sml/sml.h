@@ -45,6 +45,8 @@ struct sml_run_limits {
 					 * default, 64 MiB) */
 	uint64_t rl_max_lookup_rows;	/* limits.max_lookup_rows (0: the
 					 * default, 1000000) */
+	int64_t rl_max_subsearch;	/* limits.max_subsearch_results (0:
+					 * the default, 10000) */
 };
 
 struct config;
@@ -79,6 +81,8 @@ enum sml_cmd_kind {
 	SML_CMD_FILLNULL,	/* sc_u.fillnull */
 	SML_CMD_REPLACE,	/* sc_u.replace */
 	SML_CMD_TRANSACTION,	/* sc_u.transaction */
+	SML_CMD_JOIN,		/* sc_u.join */
+	SML_CMD_APPEND,		/* sc_u.append */
 	SML_CMD_REGEX,		/* sc_u.regex */
 	SML_CMD_LOOKUP,		/* sc_u.lookup */
 	SML_CMD_INPUTLOOKUP,	/* sc_u.lookup_table */
@@ -125,6 +129,8 @@ struct sml_command {
 		struct sml_fillnull fillnull;
 		struct sml_replace replace;
 		struct sml_transaction transaction;
+		struct sml_join join;
+		struct sml_append append;
 		struct sml_regex regex;
 		struct sml_lookup lookup;
 		struct sml_lookup_table lookup_table;

@@ -93,6 +93,8 @@ int cmd_head_init(struct stage *, const struct sml_command *);
 int cmd_tail_init(struct stage *, const struct sml_command *);
 int cmd_dedup_init(struct stage *, const struct sml_command *);
 int cmd_transaction_init(struct stage *, const struct sml_command *);
+int cmd_join_init(struct stage *, const struct sml_command *);
+int cmd_append_init(struct stage *, const struct sml_command *);
 int cmd_stats_init(struct stage *, const struct sml_command *);
 int cmd_eventstats_init(struct stage *, const struct sml_command *);
 int cmd_streamstats_init(struct stage *, const struct sml_command *);
@@ -189,6 +191,17 @@ void run_count_skipped(struct run *r, uint64_t n, uint64_t bytes);
  */
 struct cond *run_first_search(const struct run *r);
 void run_fed_skipped(struct run *r, uint64_t n);
+/*
+ * Runs subsearch q to its end in the run's context (the same store, range,
+ * user and limits), handing each result to row(arg, json, len) (0 to go
+ * on, -1 on error with the run failed). More than
+ * limits.max_subsearch_results results fail the run naming the setting.
+ * Returns 0; 1 when the run was asked to stop (cancelled); -1 with the
+ * run failed ("subsearch: ...").
+ */
+int run_subsearch(struct run *r, const struct sml_query *q,
+    int (*row)(void *arg, const char *json, size_t len), void *arg);
+
 /* Returns nonzero once a callback (sx_poll, sx_emit) asked to stop. */
 int run_stopped(const struct run *r);
 /*
