@@ -226,6 +226,9 @@ QUERIES = [
      "source sysmon | transaction Hostname maxpause=1m | eval l = if(duration > 600, 1, 0) "
      "| stats count AS n, sum(eventcount) AS ev, max(duration) AS d, sum(l) AS long",
      ("py", txn_summary)),
+    ("join-subsearch", "source sysmon | join Hostname [ source sysmon | stats count AS n BY Hostname ] | stats count BY n",
+     ("sql", "SELECT h.n AS n, count(*) AS count FROM s JOIN (SELECT %s AS host, count(*) AS n FROM s GROUP BY 1) h "
+             "ON %s = h.host GROUP BY 1 ORDER BY 1" % (HOST, HOST))),
     ("security-by-two", "source security | stats count BY event.outcome, LogonType",
      ("sql", "SELECT %s AS \"event.outcome\", %s AS LogonType, count(*) AS count FROM sec s GROUP BY 1, 2 ORDER BY 1, 2"
              % (x("event.outcome"), x("LogonType")))),
