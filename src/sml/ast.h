@@ -277,4 +277,10 @@ struct sml_regex {
 	int re_negate;		/* !=: keeps the events that do not match */
 };
 
+/* mvexpand <field> [limit=<n>] */
+struct sml_mvexpand {
+	char *mx_field;
+	int64_t mx_limit;	/* 0: every value */
+};
+
 #endif

@@ -65,6 +65,8 @@ const struct sml_cmd_def sml_cmds[] = {
 	    cmd_replace_parse, cmd_replace_clear, cmd_replace_init, NULL },
 	{ "regex", SML_CMD_REGEX, 0,
 	    cmd_regex_parse, cmd_regex_clear, cmd_regex_init, NULL },
+	{ "mvexpand", SML_CMD_MVEXPAND, 0,
+	    cmd_mvexpand_parse, cmd_mvexpand_clear, cmd_mvexpand_init, NULL },
 };
 
 const size_t sml_ncmds = sizeof(sml_cmds) / sizeof(sml_cmds[0]);

@@ -75,6 +75,7 @@ enum sml_cmd_kind {
 	SML_CMD_FILLNULL,	/* sc_u.fillnull */
 	SML_CMD_REPLACE,	/* sc_u.replace */
 	SML_CMD_REGEX,		/* sc_u.regex */
+	SML_CMD_MVEXPAND,	/* sc_u.mvexpand */
 };
 
 /* source <pattern>[,<pattern>...] [qsize=n] [earliest=t] [latest=t] */
@@ -117,6 +118,7 @@ struct sml_command {
 		struct sml_fillnull fillnull;
 		struct sml_replace replace;
 		struct sml_regex regex;
+		struct sml_mvexpand mvexpand;
 	} sc_u;
 };
 

@@ -101,6 +101,7 @@ int cmd_rex_init(struct stage *, const struct sml_command *);
 int cmd_fillnull_init(struct stage *, const struct sml_command *);
 int cmd_replace_init(struct stage *, const struct sml_command *);
 int cmd_regex_init(struct stage *, const struct sml_command *);
+int cmd_mvexpand_init(struct stage *, const struct sml_command *);
 
 /*
  * ---- The run: what any command's stage may ask of it (exec.c) ----

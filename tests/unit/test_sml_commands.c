@@ -731,6 +731,23 @@ test_mv_json(void)
 	Q("source nest | regex a.b=\"^deep$\" | fields id", "");
 	Q("source nest | regex process.name=\"^sh$\" | fields id",
 	    "{\"id\":1}\n");
+
+	Q("source ev | head 4 | mvexpand tags | fields id, tags",
+	    "{\"id\":0,\"tags\":\"p\"}\n{\"id\":0,\"tags\":\"q\"}\n"
+	    "{\"id\":1,\"tags\":[]}\n{\"id\":2,\"tags\":\"q\"}\n"
+	    "{\"id\":3,\"tags\":\"p\"}\n{\"id\":3,\"tags\":\"p\"}\n");
+	Q("source ev | mvexpand tags | head 2 | fields id, tags",
+	    "{\"id\":0,\"tags\":\"p\"}\n{\"id\":0,\"tags\":\"q\"}\n");
+	is_int(R.r_scanned, 1, "head stops mvexpand and the source");
+	Q("source ev | search id=4 | mvexpand tags | fields id, tags",
+	    "{\"id\":4}\n");
+	/* Kept copies of the events it made stay as they were made. */
+	Q("source ev | head 1 | mvexpand tags | sort -tags | fields tags",
+	    "{\"tags\":\"q\"}\n{\"tags\":\"p\"}\n");
+	Q("source ev | head 1 | mvexpand tags | eventstats count | fields tags, count",
+	    "{\"tags\":\"p\",\"count\":2}\n{\"tags\":\"q\",\"count\":2}\n");
+	Q("| makeresults count=1000 | eval v = split(\"a,b,c,d,e,f,g,h,i,j\", \",\") | mvexpand v | mvexpand v | stats count, dc(v)",
+	    "{\"count\":10000,\"dc(v)\":10}\n");
 }
 
 int

@@ -476,6 +476,10 @@ cmd_print(struct sb *b, const struct sml_command *c)
 		    c->sc_u.regex.re_negate ? "!=" : "=~",
 		    c->sc_u.regex.re_regex);
 		break;
+	case SML_CMD_MVEXPAND:
+		sb_add(b, " %s limit=%lld", c->sc_u.mvexpand.mx_field,
+		    (long long)c->sc_u.mvexpand.mx_limit);
+		break;
 	}
 }
 
@@ -1734,6 +1738,22 @@ test_cmds_mv_json(void)
 	ERR("makeresults | regex url=~\"a\" | regex", "expected a quoted "
 	    "regular expression or <field>=~\"<regex>\" after 'regex' at line "
 	    "1, column 37", 1, 37, 36);
+
+	CMD("mvexpand tags", "mvexpand tags limit=0");
+	CMD("mvexpand limit=2 user.groups", "mvexpand user.groups limit=2");
+	CMD("mvexpand 'a b' limit = 0", "mvexpand a b limit=0");
+	ERR("makeresults | mvexpand", "expected a field name after 'mvexpand' "
+	    "at line 1, column 23", 1, 23, 22);
+	ERR("makeresults | mvexpand limit=2", "expected a field name after "
+	    "'2' at line 1, column 31", 1, 31, 30);
+	ERR("makeresults | mvexpand x limit=-1", "limit must be a non-negative "
+	    "integer at line 1, column 32", 1, 32, 31);
+	ERR("makeresults | mvexpand x limit=1 limit=2", "duplicate parameter "
+	    "'limit' for mvexpand at line 1, column 34", 1, 34, 33);
+	ERR("makeresults | mvexpand x y", "unexpected 'y' after 'x' at line 1, "
+	    "column 26", 1, 26, 25);
+	ERR("makeresults | mvexpand x max=1", "unknown parameter 'max' for "
+	    "mvexpand at line 1, column 26", 1, 26, 25);
 }
 
 static void
