@@ -283,4 +283,12 @@ struct sml_mvexpand {
 	int64_t mx_limit;	/* 0: every value */
 };
 
+/* makemv [delim="<text>"|tokenizer="<regex>"] [allowempty=<bool>] <field> */
+struct sml_makemv {
+	char *mm_field;
+	char *mm_delim;		/* the separator (" " by default), or NULL */
+	char *mm_tokenizer;	/* ... or a regular expression, else NULL */
+	int mm_allowempty;	/* keep empty values */
+};
+
 #endif

@@ -67,6 +67,8 @@ const struct sml_cmd_def sml_cmds[] = {
 	    cmd_regex_parse, cmd_regex_clear, cmd_regex_init, NULL },
 	{ "mvexpand", SML_CMD_MVEXPAND, 0,
 	    cmd_mvexpand_parse, cmd_mvexpand_clear, cmd_mvexpand_init, NULL },
+	{ "makemv", SML_CMD_MAKEMV, 0,
+	    cmd_makemv_parse, cmd_makemv_clear, cmd_makemv_init, NULL },
 };
 
 const size_t sml_ncmds = sizeof(sml_cmds) / sizeof(sml_cmds[0]);

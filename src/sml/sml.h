@@ -76,6 +76,7 @@ enum sml_cmd_kind {
 	SML_CMD_REPLACE,	/* sc_u.replace */
 	SML_CMD_REGEX,		/* sc_u.regex */
 	SML_CMD_MVEXPAND,	/* sc_u.mvexpand */
+	SML_CMD_MAKEMV,		/* sc_u.makemv */
 };
 
 /* source <pattern>[,<pattern>...] [qsize=n] [earliest=t] [latest=t] */
@@ -119,6 +120,7 @@ struct sml_command {
 		struct sml_replace replace;
 		struct sml_regex regex;
 		struct sml_mvexpand mvexpand;
+		struct sml_makemv makemv;
 	} sc_u;
 };
 

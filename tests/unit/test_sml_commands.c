@@ -748,6 +748,18 @@ test_mv_json(void)
 	    "{\"tags\":\"p\",\"count\":2}\n{\"tags\":\"q\",\"count\":2}\n");
 	Q("| makeresults count=1000 | eval v = split(\"a,b,c,d,e,f,g,h,i,j\", \",\") | mvexpand v | mvexpand v | stats count, dc(v)",
 	    "{\"count\":10000,\"dc(v)\":10}\n");
+
+	Q("source ev | head 3 | makemv delim=\"0\" st | makemv n | fields id, n, st",
+	    "{\"id\":0,\"n\":[\"5\"],\"st\":[\"2\"]}\n{\"id\":1,\"n\":[\"3\"]}\n"
+	    "{\"id\":2,\"n\":[\"10\"]}\n");
+	Q("source ev | search id=5 | makemv geo | makemv tags | makemv delim=\"u\" allowempty=true user | fields geo, user, tags",
+	    "{\"user\":[\"\",\"3\"],\"geo\":{\"c\":\"DE\",\"city\":\"B\"}}\n");
+	Q("source ev | search id=5 | makemv tokenizer=\"(.)\" geo.city | fields geo",
+	    "{\"geo\":{\"c\":\"DE\",\"city\":[\"B\"]}}\n");
+	Q("| makeresults | eval s = \"a--b----c\" | makemv delim=\"--\" allowempty=true s | table s",
+	    "{\"s\":[\"a\",\"b\",\"\",\"c\"]}\n");
+	Q("| makeresults | eval s = \"ab\" | makemv tokenizer=\"x*\" allowempty=true s | table s",
+	    "{\"s\":[\"\",\"\",\"\"]}\n");
 }
 
 int

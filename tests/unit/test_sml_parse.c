@@ -480,6 +480,13 @@ cmd_print(struct sb *b, const struct sml_command *c)
 		sb_add(b, " %s limit=%lld", c->sc_u.mvexpand.mx_field,
 		    (long long)c->sc_u.mvexpand.mx_limit);
 		break;
+	case SML_CMD_MAKEMV:
+		sb_add(b, " %s delim=%s tokenizer=%s allowempty=%d",
+		    c->sc_u.makemv.mm_field,
+		    c->sc_u.makemv.mm_delim ? c->sc_u.makemv.mm_delim : "-",
+		    c->sc_u.makemv.mm_tokenizer ? c->sc_u.makemv.mm_tokenizer :
+		    "-", c->sc_u.makemv.mm_allowempty);
+		break;
 	}
 }
 
@@ -1754,6 +1761,36 @@ test_cmds_mv_json(void)
 	    "column 26", 1, 26, 25);
 	ERR("makeresults | mvexpand x max=1", "unknown parameter 'max' for "
 	    "mvexpand at line 1, column 26", 1, 26, 25);
+
+	CMD("makemv msg", "makemv msg delim=  tokenizer=- allowempty=0");
+	CMD("makemv delim=\",\" allowempty=true f",
+	    "makemv f delim=, tokenizer=- allowempty=1");
+	CMD("makemv f delim=:: allowempty=false",
+	    "makemv f delim=:: tokenizer=- allowempty=0");
+	CMD("makemv tokenizer=\"(\\w+),?\" f",
+	    "makemv f delim=- tokenizer=(\\w+),? allowempty=0");
+	ERR("makeresults | makemv", "expected a field name after 'makemv' at "
+	    "line 1, column 21", 1, 21, 20);
+	ERR("makeresults | makemv tokenizer=\"a\" delim=\",\" f", "makemv "
+	    "takes delim= or tokenizer=, not both at line 1, column 36", 1, 36,
+	    35);
+	ERR("makeresults | makemv delim=\"\" f", "delim must not be empty at "
+	    "line 1, column 28", 1, 28, 27);
+	ERR("makeresults | makemv delim= f", "expected a field name after 'f' "
+	    "at line 1, column 30", 1, 30, 29);
+	ERR("makeresults | makemv delim=, f", "expected a value after 'delim=' "
+	    "at line 1, column 28", 1, 28, 27);
+	ERR("makeresults | makemv tokenizer=\"[\" f", "invalid regular "
+	    "expression: missing terminating ] for character class at line 1, "
+	    "column 34", 1, 34, 33);
+	ERR("makeresults | makemv tokenizer=x f", "tokenizer must be a quoted "
+	    "regular expression at line 1, column 32", 1, 32, 31);
+	ERR("makeresults | makemv delim=a delim=b f", "duplicate parameter "
+	    "'delim' for makemv at line 1, column 30", 1, 30, 29);
+	ERR("makeresults | makemv allowempty=1 f", "allowempty must be true or "
+	    "false at line 1, column 33", 1, 33, 32);
+	ERR("makeresults | makemv setsv=true f", "unknown parameter 'setsv' for "
+	    "makemv at line 1, column 22", 1, 22, 21);
 }
 
 static void
