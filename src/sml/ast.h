@@ -291,4 +291,9 @@ struct sml_makemv {
 	int mm_allowempty;	/* keep empty values */
 };
 
+/* nomv <field> */
+struct sml_nomv {
+	char *nm_field;
+};
+
 #endif

@@ -368,5 +368,7 @@ int cmd_mvexpand_parse(struct sml_parser *, struct sml_command *);
 void cmd_mvexpand_clear(struct sml_command *);
 int cmd_makemv_parse(struct sml_parser *, struct sml_command *);
 void cmd_makemv_clear(struct sml_command *);
+int cmd_nomv_parse(struct sml_parser *, struct sml_command *);
+void cmd_nomv_clear(struct sml_command *);
 
 #endif

@@ -77,6 +77,7 @@ enum sml_cmd_kind {
 	SML_CMD_REGEX,		/* sc_u.regex */
 	SML_CMD_MVEXPAND,	/* sc_u.mvexpand */
 	SML_CMD_MAKEMV,		/* sc_u.makemv */
+	SML_CMD_NOMV,		/* sc_u.nomv */
 };
 
 /* source <pattern>[,<pattern>...] [qsize=n] [earliest=t] [latest=t] */
@@ -121,6 +122,7 @@ struct sml_command {
 		struct sml_regex regex;
 		struct sml_mvexpand mvexpand;
 		struct sml_makemv makemv;
+		struct sml_nomv nomv;
 	} sc_u;
 };
 

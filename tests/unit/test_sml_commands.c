@@ -760,6 +760,12 @@ test_mv_json(void)
 	    "{\"s\":[\"a\",\"b\",\"\",\"c\"]}\n");
 	Q("| makeresults | eval s = \"ab\" | makemv tokenizer=\"x*\" allowempty=true s | table s",
 	    "{\"s\":[\"\",\"\",\"\"]}\n");
+
+	Q("source ev | head 4 | nomv tags | fields id, tags",
+	    "{\"id\":0,\"tags\":\"p\\nq\"}\n{\"id\":1,\"tags\":\"\"}\n"
+	    "{\"id\":2,\"tags\":\"q\"}\n{\"id\":3,\"tags\":\"p\\np\"}\n");
+	Q("source ev | search id=5 | nomv geo | nomv tags | nomv user | fields geo, user",
+	    "{\"user\":\"u3\",\"geo\":{\"c\":\"DE\",\"city\":\"B\"}}\n");
 }
 
 int

@@ -487,6 +487,9 @@ cmd_print(struct sb *b, const struct sml_command *c)
 		    c->sc_u.makemv.mm_tokenizer ? c->sc_u.makemv.mm_tokenizer :
 		    "-", c->sc_u.makemv.mm_allowempty);
 		break;
+	case SML_CMD_NOMV:
+		sb_add(b, " %s", c->sc_u.nomv.nm_field);
+		break;
 	}
 }
 
@@ -1791,6 +1794,15 @@ test_cmds_mv_json(void)
 	    "false at line 1, column 33", 1, 33, 32);
 	ERR("makeresults | makemv setsv=true f", "unknown parameter 'setsv' for "
 	    "makemv at line 1, column 22", 1, 22, 21);
+
+	CMD("nomv tags", "nomv tags");
+	CMD("nomv 'a b'", "nomv a b");
+	ERR("makeresults | nomv", "expected a field name after 'nomv' at line "
+	    "1, column 19", 1, 19, 18);
+	ERR("makeresults | nomv a, b", "unexpected ',' after 'a' at line 1, "
+	    "column 21", 1, 21, 20);
+	ERR("makeresults | nomv x=1", "expected a field name after 'nomv' at "
+	    "line 1, column 20", 1, 20, 19);
 }
 
 static void
