@@ -296,4 +296,27 @@ struct sml_nomv {
 	char *nm_field;
 };
 
+/* A step of a spath path: a key, {N} or {}. */
+enum sml_pstep_kind {
+	SML_PSTEP_KEY,		/* ps_key of an object */
+	SML_PSTEP_INDEX,	/* element ps_index (from 0) of an array */
+	SML_PSTEP_ALL,		/* every element of an array */
+};
+
+struct sml_pstep {
+	enum sml_pstep_kind ps_kind;
+	char *ps_key;
+	size_t ps_index;
+};
+
+/* spath [input=<f>] [output=<f>] [path=<p> | <p>] */
+struct sml_spath {
+	char *pt_input;		/* NULL: _raw, the event itself */
+	char *pt_output;	/* NULL: the path names the field */
+	char *pt_path;		/* as written; NULL: every leaf */
+	struct sml_pstep *pt_steps;
+	size_t pt_nsteps;
+	int pt_multi;		/* a {} step: the value is an array */
+};
+
 #endif

@@ -78,6 +78,7 @@ enum sml_cmd_kind {
 	SML_CMD_MVEXPAND,	/* sc_u.mvexpand */
 	SML_CMD_MAKEMV,		/* sc_u.makemv */
 	SML_CMD_NOMV,		/* sc_u.nomv */
+	SML_CMD_SPATH,		/* sc_u.spath */
 };
 
 /* source <pattern>[,<pattern>...] [qsize=n] [earliest=t] [latest=t] */
@@ -123,6 +124,7 @@ struct sml_command {
 		struct sml_mvexpand mvexpand;
 		struct sml_makemv makemv;
 		struct sml_nomv nomv;
+		struct sml_spath spath;
 	} sc_u;
 };
 

@@ -766,6 +766,22 @@ test_mv_json(void)
 	    "{\"id\":2,\"tags\":\"q\"}\n{\"id\":3,\"tags\":\"p\\np\"}\n");
 	Q("source ev | search id=5 | nomv geo | nomv tags | nomv user | fields geo, user",
 	    "{\"user\":\"u3\",\"geo\":{\"c\":\"DE\",\"city\":\"B\"}}\n");
+
+	Q("source ev | search id=5 OR id=8 | spath output=c path=geo.c | fields id, c",
+	    "{\"id\":5,\"c\":\"DE\"}\n{\"id\":8,\"c\":\"FR\"}\n");
+	Q("source ev | head 2 | spath | fields - @timestamp",
+	    "{\"id\":0,\"host\":\"a\",\"n\":5,\"f\":1.5,\"user\":\"u1\",\"tags\":[\"p\",\"q\"],\"st\":\"200\",\"tags{}\":[\"p\",\"q\"]}\n"
+	    "{\"id\":1,\"host\":\"b\",\"n\":3,\"f\":0.5,\"user\":\"u2\",\"tags\":[]}\n");
+	/* A value copied out of the event is not shared with it. */
+	Q("source ev | search id=5 | spath output=g path=geo | replace \"DE\" WITH \"X\" IN g.c | fields geo, g",
+	    "{\"geo\":{\"c\":\"DE\",\"city\":\"B\"},\"g\":{\"c\":\"X\",\"city\":\"B\"}}\n");
+	Q("source ev | search id=5 | spath output=g path=geo | rename g.c AS gc | fields geo, g, gc",
+	    "{\"geo\":{\"c\":\"DE\",\"city\":\"B\"},\"g\":{\"city\":\"B\"},\"gc\":\"DE\"}\n");
+	Q("| makeresults | eval j = \"{\\\"a\\\":[[1,2],[3,null]],\\\"b\\\":{}}\" | spath input=j | spath input=j output=x path=a{}{1} | spath input=j output=y path=a{1}{0} | fields - @timestamp, j",
+	    "{\"a{}{}\":[1,2,3],\"x\":[2],\"y\":3}\n");
+	Q("| makeresults | eval j = \"[]\" | spath input=j | spath input=j output=x path={} | fields - @timestamp", "{\"j\":\"[]\"}\n");
+	Q("source ev | head 1 | spath input=n | spath input=tags | fields - @timestamp, host, f, user, st",
+	    "{\"id\":0,\"n\":5,\"tags\":[\"p\",\"q\"],\"{}\":[\"p\",\"q\"]}\n");
 }
 
 int

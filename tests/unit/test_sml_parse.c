@@ -490,6 +490,23 @@ cmd_print(struct sb *b, const struct sml_command *c)
 	case SML_CMD_NOMV:
 		sb_add(b, " %s", c->sc_u.nomv.nm_field);
 		break;
+	case SML_CMD_SPATH:
+		sb_add(b, " input=%s output=%s path=%s multi=%d steps=",
+		    c->sc_u.spath.pt_input ? c->sc_u.spath.pt_input : "-",
+		    c->sc_u.spath.pt_output ? c->sc_u.spath.pt_output : "-",
+		    c->sc_u.spath.pt_path ? c->sc_u.spath.pt_path : "-",
+		    c->sc_u.spath.pt_multi);
+		for (size_t i = 0; i < c->sc_u.spath.pt_nsteps; i++) {
+			const struct sml_pstep *ps = &c->sc_u.spath.pt_steps[i];
+
+			if (ps->ps_kind == SML_PSTEP_KEY)
+				sb_add(b, "[%s]", ps->ps_key);
+			else if (ps->ps_kind == SML_PSTEP_INDEX)
+				sb_add(b, "{%zu}", ps->ps_index);
+			else
+				sb_add(b, "{}");
+		}
+		break;
 	}
 }
 
@@ -1803,6 +1820,47 @@ test_cmds_mv_json(void)
 	    "column 21", 1, 21, 20);
 	ERR("makeresults | nomv x=1", "expected a field name after 'nomv' at "
 	    "line 1, column 20", 1, 20, 19);
+
+	CMD("spath", "spath input=- output=- path=- multi=0 steps=");
+	CMD("spath input=j", "spath input=j output=- path=- multi=0 steps=");
+	CMD("spath a.b{}.c{2}", "spath input=- output=- path=a.b{}.c{2} "
+	    "multi=1 steps=[a][b]{}[c]{2}");
+	CMD("spath output=x path={0}{}.k input='a b'", "spath input=a b "
+	    "output=x path={0}{}.k multi=1 steps={0}{}[k]");
+	CMD("spath \"a b.c\"", "spath input=- output=- path=a b.c multi=0 "
+	    "steps=[a b][c]");
+	CMD("spath path=@x:y/z", "spath input=- output=- path=@x:y/z multi=0 "
+	    "steps=[@x:y/z]");
+	ERR("makeresults | spath a..b", "invalid path 'a..b': a step is empty "
+	    "at line 1, column 21", 1, 21, 20);
+	ERR("makeresults | spath a.", "invalid path 'a.': a step is empty at "
+	    "line 1, column 21", 1, 21, 20);
+	ERR("makeresults | spath .a", "invalid path '.a': a step is empty at "
+	    "line 1, column 21", 1, 21, 20);
+	ERR("makeresults | spath a.{}", "invalid path 'a.{}': a step is empty "
+	    "at line 1, column 21", 1, 21, 20);
+	ERR("makeresults | spath a{", "invalid path 'a{': '{' takes an index or "
+	    "nothing, then '}' at line 1, column 21", 1, 21, 20);
+	ERR("makeresults | spath a{-1}", "invalid path 'a{-1}': '{' takes an "
+	    "index or nothing, then '}' at line 1, column 21", 1, 21, 20);
+	ERR("makeresults | spath a}", "invalid path 'a}': '}' without '{' at "
+	    "line 1, column 21", 1, 21, 20);
+	ERR("makeresults | spath a{}x", "invalid path 'a{}x': an array step "
+	    "must end its step at line 1, column 21", 1, 21, 20);
+	ERR("makeresults | spath a{2147483648}", "invalid path 'a{2147483648}': "
+	    "an index above 2147483647 at line 1, column 21", 1, 21, 20);
+	ERR("makeresults | spath output=o", "spath: output= needs a path "
+	    "(path=<path>) at line 1, column 21", 1, 21, 20);
+	ERR("makeresults | spath input=", "expected a field name after '=' at "
+	    "line 1, column 27", 1, 27, 26);
+	ERR("makeresults | spath input=a input=b", "duplicate parameter 'input' "
+	    "for spath at line 1, column 29", 1, 29, 28);
+	ERR("makeresults | spath a b", "unexpected 'b' after 'a' at line 1, "
+	    "column 23", 1, 23, 22);
+	ERR("makeresults | spath path=", "expected a value after 'path=' at "
+	    "line 1, column 26", 1, 26, 25);
+	ERR("makeresults | spath mode=json", "unknown parameter 'mode' for "
+	    "spath at line 1, column 21", 1, 21, 20);
 }
 
 static void
