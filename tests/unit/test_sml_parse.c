@@ -1888,6 +1888,10 @@ test_robustness(void)
 		"makeresults | rex field=x \"(?<a>\\d+)-(?<b>.)\" | fillnull "
 		    "value=\"n/a\" a, b | replace \"a*\" WITH \"b*\", x WITH y "
 		    "IN f",
+		"makeresults | regex x=~\"^a\" | regex y!=\"b\" | spath "
+		    "input=j output=o path=a{}.b{0} | mvexpand o limit=2 | makemv "
+		    "delim=\",\" allowempty=true s | makemv tokenizer=\"(\\w+)\" t "
+		    "| nomv s",
 	};
 	static const char *const frags[] = {
 		"source", "makeresults", " ", "|", ",", "=", "qsize", "count",
@@ -1901,6 +1905,8 @@ test_robustness(void)
 		"streamstats", "reset_before=", "window=", "rename", "fields",
 		"table", "<", ">=", "!=", "==", "LIKE", "%", "/", "'a b'",
 		"\"s\"", "5", "-3", "null", "1e999", "| makeresults | ",
+		"regex", "=~", "spath", "input=", "path=", "a{}.b", "{0}",
+		"mvexpand", "limit=", "makemv", "delim=", "tokenizer=", "nomv",
 	};
 	char buf[256];
 	size_t n, len, bad = 0, runs = 0;
