@@ -331,4 +331,46 @@ struct sml_lookup_table {
 	char *lt_name;		/* a valid lookup name */
 };
 
+/* mvexpand <field> [limit=<n>] */
+struct sml_mvexpand {
+	char *mx_field;
+	int64_t mx_limit;	/* 0: every value */
+};
+
+/* makemv [delim="<text>"|tokenizer="<regex>"] [allowempty=<bool>] <field> */
+struct sml_makemv {
+	char *mm_field;
+	char *mm_delim;		/* the separator (" " by default), or NULL */
+	char *mm_tokenizer;	/* ... or a regular expression, else NULL */
+	int mm_allowempty;	/* keep empty values */
+};
+
+/* nomv <field> */
+struct sml_nomv {
+	char *nm_field;
+};
+
+/* A step of a spath path: a key, {N} or {}. */
+enum sml_pstep_kind {
+	SML_PSTEP_KEY,		/* ps_key of an object */
+	SML_PSTEP_INDEX,	/* element ps_index (from 0) of an array */
+	SML_PSTEP_ALL,		/* every element of an array */
+};
+
+struct sml_pstep {
+	enum sml_pstep_kind ps_kind;
+	char *ps_key;
+	size_t ps_index;
+};
+
+/* spath [input=<f>] [output=<f>] [path=<p> | <p>] */
+struct sml_spath {
+	char *pt_input;		/* NULL: _raw, the event itself */
+	char *pt_output;	/* NULL: the path names the field */
+	char *pt_path;		/* as written; NULL: every leaf */
+	struct sml_pstep *pt_steps;
+	size_t pt_nsteps;
+	int pt_multi;		/* a {} step: the value is an array */
+};
+
 #endif

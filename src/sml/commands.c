@@ -80,6 +80,14 @@ const struct sml_cmd_def sml_cmds[] = {
 	{ "outputlookup", SML_CMD_OUTPUTLOOKUP, 0,
 	    cmd_outputlookup_parse, cmd_lookup_table_clear,
 	    cmd_outputlookup_init, NULL },
+	{ "mvexpand", SML_CMD_MVEXPAND, 0,
+	    cmd_mvexpand_parse, cmd_mvexpand_clear, cmd_mvexpand_init, NULL },
+	{ "makemv", SML_CMD_MAKEMV, 0,
+	    cmd_makemv_parse, cmd_makemv_clear, cmd_makemv_init, NULL },
+	{ "nomv", SML_CMD_NOMV, 0,
+	    cmd_nomv_parse, cmd_nomv_clear, cmd_nomv_init, NULL },
+	{ "spath", SML_CMD_SPATH, 0,
+	    cmd_spath_parse, cmd_spath_clear, cmd_spath_init, NULL },
 };
 
 const size_t sml_ncmds = sizeof(sml_cmds) / sizeof(sml_cmds[0]);

@@ -397,5 +397,13 @@ void cmd_lookup_clear(struct sml_command *);
 int cmd_inputlookup_parse(struct sml_parser *, struct sml_command *);
 int cmd_outputlookup_parse(struct sml_parser *, struct sml_command *);
 void cmd_lookup_table_clear(struct sml_command *);
+int cmd_mvexpand_parse(struct sml_parser *, struct sml_command *);
+void cmd_mvexpand_clear(struct sml_command *);
+int cmd_makemv_parse(struct sml_parser *, struct sml_command *);
+void cmd_makemv_clear(struct sml_command *);
+int cmd_nomv_parse(struct sml_parser *, struct sml_command *);
+void cmd_nomv_clear(struct sml_command *);
+int cmd_spath_parse(struct sml_parser *, struct sml_command *);
+void cmd_spath_clear(struct sml_command *);
 
 #endif

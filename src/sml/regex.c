@@ -85,18 +85,23 @@ sml_regex_error(const struct sml_regex_env *env, int rc, const char *fn,
 	}
 }
 
-int
-sml_rx_init(struct sml_rx *rx, const char *re, uint32_t match_limit,
-    uint32_t depth_limit, char *err, size_t errlen)
+struct sml_rx *
+sml_rx_new(const char *re, uint32_t match_limit, uint32_t depth_limit,
+    char *err, size_t errlen)
 {
 	PCRE2_UCHAR msg[128];
 	PCRE2_SIZE eoff;
+	struct sml_rx *rx;
 	uint32_t opts = PCRE2_UTF;
 	int ecode;
 
 #ifdef PCRE2_MATCH_INVALID_UTF
 	opts |= PCRE2_MATCH_INVALID_UTF;
 #endif
+	if ((rx = calloc(1, sizeof(*rx))) == NULL) {
+		snprintf(err, errlen, "out of memory");
+		return NULL;
+	}
 	rx->cr_code = pcre2_compile((PCRE2_SPTR)re, PCRE2_ZERO_TERMINATED, opts,
 	    &ecode, &eoff, NULL);
 	if (rx->cr_code == NULL) {
@@ -104,29 +109,30 @@ sml_rx_init(struct sml_rx *rx, const char *re, uint32_t match_limit,
 			snprintf((char *)msg, sizeof(msg), "error %d", ecode);
 		snprintf(err, errlen, "invalid regular expression: %s at "
 		    "character %zu", (const char *)msg, (size_t)eoff);
-		return -1;
+		sml_rx_delete(rx);
+		return NULL;
 	}
 	sml_regex_jit(rx->cr_code);
 	rx->cr_md = pcre2_match_data_create_from_pattern(rx->cr_code, NULL);
 	if (rx->cr_md == NULL || sml_regex_env_init(&rx->cr_env, match_limit,
 	    depth_limit) == -1) {
 		snprintf(err, errlen, "out of memory");
-		return -1;
+		sml_rx_delete(rx);
+		return NULL;
 	}
-	return 0;
+	return rx;
 }
 
 void
-sml_rx_free(struct sml_rx *rx)
+sml_rx_delete(struct sml_rx *rx)
 {
+	if (rx == NULL)
+		return;
 	pcre2_match_data_free(rx->cr_md);
 	pcre2_code_free(rx->cr_code);
 	sml_regex_env_free(&rx->cr_env);
 	free(rx->cr_subj);
-	rx->cr_md = NULL;
-	rx->cr_code = NULL;
-	rx->cr_subj = NULL;
-	rx->cr_cap = 0;
+	free(rx);
 }
 
 int

@@ -62,8 +62,7 @@ void sml_regex_error(const struct sml_regex_env *env, int rc, const char *fn,
  * regex, makemv's tokenizer): the code (JIT-compiled where PCRE2 has a
  * JIT; PCRE2_UTF, and PCRE2_MATCH_INVALID_UTF where there is one), its
  * match data, its limits, and the subject copied with SML_RX_PAD zero
- * bytes after it. Owned by the caller: zeroed, sml_rx_init, then
- * sml_rx_free (also after a failed init).
+ * bytes after it. Made by sml_rx_new, freed by sml_rx_delete.
  */
 struct sml_rx {
 	pcre2_code *cr_code;
@@ -75,13 +74,15 @@ struct sml_rx {
 
 /*
  * Compiles the NUL-terminated re under the limits given (0: the
- * defaults). Returns 0, or -1 with the reason in err (errlen bytes):
- * "invalid regular expression: <PCRE2's message> at character N", or
- * "out of memory".
+ * defaults). Returns a new struct sml_rx that the caller frees with
+ * sml_rx_delete, or NULL with the reason in err (errlen bytes): "invalid
+ * regular expression: <PCRE2's message> at character N", or "out of
+ * memory".
  */
-int sml_rx_init(struct sml_rx *rx, const char *re, uint32_t match_limit,
+struct sml_rx *sml_rx_new(const char *re, uint32_t match_limit,
     uint32_t depth_limit, char *err, size_t errlen);
-void sml_rx_free(struct sml_rx *rx);
+/* Frees rx and all it holds (NULL: nothing). */
+void sml_rx_delete(struct sml_rx *rx);
 
 /*
  * Copies text (len bytes) as the subject of the next sml_rx_exec calls.

@@ -87,6 +87,10 @@ enum sml_cmd_kind {
 	SML_CMD_LOOKUP,		/* sc_u.lookup */
 	SML_CMD_INPUTLOOKUP,	/* sc_u.lookup_table */
 	SML_CMD_OUTPUTLOOKUP,	/* sc_u.lookup_table */
+	SML_CMD_MVEXPAND,	/* sc_u.mvexpand */
+	SML_CMD_MAKEMV,		/* sc_u.makemv */
+	SML_CMD_NOMV,		/* sc_u.nomv */
+	SML_CMD_SPATH,		/* sc_u.spath */
 };
 
 /* source <pattern>[,<pattern>...] [qsize=n] [earliest=t] [latest=t] */
@@ -134,6 +138,10 @@ struct sml_command {
 		struct sml_regex regex;
 		struct sml_lookup lookup;
 		struct sml_lookup_table lookup_table;
+		struct sml_mvexpand mvexpand;
+		struct sml_makemv makemv;
+		struct sml_nomv nomv;
+		struct sml_spath spath;
 	} sc_u;
 };
 

@@ -109,6 +109,10 @@ int cmd_lookup_init(struct stage *, const struct sml_command *);
 enum sml_run_result cmd_inputlookup_run(struct run *,
     const struct sml_command *);
 int cmd_outputlookup_init(struct stage *, const struct sml_command *);
+int cmd_mvexpand_init(struct stage *, const struct sml_command *);
+int cmd_makemv_init(struct stage *, const struct sml_command *);
+int cmd_nomv_init(struct stage *, const struct sml_command *);
+int cmd_spath_init(struct stage *, const struct sml_command *);
 
 /*
  * ---- The run: what any command's stage may ask of it (exec.c) ----

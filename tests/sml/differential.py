@@ -237,6 +237,24 @@ QUERIES = [
     ("two-indices", "source sysmon, security | stats count BY Channel",
      ("sql", "SELECT c AS Channel, count(*) AS count FROM (SELECT %s AS c FROM s UNION ALL SELECT %s FROM sec s) "
              "GROUP BY 1 ORDER BY 1" % (x("Channel"), x("Channel")))),
+    # An event per element; an empty array passes the event unchanged.
+    ("mvexpand-count", "source sysmon | mvexpand Tags | stats count",
+     ("sql", "SELECT sum(CASE WHEN json_array_length(s.j, '$.Tags') > 0 THEN json_array_length(s.j, '$.Tags') "
+             "ELSE 1 END) AS count FROM s")),
+    ("mvexpand-limit-by", "source sysmon | mvexpand Tags limit=1 | stats count BY Tags",
+     ("sql", "SELECT json_extract(s.j, '$.Tags[0]') AS Tags, count(*) AS count FROM s "
+             "WHERE json_extract(s.j, '$.Tags[0]') IS NOT NULL GROUP BY 1 ORDER BY 1")),
+    ("spath-path", "source sysmon | spath output=pp path=process.parent.pid | stats sum(pp) AS s, dc(pp) AS d, count(pp) AS n",
+     ("sql", "SELECT sum(%s) AS s, count(DISTINCT %s) AS d, count(%s) AS n FROM s"
+             % (x("process.parent.pid"), x("process.parent.pid"), x("process.parent.pid")))),
+    ("spath-every-leaf-array", "source sysmon | spath | stats count BY 'Tags{}'",
+     ("sql", "SELECT value AS \"Tags{}\", count(*) AS count FROM s, json_each(s.j, '$.Tags') GROUP BY 1 ORDER BY 1")),
+    ("makemv-mvexpand", 'source sysmon | makemv delim="\\\\" User | mvexpand User | stats count BY User',
+     ("py", lambda evs: [{"User": k, "count": v} for k, v in sorted(
+         __import__("collections").Counter(p for e in evs for p in e["User"].split("\\") if p).items())])),
+    ("regex-raw-not", 'source sysmon | regex _raw!="TargetObject" | regex Image=~"(?i)system32" | stats count',
+     ("sql", "SELECT count(*) AS count FROM s WHERE instr(s.j, 'TargetObject') = 0 AND instr(lower(%s), 'system32') > 0"
+             % IMG)),
 ]
 
 

@@ -3,8 +3,9 @@
 # JSON functions through the sqlite3 program, and jq) on 120,000 generated
 # events: at least 30 queries (stats, top, rare, dedup, sort | head,
 # timechart, bin, where with functions, eval, fields, search terms and
-# comparisons, qsize, earliest/latest, eventstats, streamstats, rex) must
-# give the same answers. Prints TAP; see differential.py.
+# comparisons, qsize, earliest/latest, eventstats, streamstats, rex, regex,
+# spath, mvexpand, makemv) must give the same answers. Prints TAP; see
+# differential.py.
 #
 # Usage: tests/sml/differential.sh   (DIFF_COUNT, DIFF_ONLY: see differential.py)
 here=$(cd "$(dirname "$0")" && pwd)

@@ -731,6 +731,57 @@ test_mv_json(void)
 	Q("source nest | regex a.b=\"^deep$\" | fields id", "");
 	Q("source nest | regex process.name=\"^sh$\" | fields id",
 	    "{\"id\":1}\n");
+
+	Q("source ev | head 4 | mvexpand tags | fields id, tags",
+	    "{\"id\":0,\"tags\":\"p\"}\n{\"id\":0,\"tags\":\"q\"}\n"
+	    "{\"id\":1,\"tags\":[]}\n{\"id\":2,\"tags\":\"q\"}\n"
+	    "{\"id\":3,\"tags\":\"p\"}\n{\"id\":3,\"tags\":\"p\"}\n");
+	Q("source ev | mvexpand tags | head 2 | fields id, tags",
+	    "{\"id\":0,\"tags\":\"p\"}\n{\"id\":0,\"tags\":\"q\"}\n");
+	is_int(R.r_scanned, 1, "head stops mvexpand and the source");
+	Q("source ev | search id=4 | mvexpand tags | fields id, tags",
+	    "{\"id\":4}\n");
+	/* Kept copies of the events it made stay as they were made. */
+	Q("source ev | head 1 | mvexpand tags | sort -tags | fields tags",
+	    "{\"tags\":\"q\"}\n{\"tags\":\"p\"}\n");
+	Q("source ev | head 1 | mvexpand tags | eventstats count | fields tags, count",
+	    "{\"tags\":\"p\",\"count\":2}\n{\"tags\":\"q\",\"count\":2}\n");
+	Q("| makeresults count=1000 | eval v = split(\"a,b,c,d,e,f,g,h,i,j\", \",\") | mvexpand v | mvexpand v | stats count, dc(v)",
+	    "{\"count\":10000,\"dc(v)\":10}\n");
+
+	Q("source ev | head 3 | makemv delim=\"0\" st | makemv n | fields id, n, st",
+	    "{\"id\":0,\"n\":[\"5\"],\"st\":[\"2\"]}\n{\"id\":1,\"n\":[\"3\"]}\n"
+	    "{\"id\":2,\"n\":[\"10\"]}\n");
+	Q("source ev | search id=5 | makemv geo | makemv tags | makemv delim=\"u\" allowempty=true user | fields geo, user, tags",
+	    "{\"user\":[\"\",\"3\"],\"geo\":{\"c\":\"DE\",\"city\":\"B\"}}\n");
+	Q("source ev | search id=5 | makemv tokenizer=\"(.)\" geo.city | fields geo",
+	    "{\"geo\":{\"c\":\"DE\",\"city\":[\"B\"]}}\n");
+	Q("| makeresults | eval s = \"a--b----c\" | makemv delim=\"--\" allowempty=true s | table s",
+	    "{\"s\":[\"a\",\"b\",\"\",\"c\"]}\n");
+	Q("| makeresults | eval s = \"ab\" | makemv tokenizer=\"x*\" allowempty=true s | table s",
+	    "{\"s\":[\"\",\"\",\"\"]}\n");
+
+	Q("source ev | head 4 | nomv tags | fields id, tags",
+	    "{\"id\":0,\"tags\":\"p\\nq\"}\n{\"id\":1,\"tags\":\"\"}\n"
+	    "{\"id\":2,\"tags\":\"q\"}\n{\"id\":3,\"tags\":\"p\\np\"}\n");
+	Q("source ev | search id=5 | nomv geo | nomv tags | nomv user | fields geo, user",
+	    "{\"user\":\"u3\",\"geo\":{\"c\":\"DE\",\"city\":\"B\"}}\n");
+
+	Q("source ev | search id=5 OR id=8 | spath output=c path=geo.c | fields id, c",
+	    "{\"id\":5,\"c\":\"DE\"}\n{\"id\":8,\"c\":\"FR\"}\n");
+	Q("source ev | head 2 | spath | fields - @timestamp",
+	    "{\"id\":0,\"host\":\"a\",\"n\":5,\"f\":1.5,\"user\":\"u1\",\"tags\":[\"p\",\"q\"],\"st\":\"200\",\"tags{}\":[\"p\",\"q\"]}\n"
+	    "{\"id\":1,\"host\":\"b\",\"n\":3,\"f\":0.5,\"user\":\"u2\",\"tags\":[]}\n");
+	/* A value copied out of the event is not shared with it. */
+	Q("source ev | search id=5 | spath output=g path=geo | replace \"DE\" WITH \"X\" IN g.c | fields geo, g",
+	    "{\"geo\":{\"c\":\"DE\",\"city\":\"B\"},\"g\":{\"c\":\"X\",\"city\":\"B\"}}\n");
+	Q("source ev | search id=5 | spath output=g path=geo | rename g.c AS gc | fields geo, g, gc",
+	    "{\"geo\":{\"c\":\"DE\",\"city\":\"B\"},\"g\":{\"city\":\"B\"},\"gc\":\"DE\"}\n");
+	Q("| makeresults | eval j = \"{\\\"a\\\":[[1,2],[3,null]],\\\"b\\\":{}}\" | spath input=j | spath input=j output=x path=a{}{1} | spath input=j output=y path=a{1}{0} | fields - @timestamp, j",
+	    "{\"a{}{}\":[1,2,3],\"x\":[2],\"y\":3}\n");
+	Q("| makeresults | eval j = \"[]\" | spath input=j | spath input=j output=x path={} | fields - @timestamp", "{\"j\":\"[]\"}\n");
+	Q("source ev | head 1 | spath input=n | spath input=tags | fields - @timestamp, host, f, user, st",
+	    "{\"id\":0,\"n\":5,\"tags\":[\"p\",\"q\"],\"{}\":[\"p\",\"q\"]}\n");
 }
 
 int

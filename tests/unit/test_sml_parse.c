@@ -494,6 +494,37 @@ cmd_print(struct sb *b, const struct sml_command *c)
 	case SML_CMD_OUTPUTLOOKUP:
 		sb_add(b, " %s", c->sc_u.lookup_table.lt_name);
 		break;
+	case SML_CMD_MVEXPAND:
+		sb_add(b, " %s limit=%lld", c->sc_u.mvexpand.mx_field,
+		    (long long)c->sc_u.mvexpand.mx_limit);
+		break;
+	case SML_CMD_MAKEMV:
+		sb_add(b, " %s delim=%s tokenizer=%s allowempty=%d",
+		    c->sc_u.makemv.mm_field,
+		    c->sc_u.makemv.mm_delim ? c->sc_u.makemv.mm_delim : "-",
+		    c->sc_u.makemv.mm_tokenizer ? c->sc_u.makemv.mm_tokenizer :
+		    "-", c->sc_u.makemv.mm_allowempty);
+		break;
+	case SML_CMD_NOMV:
+		sb_add(b, " %s", c->sc_u.nomv.nm_field);
+		break;
+	case SML_CMD_SPATH:
+		sb_add(b, " input=%s output=%s path=%s multi=%d steps=",
+		    c->sc_u.spath.pt_input ? c->sc_u.spath.pt_input : "-",
+		    c->sc_u.spath.pt_output ? c->sc_u.spath.pt_output : "-",
+		    c->sc_u.spath.pt_path ? c->sc_u.spath.pt_path : "-",
+		    c->sc_u.spath.pt_multi);
+		for (size_t i = 0; i < c->sc_u.spath.pt_nsteps; i++) {
+			const struct sml_pstep *ps = &c->sc_u.spath.pt_steps[i];
+
+			if (ps->ps_kind == SML_PSTEP_KEY)
+				sb_add(b, "[%s]", ps->ps_key);
+			else if (ps->ps_kind == SML_PSTEP_INDEX)
+				sb_add(b, "{%zu}", ps->ps_index);
+			else
+				sb_add(b, "{}");
+		}
+		break;
 	}
 }
 
@@ -1767,6 +1798,102 @@ test_cmds_mv_json(void)
 	ERR("makeresults | regex url=~\"a\" | regex", "expected a quoted "
 	    "regular expression or <field>=~\"<regex>\" after 'regex' at line "
 	    "1, column 37", 1, 37, 36);
+
+	CMD("mvexpand tags", "mvexpand tags limit=0");
+	CMD("mvexpand limit=2 user.groups", "mvexpand user.groups limit=2");
+	CMD("mvexpand 'a b' limit = 0", "mvexpand a b limit=0");
+	ERR("makeresults | mvexpand", "expected a field name after 'mvexpand' "
+	    "at line 1, column 23", 1, 23, 22);
+	ERR("makeresults | mvexpand limit=2", "expected a field name after "
+	    "'2' at line 1, column 31", 1, 31, 30);
+	ERR("makeresults | mvexpand x limit=-1", "limit must be a non-negative "
+	    "integer at line 1, column 32", 1, 32, 31);
+	ERR("makeresults | mvexpand x limit=1 limit=2", "duplicate parameter "
+	    "'limit' for mvexpand at line 1, column 34", 1, 34, 33);
+	ERR("makeresults | mvexpand x y", "unexpected 'y' after 'x' at line 1, "
+	    "column 26", 1, 26, 25);
+	ERR("makeresults | mvexpand x max=1", "unknown parameter 'max' for "
+	    "mvexpand at line 1, column 26", 1, 26, 25);
+
+	CMD("makemv msg", "makemv msg delim=  tokenizer=- allowempty=0");
+	CMD("makemv delim=\",\" allowempty=true f",
+	    "makemv f delim=, tokenizer=- allowempty=1");
+	CMD("makemv f delim=:: allowempty=false",
+	    "makemv f delim=:: tokenizer=- allowempty=0");
+	CMD("makemv tokenizer=\"(\\w+),?\" f",
+	    "makemv f delim=- tokenizer=(\\w+),? allowempty=0");
+	ERR("makeresults | makemv", "expected a field name after 'makemv' at "
+	    "line 1, column 21", 1, 21, 20);
+	ERR("makeresults | makemv tokenizer=\"a\" delim=\",\" f", "makemv "
+	    "takes delim= or tokenizer=, not both at line 1, column 36", 1, 36,
+	    35);
+	ERR("makeresults | makemv delim=\"\" f", "delim must not be empty at "
+	    "line 1, column 28", 1, 28, 27);
+	ERR("makeresults | makemv delim= f", "expected a field name after 'f' "
+	    "at line 1, column 30", 1, 30, 29);
+	ERR("makeresults | makemv delim=, f", "expected a value after 'delim=' "
+	    "at line 1, column 28", 1, 28, 27);
+	ERR("makeresults | makemv tokenizer=\"[\" f", "invalid regular "
+	    "expression: missing terminating ] for character class at line 1, "
+	    "column 34", 1, 34, 33);
+	ERR("makeresults | makemv tokenizer=x f", "tokenizer must be a quoted "
+	    "regular expression at line 1, column 32", 1, 32, 31);
+	ERR("makeresults | makemv delim=a delim=b f", "duplicate parameter "
+	    "'delim' for makemv at line 1, column 30", 1, 30, 29);
+	ERR("makeresults | makemv allowempty=1 f", "allowempty must be true or "
+	    "false at line 1, column 33", 1, 33, 32);
+	ERR("makeresults | makemv setsv=true f", "unknown parameter 'setsv' for "
+	    "makemv at line 1, column 22", 1, 22, 21);
+
+	CMD("nomv tags", "nomv tags");
+	CMD("nomv 'a b'", "nomv a b");
+	ERR("makeresults | nomv", "expected a field name after 'nomv' at line "
+	    "1, column 19", 1, 19, 18);
+	ERR("makeresults | nomv a, b", "unexpected ',' after 'a' at line 1, "
+	    "column 21", 1, 21, 20);
+	ERR("makeresults | nomv x=1", "expected a field name after 'nomv' at "
+	    "line 1, column 20", 1, 20, 19);
+
+	CMD("spath", "spath input=- output=- path=- multi=0 steps=");
+	CMD("spath input=j", "spath input=j output=- path=- multi=0 steps=");
+	CMD("spath a.b{}.c{2}", "spath input=- output=- path=a.b{}.c{2} "
+	    "multi=1 steps=[a][b]{}[c]{2}");
+	CMD("spath output=x path={0}{}.k input='a b'", "spath input=a b "
+	    "output=x path={0}{}.k multi=1 steps={0}{}[k]");
+	CMD("spath \"a b.c\"", "spath input=- output=- path=a b.c multi=0 "
+	    "steps=[a b][c]");
+	CMD("spath path=@x:y/z", "spath input=- output=- path=@x:y/z multi=0 "
+	    "steps=[@x:y/z]");
+	ERR("makeresults | spath a..b", "invalid path 'a..b': a step is empty "
+	    "at line 1, column 21", 1, 21, 20);
+	ERR("makeresults | spath a.", "invalid path 'a.': a step is empty at "
+	    "line 1, column 21", 1, 21, 20);
+	ERR("makeresults | spath .a", "invalid path '.a': a step is empty at "
+	    "line 1, column 21", 1, 21, 20);
+	ERR("makeresults | spath a.{}", "invalid path 'a.{}': a step is empty "
+	    "at line 1, column 21", 1, 21, 20);
+	ERR("makeresults | spath a{", "invalid path 'a{': '{' takes an index or "
+	    "nothing, then '}' at line 1, column 21", 1, 21, 20);
+	ERR("makeresults | spath a{-1}", "invalid path 'a{-1}': '{' takes an "
+	    "index or nothing, then '}' at line 1, column 21", 1, 21, 20);
+	ERR("makeresults | spath a}", "invalid path 'a}': '}' without '{' at "
+	    "line 1, column 21", 1, 21, 20);
+	ERR("makeresults | spath a{}x", "invalid path 'a{}x': an array step "
+	    "must end its step at line 1, column 21", 1, 21, 20);
+	ERR("makeresults | spath a{2147483648}", "invalid path 'a{2147483648}': "
+	    "an index above 2147483647 at line 1, column 21", 1, 21, 20);
+	ERR("makeresults | spath output=o", "spath: output= needs a path "
+	    "(path=<path>) at line 1, column 21", 1, 21, 20);
+	ERR("makeresults | spath input=", "expected a field name after '=' at "
+	    "line 1, column 27", 1, 27, 26);
+	ERR("makeresults | spath input=a input=b", "duplicate parameter 'input' "
+	    "for spath at line 1, column 29", 1, 29, 28);
+	ERR("makeresults | spath a b", "unexpected 'b' after 'a' at line 1, "
+	    "column 23", 1, 23, 22);
+	ERR("makeresults | spath path=", "expected a value after 'path=' at "
+	    "line 1, column 26", 1, 26, 25);
+	ERR("makeresults | spath mode=json", "unknown parameter 'mode' for "
+	    "spath at line 1, column 21", 1, 21, 20);
 }
 
 static void
@@ -1794,6 +1921,10 @@ test_robustness(void)
 		"makeresults | rex field=x \"(?<a>\\d+)-(?<b>.)\" | fillnull "
 		    "value=\"n/a\" a, b | replace \"a*\" WITH \"b*\", x WITH y "
 		    "IN f",
+		"makeresults | regex x=~\"^a\" | regex y!=\"b\" | spath "
+		    "input=j output=o path=a{}.b{0} | mvexpand o limit=2 | makemv "
+		    "delim=\",\" allowempty=true s | makemv tokenizer=\"(\\w+)\" t "
+		    "| nomv s",
 	};
 	static const char *const frags[] = {
 		"source", "makeresults", " ", "|", ",", "=", "qsize", "count",
@@ -1807,6 +1938,8 @@ test_robustness(void)
 		"streamstats", "reset_before=", "window=", "rename", "fields",
 		"table", "<", ">=", "!=", "==", "LIKE", "%", "/", "'a b'",
 		"\"s\"", "5", "-3", "null", "1e999", "| makeresults | ",
+		"regex", "=~", "spath", "input=", "path=", "a{}.b", "{0}",
+		"mvexpand", "limit=", "makemv", "delim=", "tokenizer=", "nomv",
 	};
 	char buf[256];
 	size_t n, len, bad = 0, runs = 0;

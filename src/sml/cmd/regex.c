@@ -161,10 +161,7 @@ regex_push(struct stage *s, struct event *e)
 static void
 regex_free(struct stage *s)
 {
-	if (s->sg_state == NULL)
-		return;
-	sml_rx_free(s->sg_state);
-	free(s->sg_state);
+	sml_rx_delete(s->sg_state);
 	s->sg_state = NULL;
 }
 
@@ -173,19 +170,16 @@ int
 cmd_regex_init(struct stage *s, const struct sml_command *c)
 {
 	const struct sml_run_limits *lim = run_limits(s->sg_run);
-	struct sml_rx *rx;
 	char err[256];
 
 	if (c->sc_u.regex.re_regex == NULL)
 		return run_fail(s->sg_run, "regex: no regular expression");
-	if ((rx = calloc(1, sizeof(*rx))) == NULL)
-		return run_fail(s->sg_run, "out of memory");
-	s->sg_state = rx;
+	s->sg_state = sml_rx_new(c->sc_u.regex.re_regex,
+	    lim->rl_regex_match_limit, lim->rl_regex_depth_limit, err,
+	    sizeof(err));
+	if (s->sg_state == NULL)
+		return run_fail(s->sg_run, "regex: %s", err);
 	s->sg_push = regex_push;
 	s->sg_free = regex_free;
-	if (sml_rx_init(rx, c->sc_u.regex.re_regex,
-	    lim->rl_regex_match_limit, lim->rl_regex_depth_limit, err,
-	    sizeof(err)) == -1)
-		return run_fail(s->sg_run, "regex: %s", err);
 	return 0;
 }

@@ -72,7 +72,7 @@ cmd_rex_clear(struct sml_command *c)
 /* ---- Running ---- */
 
 struct rex_state {
-	struct sml_rx rs_rx;	/* the expression, its limits, the subject */
+	struct sml_rx *rs_rx;	/* the expression, its limits, the subject */
 	uint32_t *rs_groups;	/* group number of each rx_names[i] */
 };
 
@@ -89,9 +89,9 @@ rex_match(struct stage *s, struct event *e, const char *text, size_t len)
 	json_t **vals;
 	int rc;
 
-	if (sml_rx_subject(&rs->rs_rx, text, len) == -1)
+	if (sml_rx_subject(rs->rs_rx, text, len) == -1)
 		return run_fail(s->sg_run, "out of memory");
-	rc = sml_rx_exec(&rs->rs_rx, len, 0, 0);
+	rc = sml_rx_exec(rs->rs_rx, len, 0, 0);
 	if (rc == PCRE2_ERROR_NOMATCH)
 		return 0;
 	if (rc < 0) {
@@ -99,10 +99,10 @@ rex_match(struct stage *s, struct event *e, const char *text, size_t len)
 
 		/* A limit reached is not "no match": the fields would be
 		 * missing from events where they are. */
-		sml_regex_error(&rs->rs_rx.cr_env, rc, "rex", msg, sizeof(msg));
+		sml_regex_error(&rs->rs_rx->cr_env, rc, "rex", msg, sizeof(msg));
 		return run_fail(s->sg_run, "%s", msg);
 	}
-	ov = pcre2_get_ovector_pointer(rs->rs_rx.cr_md);
+	ov = pcre2_get_ovector_pointer(rs->rs_rx->cr_md);
 	/* Copy the groups first: setting a field may change the text. */
 	if ((vals = calloc(rx->rx_nnames, sizeof(*vals))) == NULL)
 		return run_fail(s->sg_run, "out of memory");
@@ -111,7 +111,7 @@ rex_match(struct stage *s, struct event *e, const char *text, size_t len)
 
 		if (g == 0 || g >= (uint32_t)rc || ov[2 * g] == PCRE2_UNSET)
 			continue;
-		vals[i] = json_stringn(rs->rs_rx.cr_subj + ov[2 * g],
+		vals[i] = json_stringn(rs->rs_rx->cr_subj + ov[2 * g],
 		    ov[2 * g + 1] - ov[2 * g]);
 	}
 	rc = 1;
@@ -170,7 +170,7 @@ rex_free(struct stage *s)
 
 	if (rs == NULL)
 		return;
-	sml_rx_free(&rs->rs_rx);
+	sml_rx_delete(rs->rs_rx);
 	free(rs->rs_groups);
 	free(rs);
 	s->sg_state = NULL;
@@ -193,15 +193,15 @@ cmd_rex_init(struct stage *s, const struct sml_command *c)
 	s->sg_state = rs;
 	s->sg_push = rex_push;
 	s->sg_free = rex_free;
-	if (sml_rx_init(&rs->rs_rx, rx->rx_regex, lim->rl_regex_match_limit,
-	    lim->rl_regex_depth_limit, err, sizeof(err)) == -1)
+	if ((rs->rs_rx = sml_rx_new(rx->rx_regex, lim->rl_regex_match_limit,
+	    lim->rl_regex_depth_limit, err, sizeof(err))) == NULL)
 		return run_fail(s->sg_run, "rex: %s", err);
 	rs->rs_groups = calloc(rx->rx_nnames ? rx->rx_nnames : 1,
 	    sizeof(*rs->rs_groups));
 	if (rs->rs_groups == NULL)
 		return run_fail(s->sg_run, "out of memory");
 	for (size_t i = 0; i < rx->rx_nnames; i++) {
-		n = pcre2_substring_number_from_name(rs->rs_rx.cr_code,
+		n = pcre2_substring_number_from_name(rs->rs_rx->cr_code,
 		    (PCRE2_SPTR)rx->rx_names[i]);
 		rs->rs_groups[i] = n > 0 ? (uint32_t)n : 0;
 	}

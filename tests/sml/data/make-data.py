@@ -142,3 +142,23 @@ timeodd = [
     {"@timestamp": "2026-01-01T00:00:00.000Z", "id": 5, "t2": "2026-01-01T09:00:00Z"},
 ]
 dump("timeodd", timeodd)
+
+# ---- payloads: JSON held as text in a string field, for spath input=:
+# nested objects and arrays, an array of objects, an empty array, a null,
+# text that is not JSON, a top-level array, a bare number, the field
+# already an object, missing; and a field _raw, as in events exported from
+# Splunk.
+payloads = [
+    {"id": 0, "payload": json.dumps({"user": {"name": "alice", "roles": ["admin", "dev"]},
+                                     "items": [{"sku": "A1", "qty": 2}, {"sku": "B2", "qty": 1}],
+                                     "ok": True}, separators=(",", ":"))},
+    {"id": 1, "payload": json.dumps({"user": {"name": "bob", "roles": []}, "items": [],
+                                     "ok": False, "note": None}, separators=(",", ":"))},
+    {"id": 2, "payload": "not json {"},
+    {"id": 3, "payload": json.dumps([1, [2, 3], {"k": "v"}], separators=(",", ":"))},
+    {"id": 4, "payload": {"user": {"name": "carol"}}},
+    {"id": 5},
+    {"id": 6, "payload": "42"},
+    {"id": 7, "_raw": json.dumps({"src": "10.0.0.1", "dst": {"port": 443}}, separators=(",", ":"))},
+]
+dump("payloads", [dict([("@timestamp", ts(10 - i))] + list(r.items())) for i, r in enumerate(payloads)])
