@@ -161,8 +161,8 @@ fmt_time(char *ts, size_t tslen, int year, int mon, int day, int hour,
 	int dim, w, a;
 
 	if (year < 1 || year > 9999 || mon < 1 || mon > 12 || day < 1 ||
-	    hour > 23 || min > 59 || sec > 60 || off_min < -24 * 60 ||
-	    off_min > 24 * 60 || fraclen > 9)
+	    hour > 23 || min > 59 || sec > 60 || off_min <= -24 * 60 ||
+	    off_min >= 24 * 60 || fraclen > 9)
 		return -1;
 	dim = mdays[mon - 1] + (mon == 2 && fmt_leap(year));
 	if (day > dim)

@@ -69,8 +69,9 @@ int fmt_month(const char *s);
 
 /*
  * Writes "YYYY-MM-DDTHH:MM:SS[.frac]+HH:MM" into ts. frac (may be NULL)
- * holds fraclen digits; off_min is the offset east of UTC in minutes.
- * Returns 0, or -1 when a field is out of range or ts is too small.
+ * holds fraclen digits; off_min is the offset east of UTC in minutes,
+ * less than a day either way (as time_parse_iso() reads them). Returns 0,
+ * or -1 when a field is out of range or ts is too small.
  */
 int fmt_time(char *ts, size_t tslen, int year, int mon, int day, int hour,
     int min, int sec, const char *frac, size_t fraclen, int off_min);

@@ -220,6 +220,13 @@ test_access(void)
 	    "\"127.0.0.1 - - [31/Feb/2000:13:55:36 -0700] \\\"GET / HTTP/1.0\\\" "
 	    "200 1\",\"_parse_error\":\"not a common access log line\","
 	    "\"_time_missing\":true}", "February 31 does not parse; \\r dropped");
+	check(FMT_COMMON, "127.0.0.1 - - [30/Oct/2000:13:55:36 -2400] "
+	    "\"GET / HTTP/1.0\" 200 1", 0,
+	    "{\"@timestamp\":\"2026-12-03T10:00:00.000Z\",\"message\":"
+	    "\"127.0.0.1 - - [30/Oct/2000:13:55:36 -2400] \\\"GET / HTTP/1.0\\\" "
+	    "200 1\",\"_parse_error\":\"not a common access log line\","
+	    "\"_time_missing\":true}", "an offset of 24 hours does not parse "
+	    "(the store reads none)");
 	check(FMT_COMMON, "1.2.3.4 - \xff\xfe [10/Oct/2000:13:55:36 -0700] "
 	    "\"GET / HTTP/1.0\" 200 1", 1,
 	    "{\"@timestamp\":\"2000-10-10T13:55:36-07:00\",\"client\":"
