@@ -274,7 +274,7 @@ struct sml_replace {
 struct sml_regex {
 	char *re_field;		/* NULL: _raw, the event's JSON text */
 	char *re_regex;
-	int re_negate;		/* !=: keeps the events that do not match */
+	int re_negate;		/* !=: keeps the events not matching */
 };
 
 /* mvexpand <field> [limit=<n>] */
@@ -286,8 +286,8 @@ struct sml_mvexpand {
 /* makemv [delim="<text>"|tokenizer="<regex>"] [allowempty=<bool>] <field> */
 struct sml_makemv {
 	char *mm_field;
-	char *mm_delim;		/* the separator (" " by default), or NULL */
-	char *mm_tokenizer;	/* ... or a regular expression, else NULL */
+	char *mm_delim;		/* the separator (" " by default) */
+	char *mm_tokenizer;	/* or this regex (mm_delim NULL), or NULL */
 	int mm_allowempty;	/* keep empty values */
 };
 
