@@ -301,7 +301,7 @@ struct sml_replace {
 struct sml_regex {
 	char *re_field;		/* NULL: _raw, the event's JSON text */
 	char *re_regex;
-	int re_negate;		/* !=: keeps the events that do not match */
+	int re_negate;		/* !=: keeps the events not matching */
 };
 
 /* What lookup sets from a matching row (lk_mode). */
@@ -340,8 +340,8 @@ struct sml_mvexpand {
 /* makemv [delim="<text>"|tokenizer="<regex>"] [allowempty=<bool>] <field> */
 struct sml_makemv {
 	char *mm_field;
-	char *mm_delim;		/* the separator (" " by default), or NULL */
-	char *mm_tokenizer;	/* ... or a regular expression, else NULL */
+	char *mm_delim;		/* the separator (" " by default) */
+	char *mm_tokenizer;	/* or this regex (mm_delim NULL), or NULL */
 	int mm_allowempty;	/* keep empty values */
 };
 

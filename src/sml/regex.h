@@ -68,7 +68,7 @@ struct sml_rx {
 	pcre2_code *cr_code;
 	pcre2_match_data *cr_md;	/* ovector: pcre2_get_ovector_pointer */
 	struct sml_regex_env cr_env;
-	char *cr_subj;			/* the subject of sml_rx_subject */
+	char *cr_subj;			/* set by sml_rx_subject */
 	size_t cr_cap;
 };
 

@@ -2,7 +2,8 @@
  * cmd/makemv.c - makemv: splits a string field into a multivalue (array)
  * field (streaming).
  *
- *	makemv [delim="<text>"|tokenizer="<regex>"] [allowempty=<bool>] <field>
+ *	makemv [delim="<text>"|tokenizer="<regex>"] [allowempty=<bool>]
+ *	    <field>
  *
  * delim (default a space) splits at each occurrence of the text; tokenizer
  * takes a value from each match of the regular expression, left to right:
@@ -65,10 +66,12 @@ cmd_makemv_parse(struct sml_parser *p, struct sml_command *c)
 		return -1;
 	for (;;) {
 		if (sml_at_param(p)) {
-			if (sml_at_key(p, "delim") || sml_at_key(p, "tokenizer")) {
-				if (makemv_split_param(p, &seen,
-				    sml_at_key(p, "tokenizer"),
-				    sml_at_key(p, "delim") ? &mm->mm_delim :
+			if (sml_at_key(p, "delim")) {
+				if (makemv_split_param(p, &seen, 0,
+				    &mm->mm_delim) == -1)
+					return -1;
+			} else if (sml_at_key(p, "tokenizer")) {
+				if (makemv_split_param(p, &seen, 1,
 				    &mm->mm_tokenizer) == -1)
 					return -1;
 			} else if (sml_at_key(p, "allowempty")) {
@@ -129,7 +132,8 @@ makemv_delim(const struct sml_makemv *mm, json_t *arr, const char *str,
 	const char *p = str, *end = str + len, *q;
 
 	for (;;) {
-		if ((q = memmem(p, (size_t)(end - p), mm->mm_delim, dl)) == NULL)
+		q = memmem(p, (size_t)(end - p), mm->mm_delim, dl);
+		if (q == NULL)
 			return makemv_add(mm, arr, p, (size_t)(end - p));
 		if (makemv_add(mm, arr, p, (size_t)(q - p)) == -1)
 			return -1;

@@ -69,8 +69,8 @@ cmd_regex_parse(struct sml_parser *p, struct sml_command *c)
 	}
 	if (p->sp_tok.lt_kind != LEX_STRING) {
 		if (op == NULL)
-			return sml_fail_expected(p, "a quoted regular expression "
-			    "or <field>=~\"<regex>\"");
+			return sml_fail_expected(p, "a quoted regular "
+			    "expression or <field>=~\"<regex>\"");
 		return sml_fail(p, p->sp_tok.lt_off, "expected a quoted "
 		    "regular expression after '%s'", op);
 	}

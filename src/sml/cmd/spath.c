@@ -74,11 +74,13 @@ spath_brackets(struct sml_parser *p, struct sml_spath *sp, const char *s,
 				return -2;
 			continue;
 		}
-		for (n = 0; s[*i] >= '0' && s[*i] <= '9'; (*i)++)
-			if ((n = n * 10 + (size_t)(s[*i] - '0')) > SPATH_INDEX_MAX) {
+		for (n = 0; s[*i] >= '0' && s[*i] <= '9'; (*i)++) {
+			n = n * 10 + (size_t)(s[*i] - '0');
+			if (n > SPATH_INDEX_MAX) {
 				*why = "an index above 2147483647";
 				return -1;
 			}
+		}
 		if (s[*i] != '}') {
 			*why = "'{' takes an index or nothing, then '}'";
 			return -1;
@@ -113,7 +115,8 @@ spath_parse_path(struct sml_parser *p, struct sml_spath *sp, const char *s)
 			if (spath_step(p, sp, SML_PSTEP_KEY, key, 0) == -1)
 				return -1;
 		} else if (s[k] != '{' || (i > 0 && s[i - 1] == '.')) {
-			why = s[k] == '}' ? "'}' without '{'" : "a step is empty";
+			why = s[k] == '}' ? "'}' without '{'" :
+			    "a step is empty";
 			break;
 		}
 		i = k;
@@ -254,7 +257,7 @@ spath_follow(const struct sml_pstep *st, json_t *v, struct spath_nodes *to)
 		el = json_is_object(v) ? json_object_get(v, st->ps_key) : NULL;
 		return el != NULL ? spath_nodes_add(to, el) : 0;
 	case SML_PSTEP_INDEX:
-		el = json_array_get(v, st->ps_index);	/* NULL: no array */
+		el = json_array_get(v, st->ps_index);	/* NULL: none */
 		return el != NULL ? spath_nodes_add(to, el) : 0;
 	case SML_PSTEP_ALL:
 		json_array_foreach(v, i, el)
@@ -294,7 +297,8 @@ spath_path(struct stage *s, struct event *e, json_t *root)
 		if ((out = json_array()) == NULL)
 			goto done;
 		for (j = 0; j < a.sn_n; j++)
-			if (!json_is_null(a.sn_v[j]) && json_array_append_new(out,
+			if (!json_is_null(a.sn_v[j]) &&
+			    json_array_append_new(out,
 			    json_deep_copy(a.sn_v[j])) == -1)
 				goto done;
 		if (json_array_size(out) == 0) {
