@@ -101,7 +101,7 @@ export function addFilter(name, value, negate) {
 		if (after && after.type === "cmd" && text.slice(after.start, after.end) === "search") {
 			const end = second ? second.start : text.length;
 			const head = text.slice(0, end).replace(/\s+$/, "");
-			set(head + " " + cond + (second ? " " + text.slice(end) : text.slice(end).replace(/^\s+$/, "")));
+			set(head + " " + cond + (second ? " " + text.slice(end) : ""));
 			return;
 		}
 		const head = text.slice(0, first.start).replace(/\s+$/, "");
