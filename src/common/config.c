@@ -165,6 +165,18 @@ static const struct config_key config_keys[] = {
 	    16),
 
 	C("log.level", log_level, "info", config_log_levels),
+
+	S("alert.sendmail", CONFIG_WORD, alert_sendmail,
+	    "/usr/sbin/sendmail -t -oi"),
+	S("alert.from", CONFIG_WORD, alert_from, "asyncreq@localhost"),
+	S("alert.base_url", CONFIG_STRING, alert_base_url, ""),
+	N("alert.retry_base_seconds", CONFIG_INT, alert_retry_base_seconds, 30,
+	    1, 86400),
+	N("alert.retry_max_seconds", CONFIG_INT, alert_retry_max_seconds, 3600,
+	    1, 604800),
+	N("alert.max_attempts", CONFIG_INT, alert_max_attempts, 8, 1, 100),
+	N("alert.timeout_seconds", CONFIG_INT, alert_timeout_seconds, 10, 1,
+	    600),
 };
 
 #undef OFF

@@ -84,6 +84,14 @@ struct config {
 
 	char *log_level;	/* log.level: debug|info|warn|error */
 
+	char *alert_sendmail;		/* alert.sendmail: shell command */
+	char *alert_from;		/* alert.from: mail From address */
+	char *alert_base_url;		/* alert.base_url: links; "" = path */
+	int64_t alert_retry_base_seconds; /* alert.retry_base_seconds */
+	int64_t alert_retry_max_seconds; /* alert.retry_max_seconds */
+	int64_t alert_max_attempts;	/* alert.max_attempts */
+	int64_t alert_timeout_seconds;	/* alert.timeout_seconds */
+
 	char *config_file;	/* absolute path of the file loaded */
 	char *index_rules;	/* auth.index_access followed by the rules of
 				 * auth.index_access_file, as config_load
