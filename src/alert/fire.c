@@ -153,8 +153,8 @@ fire_row(void *arg, const char *json, size_t len)
 		if (fa->fa_w == NULL || fa->fa_w->ew_rows >= aa->aa_results)
 			continue;
 		if (fa->fa_w->ew_row(fa->fa_w, json, len) == -1) {
-			snprintf(fc->fc_err, sizeof(fc->fc_err), "attachment: %s",
-			    fa->fa_w->ew_err);
+			snprintf(fc->fc_err, sizeof(fc->fc_err),
+			    "attachment: %s", fa->fa_w->ew_err);
 			fc->fc_error = 1;
 			return -1;
 		}
@@ -226,10 +226,9 @@ fire_att_open(const struct config *cfg, const struct aq *q,
 		eo.eo_threads = 0;
 		if (spec->as_actions[i].aa_attach == ALERT_ATTACH_CSV)
 			fa->fa_w = export_csv_new(&sink, &eo);
-		else if (cols != NULL)
-			fa->fa_w = export_xlsx_new(&sink, &eo, why, sizeof(why));
 		else
-			fa->fa_w = export_json_new(&sink, &eo);
+			fa->fa_w = export_xlsx_new(&sink, &eo, why,
+			    sizeof(why));
 		if (fa->fa_w == NULL)
 			return aq_fail(err, errlen, "attachment writer: out of "
 			    "memory or no temporary file");
@@ -335,7 +334,7 @@ fire_webhook(const struct config *cfg, const struct aq *q, const char *alert,
 	if (nrows < fc->fc_nrows) {
 		p = fc->fc_rows.b_data;
 		for (k = 0; k < nrows; k++) {
-			/* Skip one JSON object: count braces outside strings. */
+			/* Skip one object: count brackets outside strings. */
 			int depth = 0, str = 0;
 
 			do {
@@ -533,13 +532,21 @@ alert_fire(const struct config *cfg, struct store *st, const char *alert,
 			max = spec->as_actions[i].aa_results;
 	fc.fc_max_rows = max;
 	cols = fire_columns(st, &t);
+	for (i = 0; i < spec->as_nactions; i++)
+		if (spec->as_actions[i].aa_kind == ALERT_EMAIL &&
+		    spec->as_actions[i].aa_attach != ALERT_ATTACH_NONE &&
+		    t.t_results > 0 && cols == NULL) {
+			aq_fail(err, errlen, "task '%s' has results but no "
+			    "readable column list", t.t_id);
+			goto out;
+		}
 	if ((tmpdir = fire_tmpdir(cfg)) == NULL ||
 	    fire_att_open(cfg, &q, &fc, fid, cols, tmpdir, err, errlen) == -1)
 		goto out;
 
 	task_clear(&t);
-	if (store_results_read(st, task_id, 0, UINT64_MAX, &t, fire_begin, fire_row,
-	    &fc) != AR_OK && !fc.fc_error) {
+	if (store_results_read(st, task_id, 0, UINT64_MAX, &t, fire_begin,
+	    fire_row, &fc) != AR_OK && !fc.fc_error) {
 		aq_fail(err, errlen, "reading the results of task '%s' failed",
 		    task_id);
 		goto out;
@@ -626,7 +633,8 @@ alert_fire(const struct config *cfg, struct store *st, const char *alert,
 			goto out;
 		}
 		snprintf(name, sizeof(name), "%s.json", did);
-		if (aq_write_json(&q, "deliveries", name, d, err, errlen) == -1) {
+		if (aq_write_json(&q, "deliveries", name, d, err,
+		    errlen) == -1) {
 			json_decref(d);
 			goto out;
 		}

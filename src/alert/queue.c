@@ -385,12 +385,15 @@ alert_deliver(const struct config *cfg, struct store *st, int64_t now,
 		id = aq_str(d, "id");
 		task = aq_str(d, "task");
 		alert = aq_str(d, "alert");
-		attempts = json_integer_value(json_object_get(d, "attempts")) + 1;
+		attempts = json_integer_value(json_object_get(d,
+		    "attempts")) + 1;
 		out->ad_attempted++;
 		why[0] = '\0';
 		if (aq_attempt(cfg, &q, d, why, sizeof(why)) == 0) {
-			json_object_set_new(d, "state", json_string("delivered"));
-			json_object_set_new(d, "delivered_at", json_integer(now));
+			json_object_set_new(d, "state",
+			    json_string("delivered"));
+			json_object_set_new(d, "delivered_at",
+			    json_integer(now));
 			json_object_set_new(d, "last_error", json_null());
 			out->ad_delivered++;
 			aq_task_log(st, task, "INFO", "alert '%s': delivery %s "
@@ -401,8 +404,9 @@ alert_deliver(const struct config *cfg, struct store *st, int64_t now,
 			json_object_set_new(d, "state", json_string("failed"));
 			json_object_set_new(d, "last_error", json_string(why));
 			out->ad_failed++;
-			aq_task_log(st, task, "ERROR", "alert '%s': delivery %s "
-			    "(%s %s) failed for good after %lld attempts: %s",
+			aq_task_log(st, task, "ERROR", "alert '%s': delivery "
+			    "%s (%s %s) failed for good after %lld attempts: "
+			    "%s",
 			    alert, id, aq_str(d, "type"), aq_str(d, "target"),
 			    (long long)attempts, why);
 		} else {
@@ -413,7 +417,8 @@ alert_deliver(const struct config *cfg, struct store *st, int64_t now,
 			json_object_set_new(d, "last_error", json_string(why));
 			out->ad_retry++;
 			aq_task_log(st, task, "WARN", "alert '%s': delivery %s "
-			    "(%s %s) attempt %lld failed: %s; next attempt at %s",
+			    "(%s %s) attempt %lld failed: %s; next attempt at "
+			    "%s",
 			    alert, id, aq_str(d, "type"), aq_str(d, "target"),
 			    (long long)attempts, why,
 			    time_format_iso(now + wait * 1000, when));
@@ -424,7 +429,8 @@ alert_deliver(const struct config *cfg, struct store *st, int64_t now,
 		 * A crash before this write sends it again on the next run:
 		 * at worst a duplicate with the same delivery id.
 		 */
-		if (aq_write_json(&q, "deliveries", name, d, err, errlen) == -1) {
+		if (aq_write_json(&q, "deliveries", name, d, err,
+		    errlen) == -1) {
 			json_decref(d);
 			aq_names_free(names, (size_t)n);
 			aq_close(&q);

@@ -1,5 +1,4 @@
 /* spec.c - the alert spec: parsing, checks, and its condition on rows. */
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -7,6 +6,7 @@
 #include <jansson.h>
 
 #include "alert/alert.h"
+#include "alert/internal.h"
 #include "common/buf.h"
 #include "common/util.h"
 #include "sml/engine.h"
@@ -25,18 +25,6 @@ static const char *const spec_cmps[] = {
 	[ALERT_GT] = ">", [ALERT_GE] = ">=", [ALERT_LT] = "<",
 	[ALERT_LE] = "<=", [ALERT_EQ] = "==", [ALERT_NE] = "!=",
 };
-
-/* Writes the reason into err (printf-style). Returns -1. */
-static int __attribute__((format(printf, 3, 4)))
-spec_fail(char *err, size_t errlen, const char *fmt, ...)
-{
-	va_list ap;
-
-	va_start(ap, fmt);
-	vsnprintf(err, errlen, fmt, ap);
-	va_end(ap);
-	return -1;
-}
 
 /* Returns the JSON type name of v, for messages (static storage). */
 static const char *
@@ -81,9 +69,10 @@ spec_known(const json_t *o, const char *where, const char *const *known,
 		if (known[i] != NULL)
 			continue;
 		for (i = 0; known[i] != NULL; i++)
-			if (buf_printf(&b, "%s%s", i ? ", " : "", known[i]) == -1)
+			if (buf_printf(&b, "%s%s", i ? ", " : "",
+			    known[i]) == -1)
 				break;
-		spec_fail(err, errlen, "%s: unknown member '%.64s' (known: %s)",
+		aq_fail(err, errlen, "%s: unknown member '%.64s' (known: %s)",
 		    where, key, b.b_data ? b.b_data : "");
 		buf_free(&b);
 		return -1;
@@ -107,24 +96,24 @@ spec_string(const json_t *o, const char *where, const char *key,
 	*out = NULL;
 	if (v == NULL) {
 		if (required)
-			return spec_fail(err, errlen, "%s.%s: missing", where,
+			return aq_fail(err, errlen, "%s.%s: missing", where,
 			    key);
 		return 0;
 	}
 	if (!json_is_string(v))
-		return spec_fail(err, errlen, "%s.%s: must be a string, not %s",
+		return aq_fail(err, errlen, "%s.%s: must be a string, not %s",
 		    where, key, spec_type(v));
 	s = json_string_value(v);
 	len = json_string_length(v);
 	if (len == 0 || len > max)
-		return spec_fail(err, errlen, "%s.%s: must be 1 to %zu bytes, "
+		return aq_fail(err, errlen, "%s.%s: must be 1 to %zu bytes, "
 		    "not %zu", where, key, max, len);
 	for (i = 0; i < len; i++)
 		if ((unsigned char)s[i] < 0x20 || s[i] == 0x7f)
-			return spec_fail(err, errlen, "%s.%s: control "
+			return aq_fail(err, errlen, "%s.%s: control "
 			    "characters are not allowed", where, key);
 	if ((*out = strdup(s)) == NULL)
-		return spec_fail(err, errlen, "out of memory");
+		return aq_fail(err, errlen, "out of memory");
 	return 0;
 }
 
@@ -142,10 +131,10 @@ spec_int(const json_t *o, const char *where, const char *key, int64_t min,
 	if (v == NULL)
 		return 0;
 	if (!json_is_integer(v))
-		return spec_fail(err, errlen, "%s.%s: must be an integer, not "
+		return aq_fail(err, errlen, "%s.%s: must be an integer, not "
 		    "%s", where, key, spec_type(v));
 	if (json_integer_value(v) < min || json_integer_value(v) > max)
-		return spec_fail(err, errlen, "%s.%s: must be from %lld to "
+		return aq_fail(err, errlen, "%s.%s: must be from %lld to "
 		    "%lld, not %lld", where, key, (long long)min,
 		    (long long)max, (long long)json_integer_value(v));
 	*out = json_integer_value(v);
@@ -170,7 +159,7 @@ spec_where_compile(const char *text, struct alert_where **out, char *err,
 	if ((aw = calloc(1, sizeof(*aw))) == NULL ||
 	    buf_printf(&b, "%s%s", WHERE_PREFIX, text) == -1) {
 		free(aw);
-		return spec_fail(err, errlen, "out of memory");
+		return aq_fail(err, errlen, "out of memory");
 	}
 	memset(&se, 0, sizeof(se));
 	if (sml_parse(b.b_data, b.b_len, NULL, &aw->aw_query, &se) == -1) {
@@ -178,11 +167,11 @@ spec_where_compile(const char *text, struct alert_where **out, char *err,
 		if ((at = strstr(se.se_msg, " at line ")) != NULL)
 			*at = '\0';
 		if (se.se_position >= pre)
-			spec_fail(err, errlen, "alert.condition.where: %s at "
+			aq_fail(err, errlen, "alert.condition.where: %s at "
 			    "character %zu of the expression", se.se_msg,
 			    se.se_position - pre + 1);
 		else
-			spec_fail(err, errlen, "alert.condition.where: %s",
+			aq_fail(err, errlen, "alert.condition.where: %s",
 			    se.se_msg);
 		buf_free(&b);
 		free(aw);
@@ -193,7 +182,7 @@ spec_where_compile(const char *text, struct alert_where **out, char *err,
 	    aw->aw_query->sq_cmds[1].sc_kind != SML_CMD_WHERE) {
 		sml_query_free(aw->aw_query);
 		free(aw);
-		return spec_fail(err, errlen, "alert.condition.where: must be "
+		return aq_fail(err, errlen, "alert.condition.where: must be "
 		    "one expression, without '|'");
 	}
 	aw->aw_expr = aw->aw_query->sq_cmds[1].sc_u.where.wh_expr;
@@ -212,22 +201,23 @@ spec_condition(const json_t *root, struct alert_spec *spec, char *err,
 	size_t i;
 
 	if (c == NULL)
-		return spec_fail(err, errlen, "alert.condition: missing (\"always\", "
-		    "{\"results\": \">\", \"value\": N} or {\"where\": "
-		    "\"EXPR\"})");
+		return aq_fail(err, errlen, "alert.condition: missing "
+		    "(\"always\", {\"results\": \">\", \"value\": N} or "
+		    "{\"where\": \"EXPR\"})");
 	if (json_is_string(c)) {
 		if (strcmp(json_string_value(c), "always") != 0)
-			return spec_fail(err, errlen, "alert.condition: the only "
+			return aq_fail(err, errlen, "alert.condition: the only "
 			    "string condition is \"always\", not \"%.40s\"",
 			    json_string_value(c));
 		spec->as_cond = ALERT_COND_ALWAYS;
 		return 0;
 	}
 	if (!json_is_object(c))
-		return spec_fail(err, errlen, "alert.condition: must be "
+		return aq_fail(err, errlen, "alert.condition: must be "
 		    "\"always\" or an object, not %s", spec_type(c));
 	if (json_object_get(c, "where") != NULL) {
-		if (spec_known(c, "alert.condition", kwhere, err, errlen) == -1 ||
+		if (spec_known(c, "alert.condition", kwhere, err,
+		    errlen) == -1 ||
 		    spec_string(c, "alert.condition", "where", ALERT_WHERE_MAX,
 		    1, &spec->as_where, err, errlen) == -1)
 			return -1;
@@ -236,7 +226,7 @@ spec_condition(const json_t *root, struct alert_spec *spec, char *err,
 		    errlen);
 	}
 	if (json_object_get(c, "results") == NULL)
-		return spec_fail(err, errlen, "alert.condition: needs member "
+		return aq_fail(err, errlen, "alert.condition: needs member "
 		    "'results' or 'where'");
 	if (spec_known(c, "alert.condition", kres, err, errlen) == -1)
 		return -1;
@@ -246,12 +236,12 @@ spec_condition(const json_t *root, struct alert_spec *spec, char *err,
 		    strcmp(json_string_value(v), spec_cmps[i]) == 0)
 			break;
 	if (i == sizeof(spec_cmps) / sizeof(spec_cmps[0]))
-		return spec_fail(err, errlen, "alert.condition.results: must be "
+		return aq_fail(err, errlen, "alert.condition.results: must be "
 		    "one of \">\", \">=\", \"<\", \"<=\", \"==\", \"!=\"");
 	spec->as_cond = ALERT_COND_RESULTS;
 	spec->as_cmp = (enum alert_cmp)i;
 	if (json_object_get(c, "value") == NULL)
-		return spec_fail(err, errlen, "alert.condition.value: missing");
+		return aq_fail(err, errlen, "alert.condition.value: missing");
 	return spec_int(c, "alert.condition", "value", 0, INT64_MAX, 0,
 	    &spec->as_value, err, errlen);
 }
@@ -267,12 +257,12 @@ spec_throttle(const json_t *root, struct alert_spec *spec, char *err,
 	if (t == NULL)
 		return 0;
 	if (!json_is_object(t))
-		return spec_fail(err, errlen, "alert.throttle: must be an "
+		return aq_fail(err, errlen, "alert.throttle: must be an "
 		    "object, not %s", spec_type(t));
 	if (spec_known(t, "alert.throttle", known, err, errlen) == -1)
 		return -1;
 	if (json_object_get(t, "seconds") == NULL)
-		return spec_fail(err, errlen, "alert.throttle.seconds: missing");
+		return aq_fail(err, errlen, "alert.throttle.seconds: missing");
 	if (spec_int(t, "alert.throttle", "seconds", 1, ALERT_THROTTLE_MAX, 0,
 	    &spec->as_throttle, err, errlen) == -1)
 		return -1;
@@ -292,26 +282,27 @@ spec_url(const char *url, const char *where, char *err, size_t errlen)
 	char num[8];
 
 	if (strncmp(url, "http://", 7) != 0)
-		return spec_fail(err, errlen, "%s.url: only http:// urls are "
-		    "supported (no TLS: put a relay in front for https)", where);
+		return aq_fail(err, errlen, "%s.url: only http:// urls are "
+		    "supported (no TLS: put a relay in front for https)",
+		    where);
 	h = url + 7;
 	e = h + strcspn(h, "/?#");
 	if (memchr(h, '@', (size_t)(e - h)) != NULL)
-		return spec_fail(err, errlen, "%s.url: user information is not "
+		return aq_fail(err, errlen, "%s.url: user information is not "
 		    "allowed", where);
 	if (strpbrk(url, " \t\"<>\\") != NULL)
-		return spec_fail(err, errlen, "%s.url: white space, quotes, "
+		return aq_fail(err, errlen, "%s.url: white space, quotes, "
 		    "'<', '>' and '\\' are not allowed", where);
 	p = memchr(h, ':', (size_t)(e - h));
 	if ((p ? p : e) == h)
-		return spec_fail(err, errlen, "%s.url: no host", where);
+		return aq_fail(err, errlen, "%s.url: no host", where);
 	if (p != NULL) {
 		if (e - p - 1 < 1 || e - p - 1 > 5)
-			return spec_fail(err, errlen, "%s.url: bad port", where);
+			return aq_fail(err, errlen, "%s.url: bad port", where);
 		memcpy(num, p + 1, (size_t)(e - p - 1));
 		num[e - p - 1] = '\0';
 		if (util_parse_i64(num, 1, 65535, &port) == -1)
-			return spec_fail(err, errlen, "%s.url: bad port", where);
+			return aq_fail(err, errlen, "%s.url: bad port", where);
 	}
 	return 0;
 }
@@ -350,11 +341,11 @@ spec_action(const json_t *a, size_t i, struct alert_action *aa, char *err,
 
 	snprintf(where, sizeof(where), "alert.actions[%zu]", i);
 	if (!json_is_object(a))
-		return spec_fail(err, errlen, "%s: must be an object, not %s",
+		return aq_fail(err, errlen, "%s: must be an object, not %s",
 		    where, spec_type(a));
 	v = json_object_get(a, "type");
 	if (v == NULL || !json_is_string(v))
-		return spec_fail(err, errlen, "%s.type: must be \"webhook\" or "
+		return aq_fail(err, errlen, "%s.type: must be \"webhook\" or "
 		    "\"email\"", where);
 	type = json_string_value(v);
 	if (strcmp(type, "webhook") == 0) {
@@ -370,7 +361,7 @@ spec_action(const json_t *a, size_t i, struct alert_action *aa, char *err,
 		return 0;
 	}
 	if (strcmp(type, "email") != 0)
-		return spec_fail(err, errlen, "%s.type: must be \"webhook\" or "
+		return aq_fail(err, errlen, "%s.type: must be \"webhook\" or "
 		    "\"email\", not \"%.40s\"", where, type);
 	aa->aa_kind = ALERT_EMAIL;
 	if (spec_known(a, where, kmail, err, errlen) == -1)
@@ -378,18 +369,18 @@ spec_action(const json_t *a, size_t i, struct alert_action *aa, char *err,
 	to = json_object_get(a, "to");
 	if (to == NULL || !json_is_array(to) || json_array_size(to) == 0 ||
 	    json_array_size(to) > ALERT_TO_MAX)
-		return spec_fail(err, errlen, "%s.to: must be an array of 1 to "
+		return aq_fail(err, errlen, "%s.to: must be an array of 1 to "
 		    "%d addresses", where, ALERT_TO_MAX);
 	if ((aa->aa_to = calloc(json_array_size(to), sizeof(char *))) == NULL)
-		return spec_fail(err, errlen, "out of memory");
+		return aq_fail(err, errlen, "out of memory");
 	json_array_foreach(to, k, v) {
 		s = json_is_string(v) ? json_string_value(v) : NULL;
 		if (s == NULL || strlen(s) > ALERT_ADDR_MAX || !spec_addr_ok(s))
-			return spec_fail(err, errlen, "%s.to[%zu]: must be an "
+			return aq_fail(err, errlen, "%s.to[%zu]: must be an "
 			    "address local@domain (at most %d bytes, no names, "
 			    "spaces or quotes)", where, k, ALERT_ADDR_MAX);
 		if ((aa->aa_to[k] = strdup(s)) == NULL)
-			return spec_fail(err, errlen, "out of memory");
+			return aq_fail(err, errlen, "out of memory");
 		aa->aa_nto = k + 1;
 	}
 	if (spec_string(a, where, "subject", ALERT_SUBJECT_MAX, 0,
@@ -405,7 +396,7 @@ spec_action(const json_t *a, size_t i, struct alert_action *aa, char *err,
 		else if (strcmp(s, "none") == 0)
 			aa->aa_attach = ALERT_ATTACH_NONE;
 		else
-			return spec_fail(err, errlen, "%s.attach: must be "
+			return aq_fail(err, errlen, "%s.attach: must be "
 			    "\"csv\", \"xlsx\" or \"none\"", where);
 	}
 	if (spec_int(a, where, "results", 1, ALERT_MAIL_ROWS_MAX,
@@ -427,18 +418,18 @@ alert_spec_parse(const char *text, size_t len, struct alert_spec *spec,
 
 	memset(spec, 0, sizeof(*spec));
 	if (len > ALERT_SPEC_MAX) {
-		spec_fail(err, errlen, "alert: the spec is over %d bytes",
+		aq_fail(err, errlen, "alert: the spec is over %d bytes",
 		    ALERT_SPEC_MAX);
 		return -1;
 	}
 	root = json_loadb(text, len, JSON_REJECT_DUPLICATES, &je);
 	if (root == NULL) {
-		spec_fail(err, errlen, "alert: not JSON: %s at line %d, column "
+		aq_fail(err, errlen, "alert: not JSON: %s at line %d, column "
 		    "%d", je.text, je.line, je.column);
 		return -1;
 	}
 	if (!json_is_object(root)) {
-		spec_fail(err, errlen, "alert: must be an object, not %s",
+		aq_fail(err, errlen, "alert: must be an object, not %s",
 		    spec_type(root));
 		goto fail;
 	}
@@ -447,15 +438,17 @@ alert_spec_parse(const char *text, size_t len, struct alert_spec *spec,
 	    spec_throttle(root, spec, err, errlen) == -1)
 		goto fail;
 	acts = json_object_get(root, "actions");
-	if (acts == NULL || !json_is_array(acts) || json_array_size(acts) == 0 ||
+	if (acts == NULL || !json_is_array(acts) ||
+	    json_array_size(acts) == 0 ||
 	    json_array_size(acts) > ALERT_ACTIONS_MAX) {
-		spec_fail(err, errlen, "alert.actions: must be an array of 1 to "
+		aq_fail(err, errlen, "alert.actions: must be an array of 1 to "
 		    "%d actions", ALERT_ACTIONS_MAX);
 		goto fail;
 	}
-	spec->as_actions = calloc(json_array_size(acts), sizeof(*spec->as_actions));
+	spec->as_actions = calloc(json_array_size(acts),
+	    sizeof(*spec->as_actions));
 	if (spec->as_actions == NULL) {
-		spec_fail(err, errlen, "out of memory");
+		aq_fail(err, errlen, "out of memory");
 		goto fail;
 	}
 	json_array_foreach(acts, i, a) {

@@ -158,7 +158,8 @@ alert_webhook_post(const char *url, const char *id, const char *body,
 	pfd.events = POLLIN;
 	for (;;) {
 		ans[got] = '\0';
-		if ((eol = strstr(ans, "\r\n")) != NULL || got == HOOK_ANSWER_MAX)
+		if ((eol = strstr(ans, "\r\n")) != NULL ||
+		    got == HOOK_ANSWER_MAX)
 			break;
 		if (poll(&pfd, 1, hook_left(deadline)) != 1) {
 			aq_fail(err, errlen, "no answer: timed out");
