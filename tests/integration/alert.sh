@@ -6,7 +6,8 @@
 # (refusing, then answering 500) gets the delivery once it is up, retried
 # with backoff, one success only; a target that stays down is given up
 # after alert.max_attempts with the failure in the task log and the
-# history; mail through msmtp (Debian's sendmail-compatible SMTP client,
+# history; two delivery runs at once send once (the queue's lock); mail
+# through msmtp (Debian's sendmail-compatible SMTP client,
 # in a private configuration) to a loopback SMTP server started here, read
 # back with Python's email module: the CSV rows and the XLSX cells of the
 # attachments, and a mail whose server is down at first.
@@ -375,6 +376,43 @@ say(("ERROR", "alert 'gone': delivery %s-1 (webhook http://127.0.0.1:%d/) "
      "failed for good after 3 attempts: connect: Connection refused" %
      (fid4, gp)) in [(l["level"], l["message"]) for l in lg["logs"]],
     "the failure is in the task log", lg["logs"][-3:])
+
+# ---- 4b. Two delivery runs at once send a delivery once: the lock.
+class SlowHook(Hook):
+    def do_POST(self):
+        self.server.arrived.set()
+        self.server.release.wait(20)
+        Hook.do_POST(self)
+
+sp_ = free_port()
+slow = http.server.ThreadingHTTPServer(("127.0.0.1", sp_), SlowHook)
+slow.posts, slow.answers = [], []
+slow.arrived, slow.release = threading.Event(), threading.Event()
+threading.Thread(target=slow.serve_forever, daemon=True).start()
+sp = spec("slow", {"condition": "always", "actions": [{"type": "webhook",
+          "url": "http://127.0.0.1:%d/" % sp_}]})
+rc, out, err = alert("fire", "--name", "slow", "--task", tid, "--spec", sp)
+procs = [subprocess.Popen([cli, "-c", conf, "alert", "deliver"],
+                          stdout=subprocess.PIPE, text=True)]
+got = slow.arrived.wait(20)
+procs.append(subprocess.Popen([cli, "-c", conf, "alert", "deliver"],
+                              stdout=subprocess.PIPE, text=True))
+# The second run waits for the lock while the first one's POST is held:
+# /proc/locks shows it blocked ("->") on the flock.
+def blocked(pid):
+    with open("/proc/locks") as f:
+        return any("->" in l and (" %d " % pid) in l for l in f)
+end = time.time() + 20
+while not blocked(procs[1].pid) and time.time() < end:
+    time.sleep(0.02)
+waited = blocked(procs[1].pid)
+slow.release.set()
+outs = sorted(p.communicate(timeout=30)[0] for p in procs)
+say(waited, "the second run waits on the queue's lock")
+say(got and len(slow.posts) == 1 and outs == [
+    "attempted 0, delivered 0, to retry 0, failed 0\n",
+    "attempted 1, delivered 1, to retry 0, failed 0\n"],
+    "two delivery runs at once: one POST, by one of them", outs, slow.posts)
 
 # ---- 5. Mail through msmtp to the loopback SMTP server.
 smtp = start_smtp(smtp_port)

@@ -439,6 +439,24 @@ test_queue(const char *dir)
 	is_int(af.af_outcome, ALERT_FIRED, "fires again once the period ends");
 	alert_spec_free(&s);
 
+	/* Throttling of the alert as a whole. */
+	snprintf(text, sizeof(text), "{\"condition\":\"always\",\"throttle\":"
+	    "{\"seconds\":100},\"actions\":[{\"type\":\"email\","
+	    "\"to\":[\"a@b\"],\"attach\":\"none\"}]}");
+	is_int(alert_spec_parse(text, strlen(text), &s, err, sizeof(err)), 0,
+	    "a spec throttled as a whole");
+	is_int(alert_fire(&cfg, st, "whole", &s, id, t0, &af, err,
+	    sizeof(err)), 0, "fire at t0");
+	is_int(af.af_outcome, ALERT_FIRED, "fired");
+	is_int(af.af_rows, 3, "on every row");
+	is_int(alert_fire(&cfg, st, "whole", &s, id, t0 + 99999, &af, err,
+	    sizeof(err)), 0, "fire at t0 + 99.999 s");
+	is_int(af.af_outcome, ALERT_THROTTLED, "throttled within the period");
+	is_int(alert_fire(&cfg, st, "whole", &s, id, t0 + 100000, &af, err,
+	    sizeof(err)), 0, "fire at t0 + 100 s");
+	is_int(af.af_outcome, ALERT_FIRED, "fires when the period is over");
+	alert_spec_free(&s);
+
 	snprintf(text, sizeof(text), "{\"condition\":{\"results\":\">\","
 	    "\"value\":3},\"actions\":[{\"type\":\"email\",\"to\":[\"a@b\"]}]}");
 	alert_spec_parse(text, strlen(text), &s, err, sizeof(err));
