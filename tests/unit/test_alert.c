@@ -31,7 +31,8 @@ spec_err(const char *text)
 	return err;
 }
 
-#define WH ",\"actions\":[{\"type\":\"webhook\",\"url\":\"http://127.0.0.1:9/x\"}]}"
+#define WH ",\"actions\":[{\"type\":\"webhook\"," \
+    "\"url\":\"http://127.0.0.1:9/x\"}]}"
 
 static void
 test_spec_errors(void)
@@ -42,10 +43,11 @@ test_spec_errors(void)
 		{"[1]", "alert: must be an object, not an array"},
 		{"{\"condition\":\"always\"", "alert: not JSON: '}' expected "
 		    "near end of file at line 1, column 21"},
-		{"{\"condition\":\"always\",\"x\":1" WH, "alert: unknown member "
-		    "'x' (known: condition, throttle, actions)"},
+		{"{\"condition\":\"always\",\"x\":1" WH, "alert: unknown "
+		    "member 'x' (known: condition, throttle, actions)"},
 		{"{\"actions\":[]}", "alert.condition: missing (\"always\", "
-		    "{\"results\": \">\", \"value\": N} or {\"where\": \"EXPR\"})"},
+		    "{\"results\": \">\", \"value\": N} or "
+		    "{\"where\": \"EXPR\"})"},
 		{"{\"condition\":\"sometimes\"" WH, "alert.condition: the only "
 		    "string condition is \"always\", not \"sometimes\""},
 		{"{\"condition\":{\"results\":\"=>\",\"value\":1}" WH,
@@ -56,9 +58,9 @@ test_spec_errors(void)
 		{"{\"condition\":{\"results\":\">\",\"value\":-1}" WH,
 		    "alert.condition.value: must be from 0 to "
 		    "9223372036854775807, not -1"},
-		{"{\"condition\":{\"results\":\">\",\"value\":1,\"where\":\"x\"}"
-		    WH, "alert.condition: unknown member 'results' (known: "
-		    "where)"},
+		{"{\"condition\":{\"results\":\">\",\"value\":1,"
+		    "\"where\":\"x\"}" WH, "alert.condition: unknown member "
+		    "'results' (known: where)"},
 		{"{\"condition\":{\"where\":\"count >= \"}" WH,
 		    "alert.condition.where: expected an expression after '>=' "
 		    "at character 10 of the expression"},
@@ -70,7 +72,8 @@ test_spec_errors(void)
 		{"{\"condition\":{}" WH, "alert.condition: needs member "
 		    "'results' or 'where'"},
 		{"{\"condition\":\"always\",\"throttle\":{\"seconds\":0}" WH,
-		    "alert.throttle.seconds: must be from 1 to 31622400, not 0"},
+		    "alert.throttle.seconds: must be from 1 to 31622400, "
+		    "not 0"},
 		{"{\"condition\":\"always\",\"throttle\":{\"field\":\"u\"}" WH,
 		    "alert.throttle.seconds: missing"},
 		{"{\"condition\":\"always\",\"throttle\":{\"seconds\":5,"
@@ -82,23 +85,25 @@ test_spec_errors(void)
 		    "alert.actions[0].type: must be \"webhook\" or \"email\", "
 		    "not \"sms\""},
 		{"{\"condition\":\"always\",\"actions\":[{\"type\":\"webhook\","
-		    "\"url\":\"https://example.org/\"}]}", "alert.actions[0].url: "
-		    "only http:// urls are supported (no TLS: put a relay in "
-		    "front for https)"},
+		    "\"url\":\"https://example.org/\"}]}",
+		    "alert.actions[0].url: only http:// urls are supported "
+		    "(no TLS: put a relay in front for https)"},
 		{"{\"condition\":\"always\",\"actions\":[{\"type\":\"webhook\","
 		    "\"url\":\"http://127.0.0.1:99999/\"}]}",
 		    "alert.actions[0].url: bad port"},
 		{"{\"condition\":\"always\",\"actions\":[{\"type\":\"webhook\","
-		    "\"url\":\"http://u:p@h/\"}]}", "alert.actions[0].url: user "
-		    "information is not allowed"},
+		    "\"url\":\"http://u:p@h/\"}]}",
+		    "alert.actions[0].url: user information is not allowed"},
 		{"{\"condition\":\"always\",\"actions\":[{\"type\":\"webhook\","
 		    "\"url\":\"http://h/\",\"results\":1001}]}",
-		    "alert.actions[0].results: must be from 0 to 1000, not 1001"},
+		    "alert.actions[0].results: must be from 0 to 1000, "
+		    "not 1001"},
 		{"{\"condition\":\"always\",\"actions\":[{\"type\":\"webhook\","
 		    "\"url\":\"http://h/\",\"to\":[]}]}", "alert.actions[0]: "
 		    "unknown member 'to' (known: type, url, results)"},
-		{"{\"condition\":\"always\",\"actions\":[{\"type\":\"email\"}]}",
-		    "alert.actions[0].to: must be an array of 1 to 20 addresses"},
+		{"{\"condition\":\"always\",\"actions\":[{\"type\":"
+		    "\"email\"}]}", "alert.actions[0].to: must be an array of "
+		    "1 to 20 addresses"},
 		{"{\"condition\":\"always\",\"actions\":[{\"type\":\"email\","
 		    "\"to\":[\"Bob <b@x>\"]}]}", "alert.actions[0].to[0]: must "
 		    "be an address local@domain (at most 254 bytes, no names, "
@@ -309,7 +314,8 @@ hist(const struct config *cfg, const char *path)
 		    strrchr(path, '/') + 1);
 	} else {
 		sscanf(path, "%zu", &a);
-		v = json_object_get(json_array_get(h, a), strrchr(path, '/') + 1);
+		v = json_object_get(json_array_get(h, a),
+		    strrchr(path, '/') + 1);
 	}
 	if (json_is_string(v))
 		snprintf(out, sizeof(out), "%s", json_string_value(v));
@@ -360,7 +366,8 @@ test_queue(const char *dir)
 	}
 	ok(make_task(st, rows, 3, fields, id) == 0, "a DONE task with 3 rows");
 
-	snprintf(text, sizeof(text), "{\"condition\":{\"where\":\"count >= 3\"},"
+	snprintf(text, sizeof(text), "{\"condition\":{\"where\":"
+	    "\"count >= 3\"},"
 	    "\"throttle\":{\"seconds\":60,\"field\":\"user\"},\"actions\":["
 	    "{\"type\":\"webhook\",\"url\":\"http://127.0.0.1:%d/hook\"},"
 	    "{\"type\":\"email\",\"to\":[\"ops@example.org\"]}]}", dead_port());
@@ -458,7 +465,8 @@ test_queue(const char *dir)
 	alert_spec_free(&s);
 
 	snprintf(text, sizeof(text), "{\"condition\":{\"results\":\">\","
-	    "\"value\":3},\"actions\":[{\"type\":\"email\",\"to\":[\"a@b\"]}]}");
+	    "\"value\":3},\"actions\":[{\"type\":\"email\","
+	    "\"to\":[\"a@b\"]}]}");
 	alert_spec_parse(text, strlen(text), &s, err, sizeof(err));
 	is_int(alert_fire(&cfg, st, "many", &s, id, t0, &af, err, sizeof(err)),
 	    0, "results > 3 on 3 results");
