@@ -293,6 +293,9 @@ spec_url(const char *url, const char *where, char *err, size_t errlen)
 	if (strpbrk(url, " \t\"<>\\") != NULL)
 		return aq_fail(err, errlen, "%s.url: white space, quotes, "
 		    "'<', '>' and '\\' are not allowed", where);
+	if (*h == '[')
+		return aq_fail(err, errlen, "%s.url: IPv6 literal hosts are "
+		    "not supported (use a host name)", where);
 	p = memchr(h, ':', (size_t)(e - h));
 	if ((p ? p : e) == h)
 		return aq_fail(err, errlen, "%s.url: no host", where);

@@ -92,6 +92,12 @@ test_spec_errors(void)
 		    "\"url\":\"http://127.0.0.1:99999/\"}]}",
 		    "alert.actions[0].url: bad port"},
 		{"{\"condition\":\"always\",\"actions\":[{\"type\":\"webhook\","
+		    "\"url\":\"http://[::1]:80/\"}]}",
+		    "alert.actions[0].url: IPv6 literal hosts are not "
+		    "supported (use a host name)"},
+		{"{\"condition\":\"always\",\"actions\":[{\"type\":\"webhook\","
+		    "\"url\":\"http:///x\"}]}", "alert.actions[0].url: no host"},
+		{"{\"condition\":\"always\",\"actions\":[{\"type\":\"webhook\","
 		    "\"url\":\"http://u:p@h/\"}]}",
 		    "alert.actions[0].url: user information is not allowed"},
 		{"{\"condition\":\"always\",\"actions\":[{\"type\":\"webhook\","
