@@ -167,4 +167,12 @@ int alert_webhook_post(const char *url, const char *id, const char *body,
 int alert_sendmail(const char *cmd, const char *path, int timeout_s,
     char *err, size_t errlen);
 
+/*
+ * Failure injection: when set, every write of a file under STORAGE/alerts
+ * first calls it with the subdirectory ("deliveries", "firings",
+ * "throttle") and the file name; a nonzero return (an errno value) makes
+ * that write fail with it, before anything is written. NULL by default.
+ */
+extern int (*alert_write_fault)(const char *sub, const char *name);
+
 #endif

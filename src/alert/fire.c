@@ -462,6 +462,27 @@ fire_tmpdir(const struct config *cfg)
 	return b.b_data;
 }
 
+/*
+ * Removes the delivery records and bodies of the n actions of firing fid,
+ * records first, then its firing record; a file that is not there is no
+ * error.
+ */
+static void
+fire_unqueue(const struct aq *q, const char *fid, size_t n)
+{
+	char name[96];
+	size_t i;
+
+	for (i = 0; i < n; i++) {
+		snprintf(name, sizeof(name), "%s-%zu.json", fid, i + 1);
+		(void)unlink(aq_path(q, "deliveries", name));
+		snprintf(name, sizeof(name), "%s-%zu.body", fid, i + 1);
+		(void)unlink(aq_path(q, "deliveries", name));
+	}
+	snprintf(name, sizeof(name), "%s.json", fid);
+	(void)unlink(aq_path(q, "firings", name));
+}
+
 /* Returns the firing's record (new reference) or NULL. */
 static json_t *
 fire_record(const char *fid, const char *alert, const char *task,
@@ -489,7 +510,8 @@ alert_fire(const struct config *cfg, struct store *st, const char *alert,
 	struct alert_action *aa;
 	uint64_t rows, max = 0;
 	size_t i;
-	int rc = -1, met, throttled, locked = 0;
+	char why[256];
+	int rc = -1, met, throttled, locked = 0, queued = 0;
 
 	memset(out, 0, sizeof(*out));
 	memset(&t, 0, sizeof(t));
@@ -595,6 +617,7 @@ alert_fire(const struct config *cfg, struct store *st, const char *alert,
 		aq_fail(err, errlen, "out of memory");
 		goto out;
 	}
+	queued = 1;
 	for (i = 0; i < spec->as_nactions; i++) {
 		aa = &spec->as_actions[i];
 		snprintf(did, sizeof(did), "%s-%zu", fid, i + 1);
@@ -646,6 +669,7 @@ alert_fire(const struct config *cfg, struct store *st, const char *alert,
 	snprintf(name, sizeof(name), "%s.json", fid);
 	if (aq_write_json(&q, "firings", name, fire, err, errlen) == -1)
 		goto out;
+	queued = 0;
 	/* Throttling starts now: for each value fired on, or the alert. */
 	if (spec->as_throttle > 0) {
 		v = json_integer(now + spec->as_throttle * 1000);
@@ -659,9 +683,15 @@ alert_fire(const struct config *cfg, struct store *st, const char *alert,
 		json_object_foreach_safe(fc.fc_thr, iter, key, until)
 			if (json_integer_value(until) <= now)
 				json_object_del(fc.fc_thr, key);
-		if (aq_write_json(&q, "throttle", thr_name, fc.fc_thr, err,
-		    errlen) == -1)
-			goto out;
+		/*
+		 * The deliveries are queued: failing now would have the
+		 * caller fire again and send twice. The alert is then not
+		 * throttled, which the task log says.
+		 */
+		if (aq_write_json(&q, "throttle", thr_name, fc.fc_thr, why,
+		    sizeof(why)) == -1)
+			aq_task_log(st, task_id, "WARN", "alert '%s': the "
+			    "throttle state was not saved: %s", alert, why);
 	}
 	aq_task_log(st, task_id, "INFO", "alert '%s': condition %s met, fired "
 	    "%s on %llu rows at %s: %zu deliveries queued", alert, cond, fid,
@@ -670,6 +700,9 @@ alert_fire(const struct config *cfg, struct store *st, const char *alert,
 	out->af_outcome = ALERT_FIRED;
 	rc = 0;
 out:
+	/* A firing that failed half way takes back what it queued. */
+	if (queued)
+		fire_unqueue(&q, fid, spec->as_nactions);
 	fire_att_free(&fc);
 	if (locked)
 		aq_close(&q);

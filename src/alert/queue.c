@@ -32,6 +32,8 @@
 #include "common/timeutil.h"
 #include "store/store.h"
 
+int (*alert_write_fault)(const char *sub, const char *name);
+
 /* Writes the reason into err (printf-style). Returns -1. */
 int __attribute__((format(printf, 3, 4)))
 aq_fail(char *err, size_t errlen, const char *fmt, ...)
@@ -135,6 +137,10 @@ aq_write(const struct aq *q, const char *sub, const char *name,
 	    aq_fmt(path, sizeof(path), "%s/%s", dir, name) == -1 ||
 	    aq_fmt(tmp, sizeof(tmp), "%s/.%s.tmp", dir, name) == -1)
 		return aq_fail(err, errlen, "a path is too long");
+	if (alert_write_fault != NULL &&
+	    (errno = alert_write_fault(sub, name)) != 0)
+		return aq_fail(err, errlen, "write %s: %s", path,
+		    strerror(errno));
 	if ((fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC,
 	    0600)) == -1)
 		return aq_fail(err, errlen, "open %s: %s", tmp,

@@ -2,6 +2,7 @@
  * throttling and the delivery queue over a real task store with an
  * injected clock. */
 #include <arpa/inet.h>
+#include <errno.h>
 #include <netinet/in.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -96,7 +97,8 @@ test_spec_errors(void)
 		    "alert.actions[0].url: IPv6 literal hosts are not "
 		    "supported (use a host name)"},
 		{"{\"condition\":\"always\",\"actions\":[{\"type\":\"webhook\","
-		    "\"url\":\"http:///x\"}]}", "alert.actions[0].url: no host"},
+		    "\"url\":\"http:///x\"}]}",
+		    "alert.actions[0].url: no host"},
 		{"{\"condition\":\"always\",\"actions\":[{\"type\":\"webhook\","
 		    "\"url\":\"http://u:p@h/\"}]}",
 		    "alert.actions[0].url: user information is not allowed"},
@@ -485,10 +487,130 @@ test_queue(const char *dir)
 	config_free(&cfg);
 }
 
+/* The seam: fails the write of files whose name ends in fault_suffix. */
+static const char *fault_suffix;
+
+static int
+fault_write(const char *sub, const char *name)
+{
+	size_t n = strlen(name), k = strlen(fault_suffix);
+
+	(void)sub;
+	return n >= k && strcmp(name + n - k, fault_suffix) == 0 ? ENOSPC : 0;
+}
+
+/* Counts the files of dir/alerts/sub. */
+static int
+count_files(const char *dir, const char *sub)
+{
+	char cmd[700];
+	FILE *p;
+	int n = -1;
+
+	snprintf(cmd, sizeof(cmd), "ls -A '%s/alerts/%s' | wc -l", dir, sub);
+	if ((p = popen(cmd, "r")) != NULL) {
+		if (fscanf(p, "%d", &n) != 1)
+			n = -1;
+		pclose(p);
+	}
+	return n;
+}
+
+/* Counts the lines of path starting with prefix. */
+static int
+count_lines(const char *path, const char *prefix)
+{
+	char line[1024];
+	FILE *f = fopen(path, "r");
+	int n = 0;
+
+	if (f == NULL)
+		return 0;
+	while (fgets(line, sizeof(line), f) != NULL)
+		n += strncmp(line, prefix, strlen(prefix)) == 0;
+	fclose(f);
+	return n;
+}
+
+/*
+ * Write failures: a firing that cannot queue all its deliveries queues
+ * none; a delivery whose mark cannot be written is sent again, with the
+ * same Message-ID (the duplicate docs/alerts.md owns up to).
+ */
+static void
+test_faults(const char *dir)
+{
+	static const char *const rows[] = {"{\"user\":\"admin\"}"};
+	struct config cfg;
+	struct store *st;
+	struct alert_spec s;
+	struct alert_fired af;
+	struct alert_delivered ad;
+	char err[512], id[TASK_ID_LEN + 1], mail[600], cmd[700], want[200];
+	const char *text = "{\"condition\":\"always\",\"actions\":["
+	    "{\"type\":\"email\",\"to\":[\"a@b\"],\"attach\":\"none\"},"
+	    "{\"type\":\"email\",\"to\":[\"c@d\"],\"attach\":\"csv\"}]}";
+	int64_t t0 = 1767225600000LL;
+	char *h;
+
+	config_defaults(&cfg);
+	cfg.storage_path = strdup(dir);
+	cfg.storage_map_size = 4u << 20;
+	snprintf(mail, sizeof(mail), "%s/mail.out", dir);
+	snprintf(cmd, sizeof(cmd), "cat >> %s", mail);
+	free(cfg.alert_sendmail);
+	cfg.alert_sendmail = strdup(cmd);
+	if (store_open(&st, &cfg, err, sizeof(err)) != AR_OK) {
+		ok(0, "open store: %s", err);
+		return;
+	}
+	ok(make_task(st, rows, 1, "[\"user\"]", id) == 0, "a DONE task");
+	alert_spec_parse(text, strlen(text), &s, err, sizeof(err));
+
+	alert_write_fault = fault_write;
+	fault_suffix = "-2.json";
+	is_int(alert_fire(&cfg, st, "f", &s, id, t0, &af, err, sizeof(err)),
+	    -1, "the second delivery record cannot be written: fire fails");
+	ok(strstr(err, "-2.json: No space left on device") != NULL,
+	    "with the reason (%s)", err);
+	alert_write_fault = NULL;
+	is_int(count_files(dir, "deliveries"), 0, "nothing is left queued");
+	is_int(count_files(dir, "firings"), 0, "no firing recorded");
+	h = alert_history(&cfg, NULL, 10, err, sizeof(err));
+	is_str(h, "[]", "the history is empty");
+	free(h);
+
+	is_int(alert_fire(&cfg, st, "f", &s, id, t0, &af, err, sizeof(err)),
+	    0, "fire without the fault");
+	is_int(af.af_deliveries, 2, "2 deliveries queued");
+	alert_write_fault = fault_write;
+	fault_suffix = "-1.json";
+	is_int(alert_deliver(&cfg, st, t0, &ad, err, sizeof(err)), -1,
+	    "the mark of the first mail cannot be written");
+	alert_write_fault = NULL;
+	is_int(count_lines(mail, "Message-ID: "), 1, "it was sent");
+	is_str(hist(&cfg, "0/0/state"), "pending", "and is still pending");
+	is_int(alert_deliver(&cfg, st, t0, &ad, err, sizeof(err)), 0,
+	    "deliver again");
+	ok(ad.ad_attempted == 2 && ad.ad_delivered == 2, "both delivered");
+	is_int(count_lines(mail, "Message-ID: "), 3, "the first mail twice");
+	snprintf(want, sizeof(want), "Message-ID: <%s-1@asyncreq>\r\n",
+	    af.af_id);
+	is_int(count_lines(mail, want), 2, "with the same Message-ID");
+	is_str(hist(&cfg, "0/0/state"), "delivered", "then delivered");
+	is_int(alert_deliver(&cfg, st, t0 + 1000000, &ad, err, sizeof(err)),
+	    0, "deliver later");
+	is_int(ad.ad_attempted, 0, "nothing is sent again");
+	alert_spec_free(&s);
+	store_close(st);
+	config_free(&cfg);
+}
+
 int
 main(void)
 {
 	char dir[] = "/tmp/asyncreq-alert-XXXXXX", cmd[600];
+	char dir2[] = "/tmp/asyncreq-alert-XXXXXX";
 
 	test_spec_errors();
 	test_spec_good();
@@ -500,5 +622,11 @@ main(void)
 	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", dir);
 	if (system(cmd) != 0)
 		ok(0, "remove %s", dir);
+	if (mkdtemp(dir2) == NULL)
+		return 1;
+	test_faults(dir2);
+	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", dir2);
+	if (system(cmd) != 0)
+		ok(0, "remove %s", dir2);
 	return done_testing();
 }
