@@ -412,9 +412,8 @@ alert_deliver(const struct config *cfg, struct store *st, int64_t now,
 			out->ad_failed++;
 			aq_task_log(st, task, "ERROR", "alert '%s': delivery "
 			    "%s (%s %s) failed for good after %lld attempts: "
-			    "%s",
-			    alert, id, aq_str(d, "type"), aq_str(d, "target"),
-			    (long long)attempts, why);
+			    "%s", alert, id, aq_str(d, "type"),
+			    aq_str(d, "target"), (long long)attempts, why);
 		} else {
 			wait = alert_backoff(cfg->alert_retry_base_seconds,
 			    cfg->alert_retry_max_seconds, (int)attempts);
@@ -424,9 +423,8 @@ alert_deliver(const struct config *cfg, struct store *st, int64_t now,
 			out->ad_retry++;
 			aq_task_log(st, task, "WARN", "alert '%s': delivery %s "
 			    "(%s %s) attempt %lld failed: %s; next attempt at "
-			    "%s",
-			    alert, id, aq_str(d, "type"), aq_str(d, "target"),
-			    (long long)attempts, why,
+			    "%s", alert, id, aq_str(d, "type"),
+			    aq_str(d, "target"), (long long)attempts, why,
 			    time_format_iso(now + wait * 1000, when));
 		}
 		json_object_set_new(d, "attempts", json_integer(attempts));
