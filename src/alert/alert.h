@@ -143,12 +143,13 @@ int alert_deliver(const struct config *, struct store *st, int64_t now,
 
 /*
  * The alert history: a JSON array (malloc'd text, caller frees) of the
- * firings, newest first, of alert name (NULL: all), at most max, each
- * with its deliveries and their states. Returns NULL with the reason in
- * err.
+ * firings, newest first, of alert name (NULL: all) on runs of owner (the
+ * task's owner; NULL: anyone's), at most max, each with its deliveries
+ * and their states (docs/alerts.md, "The history"). Returns NULL with the
+ * reason in err.
  */
-char *alert_history(const struct config *, const char *name, size_t max,
-    char *err, size_t errlen);
+char *alert_history(const struct config *, const char *name,
+    const char *owner, size_t max, char *err, size_t errlen);
 
 /*
  * Sends body (len bytes, JSON) to an http:// url with a POST, the

@@ -485,12 +485,13 @@ fire_unqueue(const struct aq *q, const char *fid, size_t n)
 
 /* Returns the firing's record (new reference) or NULL. */
 static json_t *
-fire_record(const char *fid, const char *alert, const char *task,
+fire_record(const char *fid, const char *alert, const struct task *t,
     int64_t now, const char *outcome, uint64_t rows)
 {
-	return json_pack("{s:s, s:s, s:s, s:I, s:s, s:I, s:[]}", "id", fid,
-	    "alert", alert, "task", task, "at", (json_int_t)now, "outcome",
-	    outcome, "rows", (json_int_t)rows, "deliveries");
+	return json_pack("{s:s, s:s, s:s, s:s, s:I, s:s, s:I, s:[]}", "id",
+	    fid, "alert", alert, "owner", t->t_owner ? t->t_owner : "",
+	    "task", t->t_id, "at", (json_int_t)now, "outcome", outcome,
+	    "rows", (json_int_t)rows, "deliveries");
 }
 
 int
@@ -596,7 +597,7 @@ alert_fire(const struct config *cfg, struct store *st, const char *alert,
 		    json_integer_value(until) > now;
 	if (throttled) {
 		out->af_outcome = ALERT_THROTTLED;
-		if ((fire = fire_record(fid, alert, task_id, now, "throttled",
+		if ((fire = fire_record(fid, alert, &t, now, "throttled",
 		    fc.fc_matched)) == NULL) {
 			aq_fail(err, errlen, "out of memory");
 			goto out;
@@ -612,7 +613,7 @@ alert_fire(const struct config *cfg, struct store *st, const char *alert,
 	}
 
 	/* Bodies, then delivery records, then the firing: all synced. */
-	if ((fire = fire_record(fid, alert, task_id, now, "fired", rows)) ==
+	if ((fire = fire_record(fid, alert, &t, now, "fired", rows)) ==
 	    NULL) {
 		aq_fail(err, errlen, "out of memory");
 		goto out;

@@ -485,8 +485,8 @@ aq_history_delivery(json_t *d)
 }
 
 char *
-alert_history(const struct config *cfg, const char *alert, size_t max,
-    char *err, size_t errlen)
+alert_history(const struct config *cfg, const char *alert,
+    const char *owner, size_t max, char *err, size_t errlen)
 {
 	struct aq q;
 	char **names = NULL, name[AQ_PATH_MAX], *text = NULL;
@@ -508,13 +508,15 @@ alert_history(const struct config *cfg, const char *alert, size_t max,
 		snprintf(name, sizeof(name), "%s.json", names[i]);
 		if ((f = aq_read_json(&q, "firings", name)) == NULL)
 			continue;
-		if (alert != NULL && strcmp(aq_str(f, "alert"), alert) != 0) {
+		if ((alert != NULL && strcmp(aq_str(f, "alert"), alert) != 0) ||
+		    (owner != NULL && strcmp(aq_str(f, "owner"), owner) != 0)) {
 			json_decref(f);
 			continue;
 		}
-		o = json_pack("{s:O, s:O, s:O, s:o, s:O, s:O}",
+		o = json_pack("{s:O, s:O, s:s, s:O, s:o, s:O, s:O}",
 		    "id", json_object_get(f, "id"),
 		    "alert", json_object_get(f, "alert"),
+		    "owner", aq_str(f, "owner"),
 		    "task", json_object_get(f, "task"),
 		    "at", aq_time(json_object_get(f, "at")),
 		    "outcome", json_object_get(f, "outcome"),
@@ -523,9 +525,6 @@ alert_history(const struct config *cfg, const char *alert, size_t max,
 			json_decref(f);
 			continue;
 		}
-		if (json_object_get(f, "throttled_until") != NULL)
-			json_object_set_new(o, "throttled_until",
-			    aq_time(json_object_get(f, "throttled_until")));
 		dl = json_array();
 		ids = json_object_get(f, "deliveries");
 		json_array_foreach(ids, k, v) {

@@ -19,7 +19,8 @@ alert_usage(void)
 	    "       asyncreq alert fire --name NAME --task ID --spec SPEC "
 	    "[--now MS]\n"
 	    "       asyncreq alert deliver [--now MS]\n"
-	    "       asyncreq alert history [--name NAME] [--max N]\n");
+	    "       asyncreq alert history [--name NAME] [--owner USER] "
+	    "[--max N]\n");
 	return 2;
 }
 
@@ -68,7 +69,7 @@ int
 cli_alert(const struct config *cfg, int argc, char **argv)
 {
 	const char *name = NULL, *task = NULL, *file = NULL, *nows = NULL;
-	const char *maxs = NULL, *sub;
+	const char *maxs = NULL, *owner = NULL, *sub;
 	struct alert_spec spec;
 	struct alert_fired af;
 	struct alert_delivered ad;
@@ -100,6 +101,8 @@ cli_alert(const struct config *cfg, int argc, char **argv)
 			nows = argv[i + 1];
 		else if (strcmp(argv[i], "--max") == 0)
 			maxs = argv[i + 1];
+		else if (strcmp(argv[i], "--owner") == 0)
+			owner = argv[i + 1];
 		else
 			return alert_usage();
 	}
@@ -109,7 +112,7 @@ cli_alert(const struct config *cfg, int argc, char **argv)
 	if (strcmp(sub, "history") == 0) {
 		if (task || file || nows)
 			return alert_usage();
-		if ((text = alert_history(cfg, name, (size_t)max, err,
+		if ((text = alert_history(cfg, name, owner, (size_t)max, err,
 		    sizeof(err))) == NULL) {
 			fprintf(stderr, "asyncreq: %s\n", err);
 			return 1;
@@ -119,6 +122,8 @@ cli_alert(const struct config *cfg, int argc, char **argv)
 		return 0;
 	}
 	if (strcmp(sub, "fire") != 0 && strcmp(sub, "deliver") != 0)
+		return alert_usage();
+	if (owner != NULL)
 		return alert_usage();
 	if (strcmp(sub, "fire") == 0 && (!name || !task || !file || maxs))
 		return alert_usage();

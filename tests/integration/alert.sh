@@ -101,7 +101,7 @@ def spec(name, d):
     return path
 
 def history(name):
-    rc, out, err = alert("history", "--name", name)
+    rc, out, err = alert("history", "--name", name, "--owner", "anonymous")
     return json.loads(out) if rc == 0 else err
 
 def free_port():
@@ -287,6 +287,7 @@ say(rc == 0 and m2, "the same rows again within the hour: throttled", out,
 h = history("brute")
 say(isinstance(h, list) and [x["outcome"] for x in h] ==
     ["throttled", "fired"] and h[1]["id"] == fid and
+    h[1]["owner"] == "anonymous" and
     h[1]["task"] == tid and h[1]["rows"] == 2 and h[1]["at"] == iso and
     h[1]["deliveries"] == [{"id": fid + "-1", "type": "webhook",
     "target": "http://127.0.0.1:%d/hooks/brute?x=1" % hp,

@@ -311,7 +311,7 @@ hist(const struct config *cfg, const char *path)
 	size_t i, a, b;
 
 	out[0] = '\0';
-	if ((text = alert_history(cfg, NULL, 100, err, sizeof(err))) == NULL)
+	if ((text = alert_history(cfg, NULL, NULL, 100, err, sizeof(err))) == NULL)
 		return "<history failed>";
 	h = json_loads(text, 0, &je);
 	free(text);
@@ -389,6 +389,14 @@ test_queue(const char *dir)
 	is_str(hist(&cfg, "0/0/state"), "pending", "webhook pending");
 	is_str(hist(&cfg, "0/1/state"), "pending", "email pending");
 	is_str(hist(&cfg, "0/-/outcome"), "fired", "history: fired");
+	is_str(hist(&cfg, "0/-/owner"), "alice", "history: the run's owner");
+	data = alert_history(&cfg, NULL, "bob", 10, err, sizeof(err));
+	is_str(data, "[]", "history of another owner's runs: none");
+	free(data);
+	data = alert_history(&cfg, "brute", "alice", 10, err, sizeof(err));
+	ok(data != NULL && strncmp(data, "[{\"id\":", 7) == 0,
+	    "history of alert and owner: the firing");
+	free(data);
 
 	/* Attempt 1 at t0: the webhook is refused, the mail goes. */
 	is_int(alert_deliver(&cfg, st, t0, &ad, err, sizeof(err)), 0,
@@ -576,7 +584,7 @@ test_faults(const char *dir)
 	alert_write_fault = NULL;
 	is_int(count_files(dir, "deliveries"), 0, "nothing is left queued");
 	is_int(count_files(dir, "firings"), 0, "no firing recorded");
-	h = alert_history(&cfg, NULL, 10, err, sizeof(err));
+	h = alert_history(&cfg, NULL, NULL, 10, err, sizeof(err));
 	is_str(h, "[]", "the history is empty");
 	free(h);
 
