@@ -135,8 +135,10 @@ struct alert_delivered {
  * it delivered; anything else schedules the next attempt after
  * alert_backoff() (alert.retry_base_seconds, alert.retry_max_seconds),
  * or, after alert.max_attempts, marks it failed. Failures go to the task
- * log (when the task still exists; st may be NULL). Returns 0 and *out,
- * or -1 with the reason in err (the queue cannot be read).
+ * log (when the task still exists; st may be NULL). Then removes the
+ * firings older than alert.keep_seconds whose deliveries are all done,
+ * with their records. Returns 0 and *out, or -1 with the reason in err
+ * (the queue cannot be read, a record cannot be written).
  */
 int alert_deliver(const struct config *, struct store *st, int64_t now,
     struct alert_delivered *out, char *err, size_t errlen);

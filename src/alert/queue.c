@@ -359,6 +359,63 @@ aq_attempt(const struct config *cfg, const struct aq *q, json_t *d,
 	return rc;
 }
 
+/*
+ * Removes the firings older than alert.keep_seconds at now whose
+ * deliveries are all done (delivered or failed), with their delivery
+ * records and bodies: records first, so a crash leaves at worst a firing
+ * whose deliveries are gone, shown without them.
+ */
+static void
+aq_prune(const struct config *cfg, const struct aq *q, int64_t now)
+{
+	char **names = NULL, name[AQ_PATH_MAX], err[256];
+	json_t *f, *ids, *v, *d;
+	int64_t before = now - cfg->alert_keep_seconds * 1000;
+	long n, i;
+	size_t k;
+	int done;
+
+	if ((n = aq_list(q, "firings", ".json", &names, err,
+	    sizeof(err))) <= 0)
+		return;
+	for (i = 0; i < n; i++) {
+		snprintf(name, sizeof(name), "%s.json", names[i]);
+		if ((f = aq_read_json(q, "firings", name)) == NULL)
+			continue;
+		if (json_integer_value(json_object_get(f, "at")) >= before) {
+			json_decref(f);
+			continue;
+		}
+		done = 1;
+		ids = json_object_get(f, "deliveries");
+		json_array_foreach(ids, k, v) {
+			snprintf(name, sizeof(name), "%s.json",
+			    json_string_value(v) ? json_string_value(v) : "");
+			if ((d = aq_read_json(q, "deliveries", name)) == NULL)
+				continue;
+			if (strcmp(aq_str(d, "state"), "pending") == 0)
+				done = 0;
+			json_decref(d);
+		}
+		if (done) {
+			json_array_foreach(ids, k, v) {
+				if (!json_is_string(v))
+					continue;
+				snprintf(name, sizeof(name), "%s.json",
+				    json_string_value(v));
+				(void)unlink(aq_path(q, "deliveries", name));
+				snprintf(name, sizeof(name), "%s.body",
+				    json_string_value(v));
+				(void)unlink(aq_path(q, "deliveries", name));
+			}
+			snprintf(name, sizeof(name), "%s.json", names[i]);
+			(void)unlink(aq_path(q, "firings", name));
+		}
+		json_decref(f);
+	}
+	aq_names_free(names, (size_t)n);
+}
+
 int
 alert_deliver(const struct config *cfg, struct store *st, int64_t now,
     struct alert_delivered *out, char *err, size_t errlen)
@@ -443,6 +500,7 @@ alert_deliver(const struct config *cfg, struct store *st, int64_t now,
 		json_decref(d);
 	}
 	aq_names_free(names, (size_t)n);
+	aq_prune(cfg, &q, now);
 	aq_close(&q);
 	return 0;
 }

@@ -177,6 +177,8 @@ static const struct config_key config_keys[] = {
 	N("alert.max_attempts", CONFIG_INT, alert_max_attempts, 8, 1, 100),
 	N("alert.timeout_seconds", CONFIG_INT, alert_timeout_seconds, 10, 1,
 	    600),
+	N("alert.keep_seconds", CONFIG_INT, alert_keep_seconds, 2592000, 60,
+	    315360000),
 };
 
 #undef OFF

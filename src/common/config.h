@@ -91,6 +91,7 @@ struct config {
 	int64_t alert_retry_max_seconds; /* alert.retry_max_seconds */
 	int64_t alert_max_attempts;	/* alert.max_attempts */
 	int64_t alert_timeout_seconds;	/* alert.timeout_seconds */
+	int64_t alert_keep_seconds;	/* alert.keep_seconds: history */
 
 	char *config_file;	/* absolute path of the file loaded */
 	char *index_rules;	/* auth.index_access followed by the rules of

@@ -610,6 +610,25 @@ test_faults(const char *dir)
 	    0, "deliver later");
 	is_int(ad.ad_attempted, 0, "nothing is sent again");
 	alert_spec_free(&s);
+
+	/* alert.keep_seconds: done firings go, pending ones stay. */
+	text = "{\"condition\":\"always\",\"actions\":[{\"type\":"
+	    "\"webhook\",\"url\":\"http://127.0.0.1:1/\"}]}";
+	alert_spec_parse(text, strlen(text), &s, err, sizeof(err));
+	is_int(alert_fire(&cfg, st, "g", &s, id, t0 + 1, &af, err,
+	    sizeof(err)), 0, "a firing whose target is down");
+	alert_spec_free(&s);
+	is_int(count_files(dir, "firings"), 2, "2 firings");
+	cfg.alert_keep_seconds = 60;
+	is_int(alert_deliver(&cfg, st, t0 + 60000, &ad, err, sizeof(err)), 0,
+	    "deliver at t0 + 60 s");
+	is_int(count_files(dir, "firings"), 2, "nothing is old enough yet");
+	is_int(alert_deliver(&cfg, st, t0 + 60002, &ad, err, sizeof(err)), 0,
+	    "deliver at t0 + 60.002 s");
+	is_int(count_files(dir, "firings"), 1, "the done firing is removed");
+	is_int(count_files(dir, "deliveries"), 2, "with its 2 deliveries; "
+	    "the pending one stays, its record and body");
+	is_str(hist(&cfg, "0/-/alert"), "g", "the history keeps it");
 	store_close(st);
 	config_free(&cfg);
 }

@@ -106,7 +106,8 @@ test_defaults(void)
 	    strcmp(c.alert_base_url, "") == 0 &&
 	    c.alert_retry_base_seconds == 30 &&
 	    c.alert_retry_max_seconds == 3600 && c.alert_max_attempts == 8 &&
-	    c.alert_timeout_seconds == 10, "alert.*");
+	    c.alert_timeout_seconds == 10 &&
+	    c.alert_keep_seconds == 2592000, "alert.*");
 	config_free(&c);
 	ok(c.dt_start == NULL && c.log_level == NULL, "config_free clears");
 	config_free(&c);
@@ -612,7 +613,7 @@ test_example_uncommented(void)
 	}
 	fclose(in);
 	fclose(out);
-	is_int(n, 60, "the example lists all 60 other keys");
+	is_int(n, 61, "the example lists all 61 other keys");
 	config_defaults(&c);
 	config_defaults(&d);
 	is_int(config_load(&c, conf_path, err, sizeof(err)), 0,
