@@ -311,7 +311,8 @@ hist(const struct config *cfg, const char *path)
 	size_t i, a, b;
 
 	out[0] = '\0';
-	if ((text = alert_history(cfg, NULL, NULL, 100, err, sizeof(err))) == NULL)
+	if ((text = alert_history(cfg, NULL, NULL, 100, err,
+	    sizeof(err))) == NULL)
 		return "<history failed>";
 	h = json_loads(text, 0, &je);
 	free(text);
