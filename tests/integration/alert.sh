@@ -325,9 +325,19 @@ say(dl.get("state") == "pending" and dl.get("attempts") == 1 and
     dl.get("last_error") == "connect: Connection refused" and
     dl.get("next_attempt") is not None,
     "history: pending after 1 attempt, with the reason", dl)
-rc, out, err = alert("deliver")
+def iso_ms(t):
+    d = datetime.datetime.strptime(t, "%Y-%m-%dT%H:%M:%S.%fZ").replace(
+        tzinfo=datetime.timezone.utc)
+    return int(d.timestamp() * 1000 + 0.5)
+
+# Just before the next attempt is due (the clock given with --now, so a
+# slow machine cannot make it due already).
+due = iso_ms(dl.get("next_attempt") or "1970-01-01T00:00:00.000Z")
+rc, out, err = alert("deliver", "--now", str(due - 1))
 say(out == "attempted 0, delivered 0, to retry 0, failed 0\n",
-    "not tried again before its backoff has passed", out)
+    "not tried again before its backoff has passed", out, err)
+say(due - iso_ms(dl.get("last_attempt") or "1970-01-01T00:00:00.000Z") ==
+    1000, "the first backoff is alert.retry_base_seconds", dl)
 down = start_hook(dp, answers=[500])
 outs = deliver_until(lambda: history("down")[0]["deliveries"][0]["state"]
                      != "pending")
