@@ -373,4 +373,33 @@ struct sml_spath {
 	int pt_multi;		/* a {} step: the value is an array */
 };
 
+/*
+ * chart [limit=] [useother=] [usenull=] [nullstr=] [otherstr=] <agg>[, ...]
+ *     [OVER row] [BY col] | [BY row[,] col]
+ */
+struct sml_chart {
+	struct agg *ch_aggs;
+	size_t ch_naggs;
+	char *ch_row;		/* NULL: one row */
+	char *ch_col;		/* NULL: no column split */
+	int64_t ch_limit;	/* columns kept, default 10; 0: all */
+	int ch_useother;	/* default 1: the rest in one column */
+	int ch_usenull;		/* default 1: no column value, a column */
+	char *ch_nullstr;	/* NULL: "NULL" */
+	char *ch_otherstr;	/* NULL: "OTHER" */
+};
+
+/* xyseries <x> <y-name> <y-data>[, ...] and untable <x> <name> <value> */
+struct sml_xyseries {
+	char *xy_x;
+	char *xy_y;
+	char **xy_data;		/* untable: exactly one, the value field */
+	size_t xy_ndata;
+};
+
+/* appendpipe [ <subpipeline> ] */
+struct sml_appendpipe {
+	struct sml_query *apn_sub;	/* commands without a first one */
+};
+
 #endif

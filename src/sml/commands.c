@@ -88,6 +88,15 @@ const struct sml_cmd_def sml_cmds[] = {
 	    cmd_nomv_parse, cmd_nomv_clear, cmd_nomv_init, NULL },
 	{ "spath", SML_CMD_SPATH, 0,
 	    cmd_spath_parse, cmd_spath_clear, cmd_spath_init, NULL },
+	{ "chart", SML_CMD_CHART, SML_CMDF_TRANSFORMING,
+	    cmd_chart_parse, cmd_chart_clear, cmd_chart_init, NULL },
+	{ "xyseries", SML_CMD_XYSERIES, 0,
+	    cmd_xyseries_parse, cmd_xyseries_clear, cmd_xyseries_init, NULL },
+	{ "untable", SML_CMD_UNTABLE, 0,
+	    cmd_untable_parse, cmd_xyseries_clear, cmd_untable_init, NULL },
+	{ "appendpipe", SML_CMD_APPENDPIPE, 0,
+	    cmd_appendpipe_parse, cmd_appendpipe_clear, cmd_appendpipe_init,
+	    NULL },
 };
 
 const size_t sml_ncmds = sizeof(sml_cmds) / sizeof(sml_cmds[0]);

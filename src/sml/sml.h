@@ -91,6 +91,10 @@ enum sml_cmd_kind {
 	SML_CMD_MAKEMV,		/* sc_u.makemv */
 	SML_CMD_NOMV,		/* sc_u.nomv */
 	SML_CMD_SPATH,		/* sc_u.spath */
+	SML_CMD_CHART,		/* sc_u.chart */
+	SML_CMD_XYSERIES,	/* sc_u.xyseries */
+	SML_CMD_UNTABLE,	/* sc_u.xyseries (one data field) */
+	SML_CMD_APPENDPIPE,	/* sc_u.appendpipe */
 };
 
 /* source <pattern>[,<pattern>...] [qsize=n] [earliest=t] [latest=t] */
@@ -142,6 +146,9 @@ struct sml_command {
 		struct sml_makemv makemv;
 		struct sml_nomv nomv;
 		struct sml_spath spath;
+		struct sml_chart chart;
+		struct sml_xyseries xyseries;
+		struct sml_appendpipe appendpipe;
 	} sc_u;
 };
 
