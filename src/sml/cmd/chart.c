@@ -101,11 +101,13 @@ cmd_chart_parse(struct sml_parser *p, struct sml_command *c)
 				    sml_next(p) == -1)
 					return -1;
 				if (sml_at_name(p, 0) && !sml_at_param(p) &&
+				    !sml_at_word_ci(p, "over") &&
 				    chart_field(p, &ch->ch_col) == -1)
 					return -1;
 			}
 			if (p->sp_tok.lt_kind == LEX_COMMA ||
-			    (sml_at_name(p, 0) && !sml_at_param(p)))
+			    (sml_at_name(p, 0) && !sml_at_param(p) &&
+			    !sml_at_word_ci(p, "over")))
 				return sml_fail(p, p->sp_tok.lt_off, "chart "
 				    "takes one row field and one column field");
 		} else if (ch->ch_naggs == 0 && sml_at_agg(p)) {
@@ -360,7 +362,8 @@ ch_columns(const struct sml_chart *ch, struct ch_state *cs, const long *sr,
 
 	for (size_t i = 0; i < nsr; i++)
 		for (size_t j = 0; j < ch->ch_naggs; j++) {
-			const json_t *v = sr[i] == other ? NULL :
+			const json_t *v = ch->ch_col == NULL ||
+			    sr[i] == other ? NULL :
 			    cs->ch_pv.pv_series.pl_vals[sr[i]];
 			const char *label = sr[i] == other ? otherstr :
 			    json_is_null(v) ? nullstr : NULL;
