@@ -396,6 +396,26 @@ void pivot_free(struct pivot *pv);
 char *pivot_column(const char *prefix, const json_t *v, const char *label);
 
 /*
+ * ---- Kept events (evlist.c): chart's second pass, appendpipe ----
+ */
+
+/* Events kept until the input ends; zeroed, it is empty. */
+struct evlist {
+	struct event **el_ev;	/* el_n copies, in arrival order */
+	size_t el_n, el_cap;
+	int64_t el_mem;		/* run_mem they hold */
+};
+
+/*
+ * Appends a compact copy of e (agg_keep_event) to l, accounting it with
+ * run_mem. Returns 0, or -1 with the run failed (out of memory,
+ * limits.max_memory_bytes).
+ */
+int evlist_keep(struct stage *s, struct evlist *l, struct event *e);
+/* Frees the events of l (not l), releasing their memory from r if not NULL. */
+void evlist_free(struct evlist *l, struct run *r);
+
+/*
  * ---- Subpipelines (exec.c), for appendpipe ----
  */
 

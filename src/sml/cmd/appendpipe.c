@@ -31,88 +31,49 @@ cmd_appendpipe_clear(struct sml_command *c)
 	sml_query_free(c->sc_u.appendpipe.apn_sub);
 }
 
-/* The events kept for the subpipeline. */
-struct apn_state {
-	struct event **an_ev;
-	size_t an_n, an_cap;
-	int64_t an_mem;
-};
-
 static int
 apn_push(struct stage *s, struct event *e)
 {
-	struct apn_state *as = s->sg_state;
-	struct event *kept;
-	int64_t cost;
-
-	if (as->an_n == as->an_cap) {
-		size_t cap = as->an_cap ? as->an_cap * 2 : 64;
-		struct event **p = realloc(as->an_ev, cap * sizeof(*p));
-
-		if (p == NULL)
-			return run_fail(s->sg_run, "out of memory");
-		as->an_ev = p;
-		as->an_cap = cap;
-	}
 	/* Kept before it goes on: a later command may change it. */
-	if ((kept = agg_keep_event(e, &cost)) == NULL)
-		return run_fail(s->sg_run, "out of memory");
-	as->an_ev[as->an_n++] = kept;
-	cost += (int64_t)sizeof(kept);
-	as->an_mem += cost;
-	if (run_mem(s->sg_run, cost) == -1)
+	if (evlist_keep(s, s->sg_state, e) == -1)
 		return -1;
 	return stage_emit(s, e);
-}
-
-/* Frees the kept events, releasing their memory from r when not NULL. */
-static void
-apn_clear(struct apn_state *as, struct run *r)
-{
-	for (size_t i = 0; i < as->an_n; i++)
-		event_free(as->an_ev[i]);
-	free(as->an_ev);
-	as->an_ev = NULL;
-	as->an_n = as->an_cap = 0;
-	if (r != NULL)
-		run_mem(r, -as->an_mem);
-	as->an_mem = 0;
 }
 
 static int
 apn_finish(struct stage *s)
 {
-	struct apn_state *as = s->sg_state;
+	struct evlist *l = s->sg_state;
 	int rc;
 
-	rc = run_pipe(s, s->sg_cmd->sc_u.appendpipe.apn_sub, as->an_ev,
-	    as->an_n);
-	apn_clear(as, s->sg_run);
+	rc = run_pipe(s, s->sg_cmd->sc_u.appendpipe.apn_sub, l->el_ev,
+	    l->el_n);
+	evlist_free(l, s->sg_run);
 	return rc < 0 ? -1 : 0;
 }
 
 static void
 apn_free(struct stage *s)
 {
-	struct apn_state *as = s->sg_state;
+	struct evlist *l = s->sg_state;
 
-	if (as == NULL)
+	if (l == NULL)
 		return;
-	apn_clear(as, NULL);
-	free(as);
+	evlist_free(l, NULL);
+	free(l);
 	s->sg_state = NULL;
 }
 
 int
 cmd_appendpipe_init(struct stage *s, const struct sml_command *c)
 {
-	struct apn_state *as;
+	struct evlist *l;
 
 	if (c->sc_u.appendpipe.apn_sub == NULL)
 		return run_fail(s->sg_run, "appendpipe: no subpipeline");
-	if ((as = calloc(1, sizeof(*as))) == NULL)
+	if ((l = calloc(1, sizeof(*l))) == NULL)
 		return run_fail(s->sg_run, "out of memory");
-	s->sg_state = as;
+	s->sg_state = l;
 	s->sg_push = apn_push;
 	s->sg_finish = apn_finish;
 	s->sg_free = apn_free;

@@ -156,9 +156,8 @@ struct ch_state {
 	int ch_need_time;
 	int ch_nullcol;			/* the event is in the NULL column */
 	const long *ch_map;		/* 2nd pass: series -> its column */
-	struct event **ch_ev;		/* kept for the 2nd pass */
-	size_t ch_nev, ch_evcap;
-	int64_t ch_evmem;
+	int ch_keep;			/* keep the events for a 2nd pass */
+	struct evlist ch_ev;		/* ... here */
 };
 
 /* agg_combos callback: adds the current event to its cell. */
@@ -221,41 +220,10 @@ static int
 ch_push(struct stage *s, struct event *e)
 {
 	struct ch_state *cs = s->sg_state;
-	struct event *kept;
-	int64_t cost;
 
 	if (ch_event(s, e) == -1)
 		return -1;
-	if (cs->ch_evcap == 0 && cs->ch_ev == NULL)
-		return 0;	/* no second pass: nothing kept */
-	if (cs->ch_nev == cs->ch_evcap) {
-		size_t cap = cs->ch_evcap * 2;
-		struct event **p = realloc(cs->ch_ev, cap * sizeof(*p));
-
-		if (p == NULL)
-			return run_fail(s->sg_run, "out of memory");
-		cs->ch_ev = p;
-		cs->ch_evcap = cap;
-	}
-	if ((kept = agg_keep_event(e, &cost)) == NULL)
-		return run_fail(s->sg_run, "out of memory");
-	cs->ch_ev[cs->ch_nev++] = kept;
-	cs->ch_evmem += cost + (int64_t)sizeof(kept);
-	return run_mem(s->sg_run, cost + (int64_t)sizeof(kept));
-}
-
-/* Frees the kept events of cs, releasing their memory from r. */
-static void
-ch_events_free(struct ch_state *cs, struct run *r)
-{
-	for (size_t i = 0; i < cs->ch_nev; i++)
-		event_free(cs->ch_ev[i]);
-	free(cs->ch_ev);
-	cs->ch_ev = NULL;
-	cs->ch_nev = cs->ch_evcap = 0;
-	if (r != NULL)
-		run_mem(r, -cs->ch_evmem);
-	cs->ch_evmem = 0;
+	return cs->ch_keep ? evlist_keep(s, &cs->ch_ev, e) : 0;
 }
 
 /* The ranking of the columns for limit=: their sums, and their values. */
@@ -339,8 +307,8 @@ ch_other_pass(struct stage *s, struct ch_state *cs, size_t n,
 		map[i] = keep[i] ? (long)i : (long)n;
 	pivot_cells_free(&cs->ch_pv, s->sg_run);
 	cs->ch_map = map;
-	for (size_t i = 0; i < cs->ch_nev && rc == 0; i++) {
-		rc = ch_event(s, cs->ch_ev[i]);
+	for (size_t i = 0; i < cs->ch_ev.el_n && rc == 0; i++) {
+		rc = ch_event(s, cs->ch_ev.el_ev[i]);
 		if (rc == 0 && run_poll_now(s->sg_run))
 			rc = 1;
 	}
@@ -450,7 +418,7 @@ ch_finish(struct stage *s)
 			other = (long)n;
 		}
 	}
-	ch_events_free(cs, s->sg_run);
+	evlist_free(&cs->ch_ev, s->sg_run);
 	if (ch->ch_col != NULL) {
 		if ((order = pvals_order(&cs->ch_pv.pv_series)) == NULL)
 			goto nomem;
@@ -490,7 +458,7 @@ ch_free(struct stage *s)
 
 	if (cs == NULL)
 		return;
-	ch_events_free(cs, NULL);
+	evlist_free(&cs->ch_ev, NULL);
 	pivot_free(&cs->ch_pv);
 	pvals_free(&cs->ch_rows);
 	free(cs->ch_vals);
@@ -523,10 +491,7 @@ cmd_chart_init(struct stage *s, const struct sml_command *c)
 	s->sg_finish = ch_finish;
 	s->sg_free = ch_free;
 	/* Events are kept only when an OTHER column may need them. */
-	if (ch->ch_col != NULL && ch->ch_limit > 0 && ch->ch_useother) {
-		if ((cs->ch_ev = calloc(64, sizeof(*cs->ch_ev))) == NULL)
-			return run_fail(s->sg_run, "out of memory");
-		cs->ch_evcap = 64;
-	}
+	cs->ch_keep = ch->ch_col != NULL && ch->ch_limit > 0 &&
+	    ch->ch_useother;
 	return 0;
 }
