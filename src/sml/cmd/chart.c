@@ -139,7 +139,8 @@ cmd_chart_clear(struct sml_command *c)
 /*
  * An event is in the row of each value of the row field (an array: each
  * element; missing or null: in none) and the column of each value of the
- * column field; without one, in the NULL column with usenull. Cells are
+ * column field, by its text (404 and "404" are one column); without one,
+ * in the NULL column with usenull. Cells are
  * aggregated as they come (struct pivot). With limit=N and more than N
  * columns, the N with the largest sums of the first aggregation's values
  * stay (ties: in value order); with useother the others are aggregated
@@ -160,6 +161,29 @@ struct ch_state {
 	struct evlist ch_ev;		/* ... here */
 };
 
+/*
+ * Returns the column value of v, its text as a string (a column is named
+ * by it, so 404 and "404" are one column), a new reference; NULL for
+ * NULL or out of memory.
+ */
+static json_t *
+ch_col_value(const json_t *v)
+{
+	char *text;
+	json_t *out;
+
+	if (v == NULL)
+		return NULL;
+	if (json_is_string(v))
+		return json_incref((json_t *)v);
+	if ((text = value_string(v)) == NULL &&
+	    (text = value_json(v, NULL)) == NULL)
+		return NULL;
+	out = json_string(text);
+	free(text);
+	return out;
+}
+
 /* agg_combos callback: adds the current event to its cell. */
 static int
 ch_combo(void *arg, const json_t *const *vals)
@@ -168,14 +192,19 @@ ch_combo(void *arg, const json_t *const *vals)
 	const struct sml_chart *ch = &s->sg_cmd->sc_u.chart;
 	struct ch_state *cs = s->sg_state;
 	struct pivot_cell *cell;
+	json_t *col;
 	long row = 0, sr = 0;
 
 	if (ch->ch_row != NULL &&
 	    (row = pvals_get(s, &cs->ch_rows, vals[0], 1)) < 0)
 		return -1;
 	if (ch->ch_col != NULL) {
-		sr = pvals_get(s, &cs->ch_pv.pv_series, cs->ch_nullcol ?
-		    NULL : vals[1], cs->ch_map == NULL);
+		if ((col = ch_col_value(cs->ch_nullcol ? NULL : vals[1])) ==
+		    NULL && !cs->ch_nullcol)
+			return run_fail(s->sg_run, "out of memory");
+		sr = pvals_get(s, &cs->ch_pv.pv_series, col,
+		    cs->ch_map == NULL);
+		json_decref(col);
 		if (sr < 0)
 			return sr == -1 ? run_fail(s->sg_run, "chart: a "
 			    "column came in the second pass only") : -1;
