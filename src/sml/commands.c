@@ -24,6 +24,9 @@ const struct sml_cmd_def sml_cmds[] = {
 	    cmd_where_parse, cmd_where_clear, cmd_where_init, NULL },
 	{ "eval", SML_CMD_EVAL, 0,
 	    cmd_eval_parse, cmd_eval_clear, cmd_eval_init, NULL },
+	/* SME's parallel eval: eval itself (docs/sml.md, "peval"). */
+	{ "peval", SML_CMD_EVAL, 0,
+	    cmd_eval_parse, cmd_eval_clear, cmd_eval_init, NULL },
 	{ "fields", SML_CMD_FIELDS, 0,
 	    cmd_fields_parse, cmd_fields_clear, cmd_fields_init, NULL },
 	{ "table", SML_CMD_TABLE, 0,
