@@ -350,6 +350,13 @@ struct sml_nomv {
 	char *nm_field;
 };
 
+/* iplocation [prefix=<string>] [allfields=<bool>] <field> */
+struct sml_iplocation {
+	char *il_field;
+	char *il_prefix;	/* before each added name, or NULL */
+	int il_all;		/* allfields=true */
+};
+
 /* A step of a spath path: a key, {N} or {}. */
 enum sml_pstep_kind {
 	SML_PSTEP_KEY,		/* ps_key of an object */

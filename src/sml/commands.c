@@ -91,6 +91,9 @@ const struct sml_cmd_def sml_cmds[] = {
 	    cmd_nomv_parse, cmd_nomv_clear, cmd_nomv_init, NULL },
 	{ "spath", SML_CMD_SPATH, 0,
 	    cmd_spath_parse, cmd_spath_clear, cmd_spath_init, NULL },
+	{ "iplocation", SML_CMD_IPLOCATION, 0,
+	    cmd_iplocation_parse, cmd_iplocation_clear, cmd_iplocation_init,
+	    NULL },
 };
 
 const size_t sml_ncmds = sizeof(sml_cmds) / sizeof(sml_cmds[0]);
