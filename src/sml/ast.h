@@ -52,6 +52,11 @@ enum sml_func {
 	SML_FN_RELATIVE_TIME, SML_FN_MVCOUNT, SML_FN_MVINDEX, SML_FN_MVJOIN,
 	SML_FN_MVAPPEND, SML_FN_CIDRMATCH, SML_FN_MD5, SML_FN_SHA1,
 	SML_FN_SHA256, SML_FN_JSON_EXTRACT,
+	SML_FN_NULLIF, SML_FN_VALIDATE, SML_FN_NULL, SML_FN_TRUE,
+	SML_FN_FALSE, SML_FN_ISINT, SML_FN_ISBOOL, SML_FN_PI, SML_FN_SIN,
+	SML_FN_COS, SML_FN_TAN, SML_FN_ASIN, SML_FN_ACOS, SML_FN_ATAN,
+	SML_FN_ATAN2, SML_FN_HYPOT, SML_FN_MVDEDUP, SML_FN_MVSORT, SML_FN_MVZIP,
+	SML_FN_MVRANGE,
 	SML_FN__COUNT
 };
 
@@ -348,6 +353,13 @@ struct sml_makemv {
 /* nomv <field> */
 struct sml_nomv {
 	char *nm_field;
+};
+
+/* iplocation [prefix=<string>] [allfields=<bool>] <field> */
+struct sml_iplocation {
+	char *il_field;
+	char *il_prefix;	/* before each added name, or NULL */
+	int il_all;		/* allfields=true */
 };
 
 /* A step of a spath path: a key, {N} or {}. */

@@ -406,6 +406,8 @@ int cmd_nomv_parse(struct sml_parser *, struct sml_command *);
 void cmd_nomv_clear(struct sml_command *);
 int cmd_spath_parse(struct sml_parser *, struct sml_command *);
 void cmd_spath_clear(struct sml_command *);
+int cmd_iplocation_parse(struct sml_parser *, struct sml_command *);
+void cmd_iplocation_clear(struct sml_command *);
 int cmd_chart_parse(struct sml_parser *, struct sml_command *);
 void cmd_chart_clear(struct sml_command *);
 int cmd_xyseries_parse(struct sml_parser *, struct sml_command *);

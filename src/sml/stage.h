@@ -113,6 +113,7 @@ int cmd_mvexpand_init(struct stage *, const struct sml_command *);
 int cmd_makemv_init(struct stage *, const struct sml_command *);
 int cmd_nomv_init(struct stage *, const struct sml_command *);
 int cmd_spath_init(struct stage *, const struct sml_command *);
+int cmd_iplocation_init(struct stage *, const struct sml_command *);
 int cmd_chart_init(struct stage *, const struct sml_command *);
 int cmd_xyseries_init(struct stage *, const struct sml_command *);
 int cmd_untable_init(struct stage *, const struct sml_command *);
