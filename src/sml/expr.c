@@ -273,6 +273,42 @@ expr_like(const json_t *a, const json_t *pat)
 	return r;
 }
 
+/*
+ * A subsearch of where: true when one of its results (x_cache, a JSON
+ * array of objects cmd/where.c filled before the first event) has every
+ * one of its fields equal (=, an array value: one of its elements) to the
+ * event's. Returns a new boolean, or NULL with the reason in ctx.
+ */
+static json_t *
+expr_subsearch(const struct expr *x, struct event *e, struct eval_ctx *ctx)
+{
+	const json_t *rows = x->x_cache, *row;
+	json_t *v, *want, *null = json_null();
+	const char *k;
+	size_t i;
+	int ok;
+
+	if (rows == NULL || !json_is_array(rows)) {
+		if (ctx && ctx->ec_err && ctx->ec_errlen)
+			snprintf(ctx->ec_err, ctx->ec_errlen,
+			    "where: the subsearch did not run");
+		return NULL;
+	}
+	json_array_foreach(rows, i, row) {
+		ok = 1;
+		json_object_foreach((json_t *)row, k, want) {
+			v = e ? event_get(e, k) : NULL;
+			if (!expr_compare(EXOP_EQ, v ? v : null, want)) {
+				ok = 0;
+				break;
+			}
+		}
+		if (ok)
+			return json_true();
+	}
+	return json_false();
+}
+
 json_t *
 expr_eval(struct expr *x, struct event *e, struct eval_ctx *ctx)
 {
@@ -316,6 +352,8 @@ expr_eval(struct expr *x, struct event *e, struct eval_ctx *ctx)
 		}
 		json_decref(a);
 		return expr_bool(t);
+	case EX_SUBSEARCH:
+		return expr_subsearch(x, e, ctx);
 	case EX_BINARY:
 		break;
 	default:

@@ -52,7 +52,13 @@ struct sml_parser {
 	struct sml_error *sp_err;
 	char sp_reason[200];		/* the last error, without its place */
 	size_t sp_err_off;		/* and its byte offset */
+	int sp_sub_ok;			/* a subsearch may be a term (search,
+					 * where) */
+	int sp_sub_depth;		/* subsearches around this text */
 };
+
+/* Subsearches nested in subsearches, at most (join, append, search...). */
+#define SML_MAX_SUBSEARCH_DEPTH	8
 
 /* Makes room for element n of arr (see sml_room()). Returns 0 or -1. */
 #define SML_ROOM(p, arr, n) sml_room((p), &(arr), (n), sizeof(*(arr)))

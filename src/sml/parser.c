@@ -800,6 +800,9 @@ done:
 
 /* ---- Search conditions ---- */
 
+static int sml_subsearch_read(struct sml_parser *p, struct sml_query **out,
+    int as_value);
+
 static struct cond *
 sml_cd_new(struct sml_parser *p, enum cond_kind k, size_t off)
 {
@@ -836,10 +839,24 @@ sml_at_term(const struct sml_parser *p)
 	case LEX_QNAME:
 	case LEX_LPAREN:
 	case LEX_NOT:
+	case LEX_LBRACKET:	/* a subsearch (refused outside search) */
 		return 1;
 	default:
 		return 0;
 	}
+}
+
+/*
+ * Reports a subsearch where none may stand (the current token is '['):
+ * in source's inline condition, a quoted condition, an expression outside
+ * where. Returns -1.
+ */
+static int
+sml_fail_subsearch_here(struct sml_parser *p)
+{
+	return sml_fail(p, p->sp_tok.lt_off, "a subsearch may stand only in "
+	    "the condition of search or the expression of where%s",
+	    p->sp_in_source ? " (write source ... | search [ ... ])" : "");
 }
 
 /* A binary operator: its token and the operator of its nodes. */
@@ -985,6 +1002,19 @@ sml_cd_primary(struct sml_parser *p, int *h)
 
 	*h = 1;
 	switch (t.lt_kind) {
+	case LEX_LBRACKET:
+		if (!p->sp_sub_ok) {
+			sml_fail_subsearch_here(p);
+			return NULL;
+		}
+		if ((c = sml_cd_new(p, CD_SUBSEARCH, t.lt_off)) == NULL)
+			return NULL;
+		if (sml_subsearch_read(p, &c->c_sub, 1) == -1) {
+			sml_cond_free(c);
+			return NULL;
+		}
+		*h = 3;		/* it becomes an OR of ANDs of ORs */
+		return c;
 	case LEX_LPAREN:
 		if (sml_enter(p, t.lt_off, "search condition") == -1 ||
 		    sml_next_value(p) == -1)
@@ -1134,8 +1164,14 @@ static int sml_parse_pipeline(struct sml_parser *p);
 static void sml_parser_init(struct sml_parser *p, const char *text,
     size_t len, struct sml_error *err);
 
-int
-sml_subsearch(struct sml_parser *p, struct sml_query **out)
+/*
+ * Parses the subsearch at the current token ('[') into *out, as
+ * sml_subsearch() does, and reads the token after ']' as a value when
+ * as_value (a search condition goes on), else as a token. Returns 0 or -1.
+ */
+static int
+sml_subsearch_read(struct sml_parser *p, struct sml_query **out,
+    int as_value)
 {
 	struct sml_parser in;
 	struct sml_error e;
@@ -1145,6 +1181,9 @@ sml_subsearch(struct sml_parser *p, struct sml_query **out)
 	*out = NULL;
 	if (p->sp_tok.lt_kind != LEX_LBRACKET)
 		return sml_fail_expected(p, "'[' and a subsearch");
+	if (p->sp_sub_depth >= SML_MAX_SUBSEARCH_DEPTH)
+		return sml_fail(p, open_at, "subsearches are nested more "
+		    "than %d deep", SML_MAX_SUBSEARCH_DEPTH);
 	start = open_at + 1;
 	for (;;) {
 		if (sml_next(p) == -1)
@@ -1160,6 +1199,7 @@ sml_subsearch(struct sml_parser *p, struct sml_query **out)
 	end = p->sp_tok.lt_off;
 	sml_parser_init(&in, p->sp_text + start, end - start, &e);
 	in.sp_max_qsize = p->sp_max_qsize;
+	in.sp_sub_depth = p->sp_sub_depth + 1;
 	if ((in.sp_q = calloc(1, sizeof(*in.sp_q))) == NULL ||
 	    (in.sp_q->sq_text = malloc(end - start + 1)) == NULL) {
 		sml_query_free(in.sp_q);
@@ -1169,11 +1209,20 @@ sml_subsearch(struct sml_parser *p, struct sml_query **out)
 	in.sp_q->sq_text[end - start] = '\0';
 	if (sml_parse_pipeline(&in) == -1) {
 		sml_query_free(in.sp_q);
-		return sml_fail(p, start + in.sp_err_off, "subsearch: %s",
-		    in.sp_reason);
+		/* A nested subsearch's reason already says "subsearch: ". */
+		return sml_fail(p, start + in.sp_err_off, "%s%s",
+		    strncmp(in.sp_reason, "subsearch", 9) == 0 ? "" :
+		    "subsearch: ", in.sp_reason);
 	}
 	*out = in.sp_q;
-	return sml_next(p);	/* past ']' */
+	/* past ']' */
+	return as_value ? sml_next_value(p) : sml_next(p);
+}
+
+int
+sml_subsearch(struct sml_parser *p, struct sml_query **out)
+{
+	return sml_subsearch_read(p, out, 0);
 }
 
 
@@ -1558,6 +1607,18 @@ sml_ex_primary(struct sml_parser *p, int *h)
 	case LEX_NUMBER:
 	case LEX_STRING:
 		return sml_ex_literal(p);
+	case LEX_LBRACKET:
+		if (!p->sp_sub_ok) {
+			sml_fail_subsearch_here(p);
+			return NULL;
+		}
+		if ((x = sml_ex_new(p, EX_SUBSEARCH, t.lt_off)) == NULL)
+			return NULL;
+		if (sml_subsearch_read(p, &x->x_sub, 0) == -1) {
+			sml_expr_free(x);
+			return NULL;
+		}
+		return x;
 	case LEX_LPAREN:
 		if (sml_enter(p, t.lt_off, "expression") == -1 ||
 		    sml_next(p) == -1 || (x = sml_ex_or(p, h)) == NULL)

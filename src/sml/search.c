@@ -561,6 +561,15 @@ cond_match(struct cond *c, struct event *e, struct eval_ctx *ctx)
 			if ((r = cond_match(c->c_kids[i], e, ctx)) != 0)
 				return r;
 		return 0;
+	case CD_SUBSEARCH:
+		/* The stage ran it before the first event (cmd/search.c). */
+		if (c->c_nkids < 1) {
+			if (ctx && ctx->ec_err && ctx->ec_errlen)
+				snprintf(ctx->ec_err, ctx->ec_errlen,
+				    "search: the subsearch did not run");
+			return -1;
+		}
+		return cond_match(c->c_kids[0], e, ctx);
 	default:
 		break;
 	}
@@ -763,6 +772,10 @@ smaybe(struct cond *c, const char *raw, size_t len)
 				all = SM_UNKNOWN;
 		}
 		return all;
+	case CD_SUBSEARCH:
+		/* What its results match once it ran; else anything may. */
+		return c->c_nkids < 1 ? SM_UNKNOWN :
+		    smaybe(c->c_kids[0], raw, len);
 	default:
 		break;
 	}
@@ -787,7 +800,8 @@ cond_maybe(struct cond *c, const char *raw, size_t len)
  * one of its forms in the text; a field condition needs its key ("name"
  * or "last-segment", as cond_maybe looks for it) in the text, and
  * field=value without wildcards needs the pair in the field summary. NOT
- * may always match (an event without c matches it).
+ * may always match (an event without c matches it). A subsearch is
+ * what its results match (cmd/search.c runs it before the source reads).
  */
 static int
 sblock_text(const struct block_hdr *h, const char *s, size_t n)
@@ -821,6 +835,18 @@ sblock(struct cond *c, const struct block_hdr *h)
 			if (sblock(c->c_kids[i], h))
 				return 1;
 		return c->c_nkids == 0;
+	case CD_SUBSEARCH:
+		/*
+		 * Expanded before the source reads (the stages are set up
+		 * first): its OR of results, none of which may match a block
+		 * it can skip; an empty OR matches nothing. Not yet run: a
+		 * block may hold a match.
+		 */
+		if (c->c_nkids < 1)
+			return 1;
+		if (c->c_kids[0]->c_kind == CD_OR && c->c_kids[0]->c_nkids == 0)
+			return 0;
+		return sblock(c->c_kids[0], h);
 	default:
 		break;
 	}
