@@ -1,4 +1,5 @@
 /* search.c - search conditions: a raw-text pre-filter and the exact match. */
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -6,6 +7,7 @@
 #include <emmintrin.h>
 #endif
 
+#include "sml/agg.h"
 #include "sml/engine.h"
 #include "store/block.h"
 
@@ -26,6 +28,15 @@
 
 /* Longest decoded string value cond_maybe tests; longer ones are "maybe". */
 #define SRCH_DECODE_MAX	4096
+
+/*
+ * An IN list of at least this many values, none with '*' (a subsearch's
+ * results, cmd/search.c), is matched through a hash set of its values:
+ * each literal's text, case folded, and for a number its value, so that a
+ * scalar equals one of them when its number or its folded text is in the
+ * set; that is slit_test's equality, without the walk over the list.
+ */
+#define SRCH_SET_MIN	16
 
 struct sfind {
 	char *f_pat;		/* needle, lower-cased when f_ci */
@@ -58,6 +69,8 @@ struct scache {
 	int s_keys_unsafe;	/* the name may be written escaped */
 	struct sterm s_forms[2];
 	size_t s_nforms;
+	struct gtab s_set;	/* CD_IN of SRCH_SET_MIN values or more */
+	int s_has_set;
 };
 
 enum { SM_NO = 0, SM_YES = 1, SM_UNKNOWN = 2 };
@@ -305,7 +318,76 @@ scache_free(void *arg)
 	for (i = 0; i < sc->s_nforms; i++)
 		sterm_free(&sc->s_forms[i]);
 	free(sc->s_lits);
+	gtab_free(&sc->s_set);
 	free(sc);
+}
+
+/*
+ * Writes the set key of a number (kind 1 integer i, 2 real d) into k (9
+ * bytes): an integral real in range is keyed as the integer it equals, so
+ * that keys are equal exactly when value_num_cmp3 says the numbers are.
+ * Returns the key's length.
+ */
+static size_t
+sset_numkey(int kind, int64_t i, double d, char *k)
+{
+	if (kind == 2 && d == floor(d) && d >= -9223372036854775808.0 &&
+	    d < 9223372036854775808.0) {
+		i = (int64_t)d;
+		kind = 1;
+	}
+	k[0] = kind == 1 ? 'i' : 'd';
+	if (kind == 1)
+		memcpy(k + 1, &i, sizeof(i));
+	else {
+		if (d == 0)
+			d = 0;	/* -0 */
+		memcpy(k + 1, &d, sizeof(d));
+	}
+	return 9;
+}
+
+/*
+ * Writes the set key of text s[0..n) ('s', then s case folded) into a new
+ * buffer. Returns it (malloc'd; *klen its length), or NULL out of memory.
+ */
+static char *
+sset_strkey(const char *s, size_t n, size_t *klen)
+{
+	char *k = malloc(n + 1);
+
+	if (k == NULL)
+		return NULL;
+	k[0] = 's';
+	for (size_t i = 0; i < n; i++)
+		k[i + 1] = (char)srch_lc((unsigned char)s[i]);
+	*klen = n + 1;
+	return k;
+}
+
+/* Fills the set of an IN list from its literals. Returns 0, or -1. */
+static int
+sset_build(struct scache *sc)
+{
+	char nk[9], *k;
+	size_t i, klen;
+
+	for (i = 0; i < sc->s_nlits; i++) {
+		const struct slit *l = &sc->s_lits[i];
+
+		if (l->l_num != 0 && gtab_get(&sc->s_set, nk, sset_numkey(
+		    l->l_num, l->l_i, l->l_d, nk), 1, NULL) == -2)
+			return -1;
+		if ((k = sset_strkey(l->l_text, l->l_len, &klen)) == NULL)
+			return -1;
+		if (gtab_get(&sc->s_set, k, klen, 1, NULL) == -2) {
+			free(k);
+			return -1;
+		}
+		free(k);
+	}
+	sc->s_has_set = 1;
+	return 0;
 }
 
 static void
@@ -361,6 +443,13 @@ scache_get(struct cond *c)
 			slit_init(&sc->s_lits[0], c->c_value);
 		for (i = 0; c->c_kind == CD_IN && i < c->c_nvalues; i++)
 			slit_init(&sc->s_lits[i], c->c_values[i]);
+		for (i = 0; c->c_kind == CD_IN && i < c->c_nvalues; i++)
+			if (c->c_values[i] == NULL ||
+			    strchr(c->c_values[i], '*') != NULL)
+				break;
+		if (c->c_kind == CD_IN && c->c_nvalues >= SRCH_SET_MIN &&
+		    i == c->c_nvalues && sset_build(sc) == -1)
+			goto fail;
 		f = c->c_field ? c->c_field : "";
 		for (i = 0; f[i] != '\0'; i++) {
 			unsigned char ch = (unsigned char)f[i];
@@ -454,6 +543,43 @@ slit_test(const struct slit *l, enum expr_op op, const struct sval *v)
 	return op == EXOP_NE ? !eq : eq;
 }
 
+/*
+ * Returns 1 when v equals a literal of the set of sc (see SRCH_SET_MIN),
+ * 0 when not, -1 out of memory.
+ */
+static int
+sset_test(const struct scache *sc, const struct sval *v)
+{
+	struct gtab *t = (struct gtab *)&sc->s_set;
+	char nk[9], buf[64], *k;
+	const char *s = v->v_s;
+	size_t n = v->v_n, klen;
+	int64_t vi = v->v_i;
+	double vd = v->v_d;
+	int vk = v->v_kind;
+	long hit;
+
+	if (vk == 0)
+		vk = value_parse_number(s, n, &vi, &vd);
+	if (vk != 0 && gtab_get(t, nk, sset_numkey(vk, vi, vd, nk), 0,
+	    NULL) >= 0)
+		return 1;
+	if (v->v_kind == 1) {
+		snprintf(buf, sizeof(buf), "%lld", (long long)v->v_i);
+		s = buf;
+		n = strlen(buf);
+	} else if (v->v_kind == 2) {
+		value_fmt_real(v->v_d, buf, sizeof(buf));
+		s = buf;
+		n = strlen(buf);
+	}
+	if ((k = sset_strkey(s, n, &klen)) == NULL)
+		return -1;
+	hit = gtab_get(t, k, klen, 0, NULL);
+	free(k);
+	return hit >= 0;
+}
+
 /* Tests a scalar against the literals of c (CMP: its op; IN: any equal). */
 static int
 scond_test(const struct cond *c, const struct scache *sc,
@@ -465,6 +591,13 @@ scond_test(const struct cond *c, const struct scache *sc,
 		return 1;
 	if (c->c_kind == CD_CMP)
 		return slit_test(&sc->s_lits[0], c->c_op, v);
+	if (sc->s_has_set) {
+		int r = sset_test(sc, v);
+
+		if (r >= 0)
+			return r;
+		/* Out of memory there: the walk gives the same answer. */
+	}
 	for (i = 0; i < sc->s_nlits; i++)
 		if (slit_test(&sc->s_lits[i], EXOP_EQ, v))
 			return 1;

@@ -237,6 +237,103 @@ fail:
 	return rc;
 }
 
+/* Returns 1 when c is field=value without wildcards, for an IN list. */
+static int
+search_foldable(const struct cond *c)
+{
+	return c->c_kind == CD_CMP && c->c_op == EXOP_EQ &&
+	    c->c_value != NULL && strchr(c->c_value, '*') == NULL &&
+	    c->c_field != NULL;
+}
+
+/*
+ * Moves the value of foldable c into the IN list of its field among the
+ * first n kids of or (made, at or's end, when there is none), and frees c.
+ * Returns 0, or -1 out of memory (c freed).
+ */
+static int
+search_fold_one(struct cond *or, struct cond *c)
+{
+	struct cond *in = NULL;
+	char **v;
+	size_t i;
+
+	for (i = 0; i < or->c_nkids; i++)
+		if (or->c_kids[i]->c_kind == CD_IN &&
+		    strcmp(or->c_kids[i]->c_field, c->c_field) == 0) {
+			in = or->c_kids[i];
+			break;
+		}
+	if (in == NULL) {
+		if ((in = search_node(CD_IN, c->c_off)) == NULL ||
+		    search_kid(or, in) == -1) {
+			sml_cond_free(c);
+			return -1;
+		}
+		in->c_field = c->c_field;
+		c->c_field = NULL;
+	}
+	if ((v = realloc(in->c_values, (in->c_nvalues + 1) *
+	    sizeof(*v))) == NULL) {
+		sml_cond_free(c);
+		return -1;
+	}
+	in->c_values = v;
+	v[in->c_nvalues++] = c->c_value;
+	c->c_value = NULL;
+	sml_cond_free(c);
+	return 0;
+}
+
+/*
+ * Rewrites the OR of a subsearch's results so that the results of one
+ * field=value (and the elements of one field's array) are one IN list per
+ * field, which search.c matches through a hash set: the same answers,
+ * without a walk over every result for each event. The other results keep
+ * their order. Returns 0, or -1 out of memory (the run failed).
+ */
+static int
+search_fold(struct run *r, struct cond *or)
+{
+	struct cond **kids = or->c_kids, *k;
+	size_t n = or->c_nkids, i, j;
+	int rc = 0;
+
+	or->c_kids = NULL;
+	or->c_nkids = 0;
+	for (i = 0; i < n; i++) {
+		k = kids[i];
+		kids[i] = NULL;
+		if (rc == -1) {
+			sml_cond_free(k);
+			continue;
+		}
+		if (search_foldable(k)) {
+			rc = search_fold_one(or, k);
+			continue;
+		}
+		if (k->c_kind == CD_OR) {
+			for (j = 0; j < k->c_nkids; j++)
+				if (!search_foldable(k->c_kids[j]))
+					break;
+			if (j == k->c_nkids) {
+				for (j = 0; j < k->c_nkids && rc == 0; j++) {
+					rc = search_fold_one(or, k->c_kids[j]);
+					k->c_kids[j] = NULL;
+				}
+				for (; j < k->c_nkids; j++)
+					sml_cond_free(k->c_kids[j]);
+				k->c_nkids = 0;
+				sml_cond_free(k);
+				continue;
+			}
+		}
+		rc = search_kid(or, k);
+	}
+	free(kids);
+	return rc == 0 ? 0 : run_fail(r, "out of memory");
+}
+
 /*
  * Runs every subsearch of c (not inside what an earlier run expanded) and
  * sets each one's c_kids[0] to what its results match. Returns 0, 1 when
@@ -268,7 +365,10 @@ search_expand(struct stage *s, struct cond *c)
 		return run_fail(s->sg_run, "out of memory");
 	if (c->c_sub == NULL)
 		return run_fail(s->sg_run, "search: no subsearch");
-	return run_subsearch(s->sg_run, c->c_sub, search_sub_row, &su);
+	if ((rc = run_subsearch(s->sg_run, c->c_sub, search_sub_row,
+	    &su)) != 0)
+		return rc;
+	return search_fold(s->sg_run, su.su_or);
 }
 
 static int
