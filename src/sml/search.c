@@ -500,6 +500,25 @@ struct sval {
 	size_t v_n;
 };
 
+/*
+ * Returns the text of v: a string as it is, a number written into buf
+ * (buflen bytes, at least 32), its length in *n.
+ */
+static const char *
+sval_text(const struct sval *v, char *buf, size_t buflen, size_t *n)
+{
+	if (v->v_kind == 0) {
+		*n = v->v_n;
+		return v->v_s;
+	}
+	if (v->v_kind == 1)
+		snprintf(buf, buflen, "%lld", (long long)v->v_i);
+	else
+		value_fmt_real(v->v_d, buf, buflen);
+	*n = strlen(buf);
+	return buf;
+}
+
 /* Tests v against literal l with op, by the rules of search. */
 static int
 slit_test(const struct slit *l, enum expr_op op, const struct sval *v)
@@ -529,15 +548,7 @@ slit_test(const struct slit *l, enum expr_op op, const struct sval *v)
 	if (vk != 0 && l->l_num != 0)
 		eq = value_num_cmp3(vk, vi, vd, l->l_num, l->l_i, l->l_d) == 0;
 	else {
-		if (v->v_kind == 1) {
-			snprintf(buf, sizeof(buf), "%lld", (long long)v->v_i);
-			s = buf;
-			n = strlen(buf);
-		} else if (v->v_kind == 2) {
-			value_fmt_real(v->v_d, buf, sizeof(buf));
-			s = buf;
-			n = strlen(buf);
-		}
+		s = sval_text(v, buf, sizeof(buf), &n);
 		eq = value_wildcard(l->l_text, s, n, 1);
 	}
 	return op == EXOP_NE ? !eq : eq;
@@ -564,15 +575,7 @@ sset_test(const struct scache *sc, const struct sval *v)
 	if (vk != 0 && gtab_get(t, nk, sset_numkey(vk, vi, vd, nk), 0,
 	    NULL) >= 0)
 		return 1;
-	if (v->v_kind == 1) {
-		snprintf(buf, sizeof(buf), "%lld", (long long)v->v_i);
-		s = buf;
-		n = strlen(buf);
-	} else if (v->v_kind == 2) {
-		value_fmt_real(v->v_d, buf, sizeof(buf));
-		s = buf;
-		n = strlen(buf);
-	}
+	s = sval_text(v, buf, sizeof(buf), &n);
 	if ((k = sset_strkey(s, n, &klen)) == NULL)
 		return -1;
 	hit = gtab_get(t, k, klen, 0, NULL);
