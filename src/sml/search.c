@@ -322,14 +322,8 @@ scache_free(void *arg)
 	free(sc);
 }
 
-/*
- * Writes the set key of a number (kind 1 integer i, 2 real d) into k (9
- * bytes): an integral real in range is keyed as the integer it equals, so
- * that keys are equal exactly when value_num_cmp3 says the numbers are.
- * Returns the key's length.
- */
-static size_t
-sset_numkey(int kind, int64_t i, double d, char *k)
+size_t
+value_numkey(int kind, int64_t i, double d, char *k)
 {
 	if (kind == 2 && d == floor(d) && d >= -9223372036854775808.0 &&
 	    d < 9223372036854775808.0) {
@@ -375,7 +369,7 @@ sset_build(struct scache *sc)
 	for (i = 0; i < sc->s_nlits; i++) {
 		const struct slit *l = &sc->s_lits[i];
 
-		if (l->l_num != 0 && gtab_get(&sc->s_set, nk, sset_numkey(
+		if (l->l_num != 0 && gtab_get(&sc->s_set, nk, value_numkey(
 		    l->l_num, l->l_i, l->l_d, nk), 1, NULL) == -2)
 			return -1;
 		if ((k = sset_strkey(l->l_text, l->l_len, &klen)) == NULL)
@@ -572,7 +566,7 @@ sset_test(const struct scache *sc, const struct sval *v)
 
 	if (vk == 0)
 		vk = value_parse_number(s, n, &vi, &vd);
-	if (vk != 0 && gtab_get(t, nk, sset_numkey(vk, vi, vd, nk), 0,
+	if (vk != 0 && gtab_get(t, nk, value_numkey(vk, vi, vd, nk), 0,
 	    NULL) >= 0)
 		return 1;
 	s = sval_text(v, buf, sizeof(buf), &n);

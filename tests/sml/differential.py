@@ -294,6 +294,19 @@ QUERIES = [
              "(PARTITION BY %s ORDER BY %s) AS k FROM s WHERE %s = 7 AND %s IS NOT NULL) WHERE k = 1 "
              "ORDER BY t DESC, q LIMIT 3) SELECT count(*) AS count FROM s WHERE NOT coalesce(%s IN "
              "(SELECT u FROM u), 0) OR %s > 90" % (USER, USER, ORDER, EID, USER, USER, x("Severity")))),
+    # Subsearches of hundreds of results of one field: the hash sets.
+    ("subsearch-search-many-numbers",
+     "source sysmon | search [ source sysmon | search EventID=22 | head 500 | fields RecordNumber ] "
+     "| stats count BY EventID",
+     ("sql", "SELECT %s AS EventID, count(*) AS count FROM s WHERE %s IN (SELECT rn FROM (SELECT %s AS rn "
+             "FROM s WHERE %s = 22 ORDER BY %s LIMIT 500)) GROUP BY 1 ORDER BY 1"
+             % (EID, x("RecordNumber"), x("RecordNumber"), EID, ORDER))),
+    ("subsearch-where-many-strings",
+     "source sysmon | where NOT [ source sysmon | search EventID=3 | head 300 | fields ProcessGuid ] "
+     "| stats count BY EventID",
+     ("sql", "SELECT %s AS EventID, count(*) AS count FROM s WHERE NOT coalesce(%s IN (SELECT g FROM "
+             "(SELECT %s AS g FROM s WHERE %s = 3 ORDER BY %s LIMIT 300)), 0) GROUP BY 1 ORDER BY 1"
+             % (EID, x("ProcessGuid"), x("ProcessGuid"), EID, ORDER))),
     # Lookup tables (tests/sml/differential.py writes hostinfo and
     # eventinfo, uploads them with `asyncreq lookups put` and loads them
     # into SQLite): lookup matches exactly, its columns set as strings.

@@ -5,9 +5,9 @@
  *	where <expression>
  *
  * A subsearch [ ... ] in the expression runs here, once, when the stage
- * is set up (before the source reads); its results are kept, without
- * their null fields, in the node's x_cache, and expr.c reads it as the OR
- * over the results of the AND over their fields of field = value.
+ * is set up (before the source reads); its results, without their null
+ * fields, go to the node (expr_subsearch_set), and expr.c reads them as
+ * the OR over the results of the AND over their fields of field = value.
  */
 #include <stdlib.h>
 
@@ -47,12 +47,6 @@ struct where_sub {
 	struct stage *wu_stage;
 	json_t *wu_rows;
 };
-
-static void
-where_rows_free(void *arg)
-{
-	json_decref(arg);
-}
 
 /* One result of a subsearch, its null fields dropped. 0, or -1. */
 static int
@@ -115,9 +109,14 @@ where_expand(struct stage *s, struct expr *x)
 	wu.wu_stage = s;
 	if ((wu.wu_rows = json_array()) == NULL)
 		return run_fail(s->sg_run, "out of memory");
-	x->x_cache = wu.wu_rows;
-	x->x_cache_free = where_rows_free;
-	return run_subsearch(s->sg_run, x->x_sub, where_sub_row, &wu);
+	if ((rc = run_subsearch(s->sg_run, x->x_sub, where_sub_row,
+	    &wu)) != 0) {
+		json_decref(wu.wu_rows);
+		return rc;
+	}
+	if (expr_subsearch_set(x, wu.wu_rows) == -1)
+		return run_fail(s->sg_run, "out of memory");
+	return 0;
 }
 
 static int
