@@ -127,6 +127,11 @@ static const struct config_key config_keys[] = {
 	N("limits.max_lookup_rows", CONFIG_INT, limits_max_lookup_rows,
 	    1000000, 1, 100000000),
 
+	S("geoip.database", CONFIG_FILE, geoip_database,
+	    "/usr/share/GeoIP/GeoIP.dat"),
+	S("geoip.database_v6", CONFIG_FILE, geoip_database_v6,
+	    "/usr/share/GeoIP/GeoIPv6.dat"),
+
 	N("runner.max_concurrent", CONFIG_INT, runner_max_concurrent, 2, 1,
 	    256),
 	N("runner.max_running_per_user", CONFIG_INT,

@@ -57,6 +57,8 @@ struct config {
 	int64_t limits_regex_depth_limit;	/* limits.regex_depth_limit */
 	uint64_t limits_max_lookup_bytes;	/* limits.max_lookup_bytes */
 	int64_t limits_max_lookup_rows;		/* limits.max_lookup_rows */
+	char *geoip_database;			/* geoip.database */
+	char *geoip_database_v6;		/* geoip.database_v6 */
 
 	int64_t runner_max_concurrent;	/* runner.max_concurrent */
 	int64_t runner_max_running_per_user; /* runner.max_running_per_user:

@@ -162,6 +162,9 @@ struct eval_ctx {
 json_t *expr_eval(struct expr *x, struct event *e, struct eval_ctx *ctx);
 /* Evaluates x as a condition: 1 true, 0 false (null is false), -1 error. */
 int expr_true(struct expr *x, struct event *e, struct eval_ctx *ctx);
+/* Returns 1 when a == b holds as in expressions (numbers numerically, an
+ * array when an element does, null never), else 0. */
+int expr_equal(const json_t *a, const json_t *b);
 
 /*
  * Decides c for e: 1 match, 0 no match, -1 error. Uses the raw text where

@@ -584,10 +584,123 @@ event_get(struct event *e, const char *field)
 	return val;
 }
 
+/*
+ * Sets or (v NULL or json null) removes the top-level member field of an
+ * event that is still only text, by writing new text around the old: the
+ * parse and the dump of the whole event, most of what an eval costs, are
+ * saved, and the members not touched keep their bytes (64-bit integers,
+ * number spellings, escapes). Returns 1 when done (v consumed), 0 when
+ * the text does not allow it (not an object the walk reads, or field twice
+ * in it: Jansson keeps the last) and the caller must parse, -1 out of
+ * memory (v still the caller's).
+ */
+static int
+event_splice(struct event *e, const char *field, json_t *v)
+{
+	size_t flen = strlen(field), vlen = 0, nlen = 0, cut0, cut1, n;
+	const char *raw = e->ev_raw;
+	char *val = NULL, *name = NULL, *out;
+	struct evc *c;
+	json_t *js;
+	long i, j;
+	int del = v == NULL || json_is_null(v);
+
+	if ((c = evc_get(e)) == NULL)
+		return -1;
+	i = evc_member(e, c, field, flen);
+	evc_walk(e, c, NULL, 0, 0);
+	if (c->c_state != EVC_DONE)
+		return 0;
+	for (j = i + 1; i >= 0 && (size_t)j < c->c_nkeys; j++)
+		if (evs_name_is(&c->c_keys[j], field, flen))
+			return 0;
+	if (i < 0 && del) {
+		json_decref(v);
+		return 1;
+	}
+	if (!del && (val = value_json(v, &vlen)) == NULL)
+		return -1;
+	if (i >= 0) {
+		const struct evc_key *k = &c->c_keys[i];
+
+		if (del) {
+			/* The member with the comma after it, or before it
+			 * when it is the last one. */
+			cut0 = (size_t)(k->k_name - 1 - raw);
+			if ((size_t)i + 1 < c->c_nkeys)
+				cut1 = (size_t)(c->c_keys[i + 1].k_name - 1 -
+				    raw);
+			else {
+				cut1 = (size_t)(k->k_val + k->k_vallen - raw);
+				if (i > 0)
+					cut0 = (size_t)(c->c_keys[i - 1].k_val +
+					    c->c_keys[i - 1].k_vallen - raw);
+			}
+		} else {
+			cut0 = (size_t)(k->k_val - raw);
+			cut1 = cut0 + k->k_vallen;
+		}
+	} else {
+		/* A new member goes last, as Jansson puts it. */
+		if ((js = json_stringn(field, flen)) == NULL ||
+		    (name = value_json(js, &nlen)) == NULL) {
+			json_decref(js);
+			free(val);
+			return -1;
+		}
+		json_decref(js);
+		cut0 = cut1 = c->c_nkeys == 0 ? (size_t)(c->c_pos - raw) :
+		    (size_t)(c->c_keys[c->c_nkeys - 1].k_val +
+		    c->c_keys[c->c_nkeys - 1].k_vallen - raw);
+	}
+	n = cut0 + (name ? nlen + 2 : 0) + vlen + (e->ev_rawlen - cut1);
+	if ((out = malloc(n + 1)) == NULL) {
+		free(name);
+		free(val);
+		return -1;
+	}
+	memcpy(out, raw, cut0);
+	n = cut0;
+	if (name != NULL) {
+		if (c->c_nkeys > 0)
+			out[n++] = ',';
+		memcpy(out + n, name, nlen);
+		n += nlen;
+		out[n++] = ':';
+	}
+	if (vlen > 0)
+		memcpy(out + n, val, vlen);
+	n += vlen;
+	memcpy(out + n, raw + cut1, e->ev_rawlen - cut1);
+	n += e->ev_rawlen - cut1;
+	out[n] = '\0';
+	free(name);
+	free(val);
+	json_decref(v);
+	evc_free(c);
+	e->ev_cache = NULL;
+	if (e->ev_owned)
+		free((char *)e->ev_raw);
+	e->ev_raw = out;
+	e->ev_rawlen = n;
+	e->ev_owned = 1;
+	return 1;
+}
+
 int
 event_set(struct event *e, const char *field, json_t *v)
 {
-	json_t *o = event_obj_mut(e);
+	json_t *o;
+	int rc;
+
+	if (e->ev_obj == NULL && e->ev_raw != NULL && !e->ev_dirty) {
+		if ((rc = event_splice(e, field, v)) != 0) {
+			if (rc == -1)
+				json_decref(v);
+			return rc == 1 ? 0 : -1;
+		}
+	}
+	o = event_obj_mut(e);
 
 	if (o == NULL) {
 		json_decref(v);

@@ -800,8 +800,8 @@ done:
 
 /* ---- Search conditions ---- */
 
-static int sml_subsearch_read(struct sml_parser *p, struct sml_query **out,
-    int as_value);
+static int sml_bracketed(struct sml_parser *p, struct sml_query **out,
+    int nofirst, const char *what, int as_value);
 
 static struct cond *
 sml_cd_new(struct sml_parser *p, enum cond_kind k, size_t off)
@@ -1009,7 +1009,7 @@ sml_cd_primary(struct sml_parser *p, int *h)
 		}
 		if ((c = sml_cd_new(p, CD_SUBSEARCH, t.lt_off)) == NULL)
 			return NULL;
-		if (sml_subsearch_read(p, &c->c_sub, 1) == -1) {
+		if (sml_bracketed(p, &c->c_sub, 0, "subsearch", 1) == -1) {
 			sml_cond_free(c);
 			return NULL;
 		}
@@ -1165,13 +1165,15 @@ static void sml_parser_init(struct sml_parser *p, const char *text,
     size_t len, struct sml_error *err);
 
 /*
- * Parses the subsearch at the current token ('[') into *out, as
- * sml_subsearch() does, and reads the token after ']' as a value when
- * as_value (a search condition goes on), else as a token. Returns 0 or -1.
+ * Parses the bracketed query at the current token '[' into *out: a whole
+ * query, or with nofirst a subpipeline (commands without a first one),
+ * at most SML_MAX_SUBSEARCH_DEPTH brackets deep. what names it in
+ * messages. The token after ']' is read as a value when as_value (a
+ * search condition goes on), else as a token. Returns 0 or -1.
  */
 static int
-sml_subsearch_read(struct sml_parser *p, struct sml_query **out,
-    int as_value)
+sml_bracketed(struct sml_parser *p, struct sml_query **out, int nofirst,
+    const char *what, int as_value)
 {
 	struct sml_parser in;
 	struct sml_error e;
@@ -1180,7 +1182,8 @@ sml_subsearch_read(struct sml_parser *p, struct sml_query **out,
 
 	*out = NULL;
 	if (p->sp_tok.lt_kind != LEX_LBRACKET)
-		return sml_fail_expected(p, "'[' and a subsearch");
+		return sml_fail_expected(p, nofirst ? "'[' and a subpipeline" :
+		    "'[' and a subsearch");
 	if (p->sp_sub_depth >= SML_MAX_SUBSEARCH_DEPTH)
 		return sml_fail(p, open_at, "subsearches are nested more "
 		    "than %d deep", SML_MAX_SUBSEARCH_DEPTH);
@@ -1190,7 +1193,7 @@ sml_subsearch_read(struct sml_parser *p, struct sml_query **out,
 			return -1;
 		if (p->sp_tok.lt_kind == LEX_EOF)
 			return sml_fail(p, open_at, "unclosed '[': the "
-			    "subsearch has no ']'");
+			    "%s has no ']'", what);
 		if (p->sp_tok.lt_kind == LEX_LBRACKET)
 			depth++;
 		else if (p->sp_tok.lt_kind == LEX_RBRACKET && --depth == 0)
@@ -1199,6 +1202,7 @@ sml_subsearch_read(struct sml_parser *p, struct sml_query **out,
 	end = p->sp_tok.lt_off;
 	sml_parser_init(&in, p->sp_text + start, end - start, &e);
 	in.sp_max_qsize = p->sp_max_qsize;
+	in.sp_nofirst = nofirst;
 	in.sp_sub_depth = p->sp_sub_depth + 1;
 	if ((in.sp_q = calloc(1, sizeof(*in.sp_q))) == NULL ||
 	    (in.sp_q->sq_text = malloc(end - start + 1)) == NULL) {
@@ -1209,10 +1213,13 @@ sml_subsearch_read(struct sml_parser *p, struct sml_query **out,
 	in.sp_q->sq_text[end - start] = '\0';
 	if (sml_parse_pipeline(&in) == -1) {
 		sml_query_free(in.sp_q);
-		/* A nested subsearch's reason already says "subsearch: ". */
-		return sml_fail(p, start + in.sp_err_off, "%s%s",
-		    strncmp(in.sp_reason, "subsearch", 9) == 0 ? "" :
-		    "subsearch: ", in.sp_reason);
+		/* A nested one's reason already names its bracket. */
+		if (strncmp(in.sp_reason, "subsearch", 9) == 0 ||
+		    strncmp(in.sp_reason, "subpipeline", 11) == 0)
+			return sml_fail(p, start + in.sp_err_off, "%s",
+			    in.sp_reason);
+		return sml_fail(p, start + in.sp_err_off, "%s: %s", what,
+		    in.sp_reason);
 	}
 	*out = in.sp_q;
 	/* past ']' */
@@ -1222,7 +1229,13 @@ sml_subsearch_read(struct sml_parser *p, struct sml_query **out,
 int
 sml_subsearch(struct sml_parser *p, struct sml_query **out)
 {
-	return sml_subsearch_read(p, out, 0);
+	return sml_bracketed(p, out, 0, "subsearch", 0);
+}
+
+int
+sml_subpipeline(struct sml_parser *p, struct sml_query **out)
+{
+	return sml_bracketed(p, out, 1, "subpipeline", 0);
 }
 
 
@@ -1614,7 +1627,7 @@ sml_ex_primary(struct sml_parser *p, int *h)
 		}
 		if ((x = sml_ex_new(p, EX_SUBSEARCH, t.lt_off)) == NULL)
 			return NULL;
-		if (sml_subsearch_read(p, &x->x_sub, 0) == -1) {
+		if (sml_bracketed(p, &x->x_sub, 0, "subsearch", 0) == -1) {
 			sml_expr_free(x);
 			return NULL;
 		}
@@ -2094,7 +2107,8 @@ fail:
 int
 sml_at_agg(struct sml_parser *p)
 {
-	return p->sp_tok.lt_kind == LEX_WORD && !sml_at_param(p);
+	return p->sp_tok.lt_kind == LEX_WORD && !sml_at_param(p) &&
+	    !sml_at_word_ci(p, "over");	/* chart's OVER ends the list */
 }
 
 /*
@@ -2228,6 +2242,12 @@ sml_parse_command(struct sml_parser *p, size_t nth)
 		return sml_fail(p, name.lt_off, "unknown command '%s'",
 		    sml_quote(p, &name, q));
 	first = (d->cd_flags & SML_CMDF_FIRST) != 0;
+	if (p->sp_nofirst && first)
+		return sml_fail(p, name.lt_off, "'%s' cannot start a "
+		    "subpipeline: it runs over the rows of the command "
+		    "before it", d->cd_name);
+	if (p->sp_nofirst)
+		nth++;	/* its first command is after one */
 	if (nth > 0 && first)
 		return sml_fail(p, name.lt_off,
 		    "'%s' must be the first command", d->cd_name);
