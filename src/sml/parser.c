@@ -847,16 +847,22 @@ sml_at_term(const struct sml_parser *p)
 }
 
 /*
- * Reports a subsearch where none may stand (the current token is '['):
- * in source's inline condition, a quoted condition, an expression outside
- * where. Returns -1.
+ * Parses the subsearch at the current token ('[') that is a term of a
+ * search condition (as_value: the condition goes on after ']') or an
+ * operand of where into *out. One stands only there: in source's inline
+ * condition, a quoted condition or another expression it is an error.
+ * Returns 0 or -1.
  */
 static int
-sml_fail_subsearch_here(struct sml_parser *p)
+sml_subsearch_term(struct sml_parser *p, struct sml_query **out,
+    int as_value)
 {
-	return sml_fail(p, p->sp_tok.lt_off, "a subsearch may stand only in "
-	    "the condition of search or the expression of where%s",
-	    p->sp_in_source ? " (write source ... | search [ ... ])" : "");
+	if (!p->sp_sub_ok)
+		return sml_fail(p, p->sp_tok.lt_off, "a subsearch may stand "
+		    "only in the condition of search or the expression of "
+		    "where%s", p->sp_in_source ?
+		    " (write source ... | search [ ... ])" : "");
+	return sml_bracketed(p, out, 0, "subsearch", as_value);
 }
 
 /* A binary operator: its token and the operator of its nodes. */
@@ -1003,13 +1009,9 @@ sml_cd_primary(struct sml_parser *p, int *h)
 	*h = 1;
 	switch (t.lt_kind) {
 	case LEX_LBRACKET:
-		if (!p->sp_sub_ok) {
-			sml_fail_subsearch_here(p);
-			return NULL;
-		}
 		if ((c = sml_cd_new(p, CD_SUBSEARCH, t.lt_off)) == NULL)
 			return NULL;
-		if (sml_bracketed(p, &c->c_sub, 0, "subsearch", 1) == -1) {
+		if (sml_subsearch_term(p, &c->c_sub, 1) == -1) {
 			sml_cond_free(c);
 			return NULL;
 		}
@@ -1621,13 +1623,9 @@ sml_ex_primary(struct sml_parser *p, int *h)
 	case LEX_STRING:
 		return sml_ex_literal(p);
 	case LEX_LBRACKET:
-		if (!p->sp_sub_ok) {
-			sml_fail_subsearch_here(p);
-			return NULL;
-		}
 		if ((x = sml_ex_new(p, EX_SUBSEARCH, t.lt_off)) == NULL)
 			return NULL;
-		if (sml_bracketed(p, &x->x_sub, 0, "subsearch", 0) == -1) {
+		if (sml_subsearch_term(p, &x->x_sub, 0) == -1) {
 			sml_expr_free(x);
 			return NULL;
 		}
