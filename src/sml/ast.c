@@ -4,6 +4,7 @@
 #include <strings.h>
 
 #include "sml/ast.h"
+#include "sml/sml.h"
 
 /*
  * The aggregation functions by name. Aliases map to the same function;
@@ -98,6 +99,7 @@ sml_expr_free(struct expr *x)
 	if (x->x_lit != NULL)
 		json_decref(x->x_lit);
 	free(x->x_name);
+	sml_query_free(x->x_sub);
 	if (x->x_cache != NULL && x->x_cache_free != NULL)
 		x->x_cache_free(x->x_cache);
 	free(x);
@@ -116,6 +118,7 @@ sml_cond_free(struct cond *c)
 	free(c->c_values);
 	free(c->c_field);
 	free(c->c_value);
+	sml_query_free(c->c_sub);
 	if (c->c_cache != NULL && c->c_cache_free != NULL)
 		c->c_cache_free(c->c_cache);
 	free(c);

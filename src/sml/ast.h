@@ -13,6 +13,8 @@
  * below is owned by its parent node; sml_query_free() frees the tree.
  */
 
+struct sml_query;	/* sml.h */
+
 /* ---- Expressions (where, eval, streamstats resets, searchmatch) ---- */
 
 enum expr_kind {
@@ -22,6 +24,8 @@ enum expr_kind {
 	EX_BINARY,	/* ex_op, ex_args[0], ex_args[1] */
 	EX_IN,		/* ex_args[0] IN (ex_args[1..]) */
 	EX_CALL,	/* ex_func (SML_FN_*), ex_args[0..ex_nargs) */
+	EX_SUBSEARCH,	/* x_sub: [ <subsearch> ] of where, its results in
+			 * x_cache once the stage ran it (expr.c) */
 };
 
 enum expr_op {
@@ -98,6 +102,7 @@ struct expr {
 	size_t x_nargs;
 	void *x_cache;		/* executor's: compiled regex, parsed search */
 	void (*x_cache_free)(void *);
+	struct sml_query *x_sub;	/* EX_SUBSEARCH */
 };
 
 /* ---- Search conditions (search, source inline, searchmatch) ---- */
@@ -110,6 +115,8 @@ enum cond_kind {
 	CD_NOT,		/* c_kids[0] */
 	CD_AND,		/* c_kids[0..n) */
 	CD_OR,
+	CD_SUBSEARCH,	/* c_sub: [ <subsearch> ] of search; once the stage
+			 * ran it, c_kids[0] is what its results match */
 };
 
 struct cond {
@@ -125,6 +132,7 @@ struct cond {
 	size_t c_nkids;
 	void *c_cache;		/* executor's */
 	void (*c_cache_free)(void *);
+	struct sml_query *c_sub;	/* CD_SUBSEARCH */
 };
 
 /* ---- Aggregations (stats, eventstats, streamstats, timechart) ---- */

@@ -187,5 +187,19 @@ json_t *func_eval(struct expr *x, struct event *e, struct eval_ctx *ctx);
 /* The truth of a value: null false, booleans as they are, numbers nonzero,
  * strings and arrays non-empty, objects true. */
 int expr_truthy(const json_t *v);
+/*
+ * Writes the hash-set key of a number (kind 1 integer i, 2 real d; 9
+ * bytes) into k: keys are equal exactly when value_num_cmp3 finds the
+ * numbers equal (an integral real is keyed as its integer). Returns 9.
+ * The sets of subsearch results use it (search.c, expr.c).
+ */
+size_t value_numkey(int kind, int64_t i, double d, char *k);
+/*
+ * Indexes the results of a where subsearch (rows, a JSON array of objects
+ * without null values; reference stolen) for x (EX_SUBSEARCH): sets
+ * x_cache to what expr_eval matches events against. Returns 0, or -1 out
+ * of memory (rows released).
+ */
+int expr_subsearch_set(struct expr *x, json_t *rows);
 
 #endif

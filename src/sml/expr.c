@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "sml/agg.h"
 #include "sml/engine.h"
 
 /*
@@ -273,6 +274,223 @@ expr_like(const json_t *a, const json_t *pat)
 	return r;
 }
 
+/*
+ * The results of a where subsearch (x_cache of EX_SUBSEARCH). At least
+ * EXPR_SET_MIN results of one field, each a scalar or an array of
+ * scalars, are matched through a hash set of their values' keys
+ * (expr_setkey); the other results one by one.
+ */
+#define EXPR_SET_MIN	16
+
+struct expr_subset {
+	json_t *xs_rows;	/* results checked one by one */
+	char *xs_field;		/* the field of the set's results, or NULL */
+	struct gtab xs_set;
+};
+
+static void
+expr_subset_free(void *arg)
+{
+	struct expr_subset *xs = arg;
+
+	if (xs == NULL)
+		return;
+	json_decref(xs->xs_rows);
+	free(xs->xs_field);
+	gtab_free(&xs->xs_set);
+	free(xs);
+}
+
+/*
+ * Writes the set key of scalar v into a new buffer: a number or numeric
+ * string by value (value_numkey), another scalar 't' and its text for
+ * "=". Two scalars are equal by "=" exactly when their keys are: two
+ * numbers compare as numbers, else their texts, and a text equal to a
+ * numeric text is numeric too. Returns it (malloc'd, *klen bytes), or
+ * NULL for an object (*nomem 0) or out of memory (*nomem 1).
+ */
+static char *
+expr_setkey(const json_t *v, size_t *klen, int *nomem)
+{
+	char buf[64], *k;
+	const char *t;
+	int64_t i;
+	double d;
+	size_t n;
+	int kind;
+
+	*nomem = 0;
+	if ((kind = value_num_read(v, &i, &d)) != 0) {
+		if ((k = malloc(9)) == NULL)
+			*nomem = 1;
+		else
+			*klen = value_numkey(kind, i, d, k);
+		return k;
+	}
+	if ((t = expr_text(v, &n, buf, sizeof(buf))) == NULL)
+		return NULL;
+	if ((k = malloc(n + 1)) == NULL) {
+		*nomem = 1;
+		return NULL;
+	}
+	k[0] = 't';
+	memcpy(k + 1, t, n);
+	*klen = n + 1;
+	return k;
+}
+
+/*
+ * Returns 1 when scalar or array v has a key in set t, 0 when not, -1 out
+ * of memory; with add, adds its keys instead (0, or -1).
+ */
+static int
+expr_setuse(struct gtab *t, const json_t *v, int add)
+{
+	const json_t *el;
+	char *k;
+	size_t i, klen;
+	long hit;
+	int nomem, rc;
+
+	if (json_is_array(v)) {
+		json_array_foreach(v, i, el)
+			if ((rc = expr_setuse(t, el, add)) != 0)
+				return rc;
+		return 0;
+	}
+	if (json_is_null(v) || (k = expr_setkey(v, &klen, &nomem)) == NULL)
+		return json_is_null(v) ? 0 : nomem ? -1 : 0;
+	hit = gtab_get(t, k, klen, add, NULL);
+	free(k);
+	if (hit == -2)
+		return -1;
+	return add ? 0 : hit >= 0;
+}
+
+/* Returns 1 when row has one field of scalars (or arrays of them). */
+static int
+expr_setrow(const json_t *row, const char *field)
+{
+	const json_t *v, *el;
+	const char *k;
+	size_t i;
+
+	if (json_object_size(row) != 1)
+		return 0;
+	json_object_foreach((json_t *)row, k, v) {
+		if (field != NULL && strcmp(k, field) != 0)
+			return 0;
+		if (json_is_object(v))
+			return 0;
+		if (json_is_array(v))
+			json_array_foreach(v, i, el)
+				if (json_is_object(el) || json_is_array(el))
+					return 0;
+	}
+	return 1;
+}
+
+int
+expr_subsearch_set(struct expr *x, json_t *rows)
+{
+	struct expr_subset *xs;
+	const json_t *row;
+	const char *k;
+	json_t *v;
+	size_t i, n = 0;
+
+	if ((xs = calloc(1, sizeof(*xs))) == NULL) {
+		json_decref(rows);
+		return -1;
+	}
+	xs->xs_rows = rows;
+	/* The field of the first result of one field, if enough have it. */
+	json_array_foreach(rows, i, row)
+		if (expr_setrow(row, xs->xs_field)) {
+			if (xs->xs_field == NULL) {
+				json_object_foreach((json_t *)row, k, v)
+					xs->xs_field = strdup(k);
+				if (xs->xs_field == NULL)
+					goto fail;
+			}
+			n++;
+		}
+	if (n < EXPR_SET_MIN) {
+		free(xs->xs_field);
+		xs->xs_field = NULL;
+	} else if ((xs->xs_rows = json_array()) == NULL) {
+		xs->xs_rows = rows;
+		goto fail;
+	} else {
+		json_array_foreach(rows, i, row) {
+			if (!expr_setrow(row, xs->xs_field)) {
+				if (json_array_append((json_t *)xs->xs_rows,
+				    (json_t *)row) == -1)
+					goto fail_rows;
+				continue;
+			}
+			json_object_foreach((json_t *)row, k, v)
+				if (expr_setuse(&xs->xs_set, v, 1) == -1)
+					goto fail_rows;
+		}
+		json_decref(rows);
+	}
+	if (x->x_cache != NULL && x->x_cache_free != NULL)
+		x->x_cache_free(x->x_cache);
+	x->x_cache = xs;
+	x->x_cache_free = expr_subset_free;
+	return 0;
+fail_rows:
+	json_decref(rows);
+fail:
+	expr_subset_free(xs);
+	return -1;
+}
+
+/*
+ * A subsearch of where: true when one of its results (expr_subsearch_set,
+ * which cmd/where.c calls before the first event) has every one of its
+ * fields equal (=, an array value: one of its elements) to the event's.
+ * Returns a new boolean, or NULL with the reason in ctx.
+ */
+static json_t *
+expr_subsearch(const struct expr *x, struct event *e, struct eval_ctx *ctx)
+{
+	const struct expr_subset *xs = x->x_cache;
+	const json_t *row;
+	json_t *v, *want, *null = json_null();
+	const char *k;
+	size_t i;
+	int ok;
+
+	if (xs == NULL || x->x_cache_free != expr_subset_free) {
+		if (ctx && ctx->ec_err && ctx->ec_errlen)
+			snprintf(ctx->ec_err, ctx->ec_errlen,
+			    "where: the subsearch did not run");
+		return NULL;
+	}
+	if (xs->xs_field != NULL && e != NULL &&
+	    (v = event_get(e, xs->xs_field)) != NULL) {
+		if ((ok = expr_setuse((struct gtab *)&xs->xs_set, v, 0)) < 0)
+			return expr_nomem(ctx);
+		if (ok)
+			return json_true();
+	}
+	json_array_foreach(xs->xs_rows, i, row) {
+		ok = 1;
+		json_object_foreach((json_t *)row, k, want) {
+			v = e ? event_get(e, k) : NULL;
+			if (!expr_compare(EXOP_EQ, v ? v : null, want)) {
+				ok = 0;
+				break;
+			}
+		}
+		if (ok)
+			return json_true();
+	}
+	return json_false();
+}
+
 json_t *
 expr_eval(struct expr *x, struct event *e, struct eval_ctx *ctx)
 {
@@ -316,6 +534,8 @@ expr_eval(struct expr *x, struct event *e, struct eval_ctx *ctx)
 		}
 		json_decref(a);
 		return expr_bool(t);
+	case EX_SUBSEARCH:
+		return expr_subsearch(x, e, ctx);
 	case EX_BINARY:
 		break;
 	default:

@@ -53,7 +53,13 @@ struct sml_parser {
 	char sp_reason[200];		/* the last error, without its place */
 	size_t sp_err_off;		/* and its byte offset */
 	int sp_nofirst;			/* a subpipeline: no first command */
+	int sp_sub_ok;			/* a subsearch may be a term (search,
+					 * where) */
+	int sp_sub_depth;		/* subsearches around this text */
 };
+
+/* Brackets nested in brackets, at most (subsearches, subpipelines). */
+#define SML_MAX_SUBSEARCH_DEPTH	8
 
 /* Makes room for element n of arr (see sml_room()). Returns 0 or -1. */
 #define SML_ROOM(p, arr, n) sml_room((p), &(arr), (n), sizeof(*(arr)))

@@ -800,6 +800,9 @@ done:
 
 /* ---- Search conditions ---- */
 
+static int sml_bracketed(struct sml_parser *p, struct sml_query **out,
+    int nofirst, const char *what, int as_value);
+
 static struct cond *
 sml_cd_new(struct sml_parser *p, enum cond_kind k, size_t off)
 {
@@ -836,10 +839,30 @@ sml_at_term(const struct sml_parser *p)
 	case LEX_QNAME:
 	case LEX_LPAREN:
 	case LEX_NOT:
+	case LEX_LBRACKET:	/* a subsearch (refused outside search) */
 		return 1;
 	default:
 		return 0;
 	}
+}
+
+/*
+ * Parses the subsearch at the current token ('[') that is a term of a
+ * search condition (as_value: the condition goes on after ']') or an
+ * operand of where into *out. One stands only there: in source's inline
+ * condition, a quoted condition or another expression it is an error.
+ * Returns 0 or -1.
+ */
+static int
+sml_subsearch_term(struct sml_parser *p, struct sml_query **out,
+    int as_value)
+{
+	if (!p->sp_sub_ok)
+		return sml_fail(p, p->sp_tok.lt_off, "a subsearch may stand "
+		    "only in the condition of search or the expression of "
+		    "where%s", p->sp_in_source ?
+		    " (write source ... | search [ ... ])" : "");
+	return sml_bracketed(p, out, 0, "subsearch", as_value);
 }
 
 /* A binary operator: its token and the operator of its nodes. */
@@ -985,6 +1008,15 @@ sml_cd_primary(struct sml_parser *p, int *h)
 
 	*h = 1;
 	switch (t.lt_kind) {
+	case LEX_LBRACKET:
+		if ((c = sml_cd_new(p, CD_SUBSEARCH, t.lt_off)) == NULL)
+			return NULL;
+		if (sml_subsearch_term(p, &c->c_sub, 1) == -1) {
+			sml_cond_free(c);
+			return NULL;
+		}
+		*h = 3;		/* it becomes an OR of ANDs of ORs */
+		return c;
 	case LEX_LPAREN:
 		if (sml_enter(p, t.lt_off, "search condition") == -1 ||
 		    sml_next_value(p) == -1)
@@ -1136,12 +1168,14 @@ static void sml_parser_init(struct sml_parser *p, const char *text,
 
 /*
  * Parses the bracketed query at the current token '[' into *out: a whole
- * query, or with nofirst a subpipeline (commands without a first one).
- * what names it in messages. Returns 0 or -1.
+ * query, or with nofirst a subpipeline (commands without a first one),
+ * at most SML_MAX_SUBSEARCH_DEPTH brackets deep. what names it in
+ * messages. The token after ']' is read as a value when as_value (a
+ * search condition goes on), else as a token. Returns 0 or -1.
  */
 static int
 sml_bracketed(struct sml_parser *p, struct sml_query **out, int nofirst,
-    const char *what)
+    const char *what, int as_value)
 {
 	struct sml_parser in;
 	struct sml_error e;
@@ -1152,6 +1186,9 @@ sml_bracketed(struct sml_parser *p, struct sml_query **out, int nofirst,
 	if (p->sp_tok.lt_kind != LEX_LBRACKET)
 		return sml_fail_expected(p, nofirst ? "'[' and a subpipeline" :
 		    "'[' and a subsearch");
+	if (p->sp_sub_depth >= SML_MAX_SUBSEARCH_DEPTH)
+		return sml_fail(p, open_at, "subsearches are nested more "
+		    "than %d deep", SML_MAX_SUBSEARCH_DEPTH);
 	start = open_at + 1;
 	for (;;) {
 		if (sml_next(p) == -1)
@@ -1168,6 +1205,7 @@ sml_bracketed(struct sml_parser *p, struct sml_query **out, int nofirst,
 	sml_parser_init(&in, p->sp_text + start, end - start, &e);
 	in.sp_max_qsize = p->sp_max_qsize;
 	in.sp_nofirst = nofirst;
+	in.sp_sub_depth = p->sp_sub_depth + 1;
 	if ((in.sp_q = calloc(1, sizeof(*in.sp_q))) == NULL ||
 	    (in.sp_q->sq_text = malloc(end - start + 1)) == NULL) {
 		sml_query_free(in.sp_q);
@@ -1177,23 +1215,29 @@ sml_bracketed(struct sml_parser *p, struct sml_query **out, int nofirst,
 	in.sp_q->sq_text[end - start] = '\0';
 	if (sml_parse_pipeline(&in) == -1) {
 		sml_query_free(in.sp_q);
+		/* A nested one's reason already names its bracket. */
+		if (strncmp(in.sp_reason, "subsearch", 9) == 0 ||
+		    strncmp(in.sp_reason, "subpipeline", 11) == 0)
+			return sml_fail(p, start + in.sp_err_off, "%s",
+			    in.sp_reason);
 		return sml_fail(p, start + in.sp_err_off, "%s: %s", what,
 		    in.sp_reason);
 	}
 	*out = in.sp_q;
-	return sml_next(p);	/* past ']' */
+	/* past ']' */
+	return as_value ? sml_next_value(p) : sml_next(p);
 }
 
 int
 sml_subsearch(struct sml_parser *p, struct sml_query **out)
 {
-	return sml_bracketed(p, out, 0, "subsearch");
+	return sml_bracketed(p, out, 0, "subsearch", 0);
 }
 
 int
 sml_subpipeline(struct sml_parser *p, struct sml_query **out)
 {
-	return sml_bracketed(p, out, 1, "subpipeline");
+	return sml_bracketed(p, out, 1, "subpipeline", 0);
 }
 
 
@@ -1578,6 +1622,14 @@ sml_ex_primary(struct sml_parser *p, int *h)
 	case LEX_NUMBER:
 	case LEX_STRING:
 		return sml_ex_literal(p);
+	case LEX_LBRACKET:
+		if ((x = sml_ex_new(p, EX_SUBSEARCH, t.lt_off)) == NULL)
+			return NULL;
+		if (sml_subsearch_term(p, &x->x_sub, 0) == -1) {
+			sml_expr_free(x);
+			return NULL;
+		}
+		return x;
 	case LEX_LPAREN:
 		if (sml_enter(p, t.lt_off, "expression") == -1 ||
 		    sml_next(p) == -1 || (x = sml_ex_or(p, h)) == NULL)

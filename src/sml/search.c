@@ -1,4 +1,5 @@
 /* search.c - search conditions: a raw-text pre-filter and the exact match. */
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -6,6 +7,7 @@
 #include <emmintrin.h>
 #endif
 
+#include "sml/agg.h"
 #include "sml/engine.h"
 #include "store/block.h"
 
@@ -26,6 +28,15 @@
 
 /* Longest decoded string value cond_maybe tests; longer ones are "maybe". */
 #define SRCH_DECODE_MAX	4096
+
+/*
+ * An IN list of at least this many values, none with '*' (a subsearch's
+ * results, cmd/search.c), is matched through a hash set of its values:
+ * each literal's text, case folded, and for a number its value, so that a
+ * scalar equals one of them when its number or its folded text is in the
+ * set; that is slit_test's equality, without the walk over the list.
+ */
+#define SRCH_SET_MIN	16
 
 struct sfind {
 	char *f_pat;		/* needle, lower-cased when f_ci */
@@ -58,6 +69,8 @@ struct scache {
 	int s_keys_unsafe;	/* the name may be written escaped */
 	struct sterm s_forms[2];
 	size_t s_nforms;
+	struct gtab s_set;	/* CD_IN of SRCH_SET_MIN values or more */
+	int s_has_set;
 };
 
 enum { SM_NO = 0, SM_YES = 1, SM_UNKNOWN = 2 };
@@ -305,7 +318,70 @@ scache_free(void *arg)
 	for (i = 0; i < sc->s_nforms; i++)
 		sterm_free(&sc->s_forms[i]);
 	free(sc->s_lits);
+	gtab_free(&sc->s_set);
 	free(sc);
+}
+
+size_t
+value_numkey(int kind, int64_t i, double d, char *k)
+{
+	if (kind == 2 && d == floor(d) && d >= -9223372036854775808.0 &&
+	    d < 9223372036854775808.0) {
+		i = (int64_t)d;
+		kind = 1;
+	}
+	k[0] = kind == 1 ? 'i' : 'd';
+	if (kind == 1)
+		memcpy(k + 1, &i, sizeof(i));
+	else {
+		if (d == 0)
+			d = 0;	/* -0 */
+		memcpy(k + 1, &d, sizeof(d));
+	}
+	return 9;
+}
+
+/*
+ * Writes the set key of text s[0..n) ('s', then s case folded) into a new
+ * buffer. Returns it (malloc'd; *klen its length), or NULL out of memory.
+ */
+static char *
+sset_strkey(const char *s, size_t n, size_t *klen)
+{
+	char *k = malloc(n + 1);
+
+	if (k == NULL)
+		return NULL;
+	k[0] = 's';
+	for (size_t i = 0; i < n; i++)
+		k[i + 1] = (char)srch_lc((unsigned char)s[i]);
+	*klen = n + 1;
+	return k;
+}
+
+/* Fills the set of an IN list from its literals. Returns 0, or -1. */
+static int
+sset_build(struct scache *sc)
+{
+	char nk[9], *k;
+	size_t i, klen;
+
+	for (i = 0; i < sc->s_nlits; i++) {
+		const struct slit *l = &sc->s_lits[i];
+
+		if (l->l_num != 0 && gtab_get(&sc->s_set, nk, value_numkey(
+		    l->l_num, l->l_i, l->l_d, nk), 1, NULL) == -2)
+			return -1;
+		if ((k = sset_strkey(l->l_text, l->l_len, &klen)) == NULL)
+			return -1;
+		if (gtab_get(&sc->s_set, k, klen, 1, NULL) == -2) {
+			free(k);
+			return -1;
+		}
+		free(k);
+	}
+	sc->s_has_set = 1;
+	return 0;
 }
 
 static void
@@ -361,6 +437,13 @@ scache_get(struct cond *c)
 			slit_init(&sc->s_lits[0], c->c_value);
 		for (i = 0; c->c_kind == CD_IN && i < c->c_nvalues; i++)
 			slit_init(&sc->s_lits[i], c->c_values[i]);
+		for (i = 0; c->c_kind == CD_IN && i < c->c_nvalues; i++)
+			if (c->c_values[i] == NULL ||
+			    strchr(c->c_values[i], '*') != NULL)
+				break;
+		if (c->c_kind == CD_IN && c->c_nvalues >= SRCH_SET_MIN &&
+		    i == c->c_nvalues && sset_build(sc) == -1)
+			goto fail;
 		f = c->c_field ? c->c_field : "";
 		for (i = 0; f[i] != '\0'; i++) {
 			unsigned char ch = (unsigned char)f[i];
@@ -411,6 +494,25 @@ struct sval {
 	size_t v_n;
 };
 
+/*
+ * Returns the text of v: a string as it is, a number written into buf
+ * (buflen bytes, at least 32), its length in *n.
+ */
+static const char *
+sval_text(const struct sval *v, char *buf, size_t buflen, size_t *n)
+{
+	if (v->v_kind == 0) {
+		*n = v->v_n;
+		return v->v_s;
+	}
+	if (v->v_kind == 1)
+		snprintf(buf, buflen, "%lld", (long long)v->v_i);
+	else
+		value_fmt_real(v->v_d, buf, buflen);
+	*n = strlen(buf);
+	return buf;
+}
+
 /* Tests v against literal l with op, by the rules of search. */
 static int
 slit_test(const struct slit *l, enum expr_op op, const struct sval *v)
@@ -440,18 +542,39 @@ slit_test(const struct slit *l, enum expr_op op, const struct sval *v)
 	if (vk != 0 && l->l_num != 0)
 		eq = value_num_cmp3(vk, vi, vd, l->l_num, l->l_i, l->l_d) == 0;
 	else {
-		if (v->v_kind == 1) {
-			snprintf(buf, sizeof(buf), "%lld", (long long)v->v_i);
-			s = buf;
-			n = strlen(buf);
-		} else if (v->v_kind == 2) {
-			value_fmt_real(v->v_d, buf, sizeof(buf));
-			s = buf;
-			n = strlen(buf);
-		}
+		s = sval_text(v, buf, sizeof(buf), &n);
 		eq = value_wildcard(l->l_text, s, n, 1);
 	}
 	return op == EXOP_NE ? !eq : eq;
+}
+
+/*
+ * Returns 1 when v equals a literal of the set of sc (see SRCH_SET_MIN),
+ * 0 when not, -1 out of memory.
+ */
+static int
+sset_test(const struct scache *sc, const struct sval *v)
+{
+	struct gtab *t = (struct gtab *)&sc->s_set;
+	char nk[9], buf[64], *k;
+	const char *s = v->v_s;
+	size_t n = v->v_n, klen;
+	int64_t vi = v->v_i;
+	double vd = v->v_d;
+	int vk = v->v_kind;
+	long hit;
+
+	if (vk == 0)
+		vk = value_parse_number(s, n, &vi, &vd);
+	if (vk != 0 && gtab_get(t, nk, value_numkey(vk, vi, vd, nk), 0,
+	    NULL) >= 0)
+		return 1;
+	s = sval_text(v, buf, sizeof(buf), &n);
+	if ((k = sset_strkey(s, n, &klen)) == NULL)
+		return -1;
+	hit = gtab_get(t, k, klen, 0, NULL);
+	free(k);
+	return hit >= 0;
 }
 
 /* Tests a scalar against the literals of c (CMP: its op; IN: any equal). */
@@ -465,6 +588,13 @@ scond_test(const struct cond *c, const struct scache *sc,
 		return 1;
 	if (c->c_kind == CD_CMP)
 		return slit_test(&sc->s_lits[0], c->c_op, v);
+	if (sc->s_has_set) {
+		int r = sset_test(sc, v);
+
+		if (r >= 0)
+			return r;
+		/* Out of memory there: the walk gives the same answer. */
+	}
 	for (i = 0; i < sc->s_nlits; i++)
 		if (slit_test(&sc->s_lits[i], EXOP_EQ, v))
 			return 1;
@@ -561,6 +691,15 @@ cond_match(struct cond *c, struct event *e, struct eval_ctx *ctx)
 			if ((r = cond_match(c->c_kids[i], e, ctx)) != 0)
 				return r;
 		return 0;
+	case CD_SUBSEARCH:
+		/* The stage ran it before the first event (cmd/search.c). */
+		if (c->c_nkids < 1) {
+			if (ctx && ctx->ec_err && ctx->ec_errlen)
+				snprintf(ctx->ec_err, ctx->ec_errlen,
+				    "search: the subsearch did not run");
+			return -1;
+		}
+		return cond_match(c->c_kids[0], e, ctx);
 	default:
 		break;
 	}
@@ -763,6 +902,10 @@ smaybe(struct cond *c, const char *raw, size_t len)
 				all = SM_UNKNOWN;
 		}
 		return all;
+	case CD_SUBSEARCH:
+		/* What its results match once it ran; else anything may. */
+		return c->c_nkids < 1 ? SM_UNKNOWN :
+		    smaybe(c->c_kids[0], raw, len);
 	default:
 		break;
 	}
@@ -787,7 +930,8 @@ cond_maybe(struct cond *c, const char *raw, size_t len)
  * one of its forms in the text; a field condition needs its key ("name"
  * or "last-segment", as cond_maybe looks for it) in the text, and
  * field=value without wildcards needs the pair in the field summary. NOT
- * may always match (an event without c matches it).
+ * may always match (an event without c matches it). A subsearch is
+ * what its results match (cmd/search.c runs it before the source reads).
  */
 static int
 sblock_text(const struct block_hdr *h, const char *s, size_t n)
@@ -821,6 +965,18 @@ sblock(struct cond *c, const struct block_hdr *h)
 			if (sblock(c->c_kids[i], h))
 				return 1;
 		return c->c_nkids == 0;
+	case CD_SUBSEARCH:
+		/*
+		 * Expanded before the source reads (the stages are set up
+		 * first): its OR of results, none of which may match a block
+		 * it can skip; an empty OR matches nothing. Not yet run: a
+		 * block may hold a match.
+		 */
+		if (c->c_nkids < 1)
+			return 1;
+		if (c->c_kids[0]->c_kind == CD_OR && c->c_kids[0]->c_nkids == 0)
+			return 0;
+		return sblock(c->c_kids[0], h);
 	default:
 		break;
 	}

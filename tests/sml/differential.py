@@ -6,7 +6,9 @@ Generates events with scripts/gen-events (100,000 Sysmon-style events and
 `asyncreq ingest`, loads the same NDJSON into SQLite (the Debian sqlite3
 program and its JSON functions) and runs each query of QUERIES through
 `asyncreq query` and through its oracle: an SQL query (sqlite3 -json) or a
-jq program. The answers must be equal: the same rows in the same order with
+jq program. Two lookup tables it writes (hostinfo, eventinfo) are stored
+with `asyncreq lookups put` and imported into SQLite for the lookup,
+inputlookup and subsearch queries. The answers must be equal: the same rows in the same order with
 the same keys in the same order; integers and strings exactly (an integer in
 the oracle must be an integer in the engine's output), floats to 1e-9
 relative. Prints TAP.
@@ -16,6 +18,7 @@ Environment: ASYNCREQ (the program), DIFF_COUNT (events, default 100000),
 DIFF_ONLY (run only queries whose name contains this text).
 """
 
+import csv
 import json
 import os
 import subprocess
@@ -255,6 +258,81 @@ QUERIES = [
     ("regex-raw-not", 'source sysmon | regex _raw!="TargetObject" | regex Image=~"(?i)system32" | stats count',
      ("sql", "SELECT count(*) AS count FROM s WHERE instr(s.j, 'TargetObject') = 0 AND instr(lower(%s), 'system32') > 0"
              % IMG)),
+    # Subsearches (docs/sml.md, search and where): the OR over results of
+    # the AND over their fields; search's = ignores case, where's does not.
+    ("subsearch-search-top-hosts",
+     "source sysmon | search [ source sysmon | search EventID=22 | stats count BY Hostname "
+     "| sort -count, Hostname | head 3 | fields Hostname ] | stats count BY EventID",
+     ("sql", "SELECT %s AS EventID, count(*) AS count FROM s WHERE lower(%s) IN (SELECT lower(h) FROM "
+             "(SELECT %s AS h, count(*) AS c FROM s WHERE %s = 22 GROUP BY 1 ORDER BY c DESC, h LIMIT 3)) "
+             "GROUP BY 1 ORDER BY 1" % (EID, HOST, HOST, EID))),
+    ("subsearch-search-two-fields",
+     "source sysmon | search [ source sysmon | search EventID=3 | stats count BY Hostname, User "
+     "| sort -count, Hostname, User | head 10 | fields Hostname, User ] | stats count BY Hostname",
+     ("sql", "WITH t AS MATERIALIZED (SELECT %s AS h, %s AS u, count(*) AS c FROM s WHERE %s = 3 "
+             "AND %s IS NOT NULL AND %s IS NOT NULL GROUP BY 1, 2 ORDER BY c DESC, h, u LIMIT 10) "
+             "SELECT %s AS Hostname, count(*) AS count FROM s WHERE lower(%s) || char(31) || lower(%s) "
+             "IN (SELECT lower(h) || char(31) || lower(u) FROM t) GROUP BY 1 ORDER BY 1"
+             % (HOST, USER, EID, HOST, USER, HOST, HOST, USER))),
+    ("subsearch-search-not-multivalue",
+     "source sysmon | search NOT [ source sysmon | search EventID=1 | where mvcount(Tags) >= 2 "
+     "| head 1 | fields Tags ] | stats count",
+     ("sql", "WITH t AS MATERIALIZED (SELECT value AS v FROM json_each((SELECT json_extract(s.j, '$.Tags') FROM s "
+             "WHERE %s = 1 AND json_array_length(s.j, '$.Tags') >= 2 ORDER BY %s LIMIT 1))) "
+             "SELECT count(*) AS count FROM s WHERE NOT EXISTS (SELECT 1 FROM json_each(s.j, '$.Tags') e "
+             "WHERE lower(e.value) IN (SELECT lower(v) FROM t))" % (EID, ORDER))),
+    ("subsearch-where-images",
+     "source sysmon | where [ source sysmon | search EventID=1 | stats count BY Image "
+     "| sort -count, Image | head 2 | fields Image ] | stats count BY EventID",
+     ("sql", "SELECT %s AS EventID, count(*) AS count FROM s WHERE %s IN (SELECT i FROM "
+             "(SELECT %s AS i, count(*) AS c FROM s WHERE %s = 1 GROUP BY 1 ORDER BY c DESC, i LIMIT 2)) "
+             "GROUP BY 1 ORDER BY 1" % (EID, IMG, IMG, EID))),
+    ("subsearch-where-not-or",
+     "source sysmon | where NOT [ source sysmon | search EventID=7 | dedup User | head 3 | fields User ] "
+     "OR Severity > 90 | stats count",
+     ("sql", "WITH u AS MATERIALIZED (SELECT u FROM (SELECT %s AS u, s.t AS t, s.seq AS q, row_number() OVER "
+             "(PARTITION BY %s ORDER BY %s) AS k FROM s WHERE %s = 7 AND %s IS NOT NULL) WHERE k = 1 "
+             "ORDER BY t DESC, q LIMIT 3) SELECT count(*) AS count FROM s WHERE NOT coalesce(%s IN "
+             "(SELECT u FROM u), 0) OR %s > 90" % (USER, USER, ORDER, EID, USER, USER, x("Severity")))),
+    # Subsearches of hundreds of results of one field: the hash sets.
+    ("subsearch-search-many-numbers",
+     "source sysmon | search [ source sysmon | search EventID=22 | head 500 | fields RecordNumber ] "
+     "| stats count BY EventID",
+     ("sql", "SELECT %s AS EventID, count(*) AS count FROM s WHERE %s IN (SELECT rn FROM (SELECT %s AS rn "
+             "FROM s WHERE %s = 22 ORDER BY %s LIMIT 500)) GROUP BY 1 ORDER BY 1"
+             % (EID, x("RecordNumber"), x("RecordNumber"), EID, ORDER))),
+    ("subsearch-where-many-strings",
+     "source sysmon | where NOT [ source sysmon | search EventID=3 | head 300 | fields ProcessGuid ] "
+     "| stats count BY EventID",
+     ("sql", "SELECT %s AS EventID, count(*) AS count FROM s WHERE NOT coalesce(%s IN (SELECT g FROM "
+             "(SELECT %s AS g FROM s WHERE %s = 3 ORDER BY %s LIMIT 300)), 0) GROUP BY 1 ORDER BY 1"
+             % (EID, x("ProcessGuid"), x("ProcessGuid"), EID, ORDER))),
+    # Lookup tables (tests/sml/differential.py writes hostinfo and
+    # eventinfo, uploads them with `asyncreq lookups put` and loads them
+    # into SQLite): lookup matches exactly, its columns set as strings.
+    ("subsearch-inputlookup",
+     'source sysmon | search [ | inputlookup hostinfo | where tier == "gold" | fields Hostname ] '
+     '| stats count BY Hostname',
+     ("sql", "SELECT %s AS Hostname, count(*) AS count FROM s WHERE lower(%s) IN (SELECT lower(Hostname) "
+             "FROM hostinfo WHERE tier = 'gold') GROUP BY 1 ORDER BY 1" % (HOST, HOST))),
+    ("lookup-output", "source sysmon | lookup hostinfo Hostname OUTPUT site | stats count BY site",
+     ("sql", "SELECT h.site AS site, count(*) AS count FROM s JOIN hostinfo h ON h.Hostname = %s "
+             "GROUP BY 1 ORDER BY 1" % HOST)),
+    ("lookup-as-all-columns",
+     "source sysmon | eval host = Hostname | lookup hostinfo Hostname AS host | stats count BY tier, site",
+     ("sql", "SELECT h.tier AS tier, h.site AS site, count(*) AS count FROM s JOIN hostinfo h "
+             "ON h.Hostname = %s GROUP BY 1, 2 ORDER BY 1, 2" % HOST)),
+    ("lookup-numeric-key", "source sysmon | lookup eventinfo EventID OUTPUT name AS ename | stats count BY ename",
+     ("sql", "SELECT e.name AS ename, count(*) AS count FROM s JOIN eventinfo e ON e.EventID = "
+             "CAST(%s AS TEXT) GROUP BY 1 ORDER BY 1" % EID)),
+    ("lookup-outputnew",
+     'source sysmon | eval site = if(EventID == 3, "own", null) | lookup hostinfo Hostname OUTPUTNEW site '
+     '| stats count BY site',
+     ("sql", "SELECT v AS site, count(*) AS count FROM (SELECT coalesce(CASE WHEN %s = 3 THEN 'own' END, "
+             "h.site) AS v FROM s LEFT JOIN hostinfo h ON h.Hostname = %s) WHERE v IS NOT NULL "
+             "GROUP BY 1 ORDER BY 1" % (EID, HOST))),
+    ("inputlookup", "| inputlookup hostinfo",
+     ("sql", "SELECT Hostname, site, tier FROM hostinfo ORDER BY rowid")),
 ]
 
 
@@ -317,6 +395,27 @@ def main(work):
                    ".import '%s' raw_%s" % (rs, table),
                    "CREATE TABLE %s AS SELECT rowid AS seq, j, json_extract(j, '$.\"@timestamp\"') AS t "
                    "FROM raw_%s ORDER BY rowid;" % (table, table)]
+    # The lookup tables: a row for most hosts (every fifth left out, so
+    # some events match none) and a host no event has; names for some
+    # EventIDs, the key a number written as text.
+    with open(files["sysmon"], encoding="utf-8") as f:
+        hosts = sorted({json.loads(l).get("Hostname") for l in f} - {None})
+    tables = {
+        "hostinfo": [["Hostname", "site", "tier"]] +
+        [[h, ("fra", "bos", "par")[i % 3], "gold" if i % 4 == 0 else "silver"]
+         for i, h in enumerate(hosts) if i % 5 != 4] + [["NO-SUCH-HOST", "nowhere", "gold"]],
+        "eventinfo": [["EventID", "name"], ["1", "process"], ["3", "network"],
+                      ["7", "image"], ["22", "dns"], ["99", "unused"]],
+    }
+    for name, rows in tables.items():
+        path = os.path.join(work, name + ".csv")
+        with open(path, "w", encoding="utf-8", newline="") as f:
+            csv.writer(f, lineterminator="\n").writerows(rows)
+        p = run([PROG, "-c", conf, "lookups", "put", name, path])
+        if p.returncode != 0:
+            print("Bail out! lookups put %s: %s %s" % (name, p.stdout.decode(), p.stderr.decode()))
+            return 1
+        script += [".mode csv", ".import '%s' %s" % (path, name)]
     p = run(["sqlite3", db], input="\n".join(script).encode())
     if p.returncode != 0:
         print("Bail out! sqlite3 load: %s" % p.stderr.decode())

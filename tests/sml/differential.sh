@@ -4,8 +4,9 @@
 # events: at least 30 queries (stats, top, rare, dedup, sort | head,
 # timechart, bin, where with functions, eval, fields, search terms and
 # comparisons, qsize, earliest/latest, eventstats, streamstats, rex, regex,
-# spath, mvexpand, makemv) must give the same answers. Prints TAP; see
-# differential.py.
+# spath, mvexpand, makemv, subsearches in search and where, lookup and
+# inputlookup over tables it stores) must give the same answers. Prints
+# TAP; see differential.py.
 #
 # Usage: tests/sml/differential.sh   (DIFF_COUNT, DIFF_ONLY: see differential.py)
 here=$(cd "$(dirname "$0")" && pwd)

@@ -271,6 +271,10 @@ ex_print(struct sb *b, const struct expr *x)
 	case EX_CALL:
 		sb_add(b, "%s(", sml_func_name(x->x_func));
 		break;
+	case EX_SUBSEARCH:
+		sb_add(b, "[sub %zu:%s]", x->x_sub ? x->x_sub->sq_ncmds : 0,
+		    x->x_sub ? x->x_sub->sq_text : "");
+		return;
 	}
 	for (size_t i = 0; i < x->x_nargs; i++) {
 		if (i > 0 || x->x_kind != EX_CALL)
@@ -317,6 +321,10 @@ cd_print(struct sb *b, const struct cond *c)
 	case CD_OR:
 		sb_add(b, "(OR");
 		break;
+	case CD_SUBSEARCH:
+		sb_add(b, "[sub %zu:%s]", c->c_sub ? c->c_sub->sq_ncmds : 0,
+		    c->c_sub ? c->c_sub->sq_text : "");
+		return;
 	}
 	for (size_t i = 0; i < c->c_nkids; i++) {
 		sb_add(b, " ");
@@ -2101,6 +2109,53 @@ test_robustness(void)
 	ok(bad == 0, "%zu random token strings", runs);
 }
 
+/* Subsearches in search and where: their trees and the errors' places. */
+static void
+test_subsearch(void)
+{
+	COND("[ source w | table u ]", "[sub 2: source w | table u ]");
+	COND("a [ source w ] b", "(AND [a] [sub 1: source w ] [b])");
+	COND("a OR NOT [|makeresults]",
+	    "(OR [a] (NOT [sub 1:|makeresults]))");
+	COND("[ source w ] /x.html", "(AND [sub 1: source w ] [/x.html])");
+	COND("(x=1 [ source w | search [ source v ] ])",
+	    "(AND x=1 [sub 2: source w | search [ source v ] ])");
+	EXPR("[ source w | table u ]", "[sub 2: source w | table u ]");
+	EXPR("NOT [ source w ] AND x > 1",
+	    "(AND (NOT [sub 1: source w ]) (> x 1))");
+	EXPR("x = 1 OR [ source w ]", "(OR (= x 1) [sub 1: source w ])");
+
+	ERR("source i | search [ source w", "unclosed '[' at line 1, column 19",
+	    1, 19, 18);
+	ERR("source i | search x [ source w | stat ]", "subsearch: unknown "
+	    "command 'stat' at line 1, column 34", 1, 34, 33);
+	ERR("source i\n| where [\n  source w | stat ]", "subsearch: unknown "
+	    "command 'stat' at line 3, column 14", 3, 14, 32);
+	ERR("source i | search [ ]", "subsearch: empty query at line 1, "
+	    "column 20", 1, 20, 19);
+	ERR("source i | search [ search x ]", "subsearch: expected 'source' "
+	    "or 'makeresults' before 'search' at line 1, column 21", 1, 21,
+	    20);
+	ERR("source i [ source w ]", "a subsearch may stand only in the "
+	    "condition of search or the expression of where (write source "
+	    "... | search [ ... ]) at line 1, column 10", 1, 10, 9);
+	ERR("makeresults | eval x = [ source w ]", "a subsearch may stand "
+	    "only in the condition of search or the expression of where at "
+	    "line 1, column 24", 1, 24, 23);
+	ERR("makeresults | stats count BY [ source w ]", "expected a field "
+	    "name after 'BY' at line 1, column 30", 1, 30, 29);
+	ERR("makeresults | where searchmatch(\"a [ source w ]\")",
+	    "searchmatch: a subsearch may stand only in the condition of "
+	    "search or the expression of where at line 1, column 36", 1, 36,
+	    35);
+	ERR("makeresults | search [ makeresults | search [ makeresults | "
+	    "search [ makeresults | search [ makeresults | search [ "
+	    "makeresults | search [ makeresults | search [ makeresults | "
+	    "search [ makeresults | search [ makeresults ] ] ] ] ] ] ] ] ]",
+	    "subsearches are nested more than 8 deep at line 1, column 206",
+	    1, 206, 205);
+}
+
 int
 main(void)
 {
@@ -2129,5 +2184,6 @@ main(void)
 	test_cmds_mv_json();
 	test_cmds_chart();
 	test_robustness();
+	test_subsearch();
 	return done_testing();
 }
