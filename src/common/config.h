@@ -84,6 +84,11 @@ struct config {
 
 	char *log_level;	/* log.level: debug|info|warn|error */
 
+	char *schedule_timezone;	/* schedule.timezone: a tz name */
+	int64_t schedule_max_saved_per_user; /* schedule.max_saved_per_user */
+	int64_t schedule_min_interval_seconds; /* schedule.min_interval_seconds */
+	int64_t schedule_runs_kept;	/* schedule.runs_kept */
+
 	char *config_file;	/* absolute path of the file loaded */
 	char *index_rules;	/* auth.index_access followed by the rules of
 				 * auth.index_access_file, as config_load

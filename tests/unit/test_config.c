@@ -606,7 +606,7 @@ test_example_uncommented(void)
 	}
 	fclose(in);
 	fclose(out);
-	is_int(n, 53, "the example lists all 53 other keys");
+	is_int(n, 57, "the example lists all 57 other keys");
 	config_defaults(&c);
 	config_defaults(&d);
 	is_int(config_load(&c, conf_path, err, sizeof(err)), 0,
