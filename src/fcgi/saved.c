@@ -399,8 +399,9 @@ handle_saved(struct app *ap, struct req *r)
 		return 1;
 	}
 	if (cfg->auth_require_user && !r->rq_has_user) {
-		req_error(r, AR_EAUTH, "authentication required: the web server "
-		    "set no REMOTE_USER (auth.require_user = true)", NULL);
+		req_error(r, AR_EAUTH, "authentication required: the web "
+		    "server set no REMOTE_USER (auth.require_user = true)",
+		    NULL);
 		return 1;
 	}
 	if (strcmp(m, "GET") != 0 && saved_csrf(r, strcmp(m, "POST") == 0 ?

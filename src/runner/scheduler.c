@@ -137,8 +137,8 @@ sched_fn(void *arg, struct saved *sv)
 	if (saved_busy(sr->sr_store, sv)) {
 		sv->sv_skipped++;
 		snprintf(why, sizeof(why), "the scheduled run of saved search "
-		    "'%s' for %s was skipped: this run is still %s", sv->sv_name,
-		    when, "going (a search never runs twice at once)");
+		    "'%s' for %s was skipped: this run is still going (a "
+		    "search never runs twice at once)", sv->sv_name, when);
 		store_log_append(sr->sr_store, sv->sv_running, "WARN", why);
 		log_info("saved search %s/%s: run for %s skipped: task %s "
 		    "still runs", sv->sv_owner, sv->sv_name, when,

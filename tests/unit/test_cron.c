@@ -81,7 +81,8 @@ test_utc(void)
 	is_str(next("@annually", "2027-01-01T00:00:00Z", 1),
 	    "2028-01-01T00:00:00.000Z", "@annually");
 	is_str(next("0 9 * * mon-fri", "2026-12-04T10:00:00Z", 1),
-	    "2026-12-07T09:00:00.000Z", "weekdays at 9: Friday 10:00 -> Monday");
+	    "2026-12-07T09:00:00.000Z", "weekdays at 9: Friday 10:00 -> "
+	    "Monday");
 	is_str(next("0 9 * * 7", "2026-12-04T10:00:00Z", 1),
 	    "2026-12-06T09:00:00.000Z", "day 7 is Sunday");
 	is_str(next("30 8 * JAN,jul *", "2026-12-04T10:00:00Z", 1),
