@@ -29,7 +29,8 @@ struct saved_qerr {
  * the caller clears): query (required, checked with sml_parse), dtStart
  * and dtEnd (date math, default the sme.core.global_dt_params ones),
  * calculateStats, schedule (a cron expression or null, checked against
- * schedule.min_interval_seconds). Sets created and updated to now_ms.
+ * schedule.min_interval_seconds); dates are checked against now_ms.
+ * Sets created and updated to the wall clock.
  * Returns AR_OK, or AR_EINVAL (an unknown or wrong member, a bad name,
  * date or schedule) or AR_EQUERY (with *qe) with the reason in err.
  */

@@ -208,6 +208,8 @@ saved_open(struct savedstore **out, const struct config *cfg, char *err,
 		free(ss);
 		return AR_EINTERNAL;
 	}
+	/* Slots of readers killed mid-read would stay taken. */
+	(void)mdb_reader_check(ss->ss_env, NULL);
 	if ((rc = mdb_dbi_open(txn, "saved", MDB_CREATE, &ss->ss_dbi)) != 0 ||
 	    (rc = mdb_txn_commit(txn)) != 0) {
 		if (rc != 0)

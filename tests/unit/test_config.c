@@ -101,6 +101,10 @@ test_defaults(void)
 	ok(c.export_csv_formula_guard == 1 && c.export_max_file_name_bytes == 200 &&
 	    c.export_deflate_threads == 2, "export.*");
 	is_str(c.log_level, "info", "log.level");
+	is_str(c.schedule_timezone, "UTC", "schedule.timezone");
+	ok(c.schedule_max_saved_per_user == 100 &&
+	    c.schedule_min_interval_seconds == 60 &&
+	    c.schedule_runs_kept == 10, "schedule.*");
 	config_free(&c);
 	ok(c.dt_start == NULL && c.log_level == NULL, "config_free clears");
 	config_free(&c);
