@@ -211,7 +211,10 @@ saved_write(struct app *ap, struct savedstore *ss, struct req *r,
 			saved_fail(r, rc, sv.sv_name);
 		goto out;
 	}
-	/* The runner computes the next run (in schedule.timezone). */
+	/* The runner computes the next run (in schedule.timezone); with
+	 * runner.start_on_demand a schedule starts it. */
+	if (sv.sv_schedule != NULL && cfg->runner_start_on_demand)
+		(void)handler_runner_ready(ap);
 	handler_wake_runner(ap);
 	saved_reply_one(ap, ss, r, owner, sv.sv_name, name ? 200 : 201);
 out:
