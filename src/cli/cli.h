@@ -18,5 +18,6 @@ int cli_indices(const struct config *, int argc, char **argv);
 int cli_check(const struct config *, int argc, char **argv);
 int cli_lookups(const struct config *, int argc, char **argv);
 int cli_alert(const struct config *, int argc, char **argv);
+int cli_saved(const struct config *, int argc, char **argv);
 
 #endif

@@ -1,5 +1,5 @@
 /* cli_main.c - asyncreq: the command line (ingest, follow, query, tasks,
- * indices, check, lookups). */
+ * indices, check, lookups, saved). */
 #include <stdio.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -24,7 +24,9 @@ usage(void)
 	    "       asyncreq [-c CONF] check\n"
 	    "       asyncreq [-c CONF] lookups list|put NAME FILE|get NAME|"
 	    "delete NAME [--user U] [--shared]\n"
-	    "       asyncreq [-c CONF] alert check|fire|deliver|history ...\n");
+	    "       asyncreq [-c CONF] alert check|fire|deliver|history ...\n"
+	    "       asyncreq [-c CONF] saved list|show NAME|put NAME FILE|"
+	    "delete NAME|run NAME [--user U]\n");
 }
 
 int
@@ -39,6 +41,7 @@ main(int argc, char **argv)
 		{"tasks", cli_tasks}, {"check", cli_check},
 		{"indices", cli_indices}, {"lookups", cli_lookups},
 		{"alert", cli_alert},
+		{"saved", cli_saved},
 	};
 	struct config cfg;
 	const char *conf = NULL;

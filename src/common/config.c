@@ -184,6 +184,12 @@ static const struct config_key config_keys[] = {
 	    600),
 	N("alert.keep_seconds", CONFIG_INT, alert_keep_seconds, 2592000, 60,
 	    315360000),
+	S("schedule.timezone", CONFIG_WORD, schedule_timezone, "UTC"),
+	N("schedule.max_saved_per_user", CONFIG_INT,
+	    schedule_max_saved_per_user, 100, 1, 100000),
+	N("schedule.min_interval_seconds", CONFIG_INT,
+	    schedule_min_interval_seconds, 60, 60, 31622400),
+	N("schedule.runs_kept", CONFIG_INT, schedule_runs_kept, 10, 1, 1000),
 };
 
 #undef OFF

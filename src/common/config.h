@@ -94,6 +94,10 @@ struct config {
 	int64_t alert_max_attempts;	/* alert.max_attempts */
 	int64_t alert_timeout_seconds;	/* alert.timeout_seconds */
 	int64_t alert_keep_seconds;	/* alert.keep_seconds: history */
+	char *schedule_timezone;	/* schedule.timezone: a tz name */
+	int64_t schedule_max_saved_per_user; /* schedule.max_saved_per_user */
+	int64_t schedule_min_interval_seconds; /* schedule.min_interval_seconds */
+	int64_t schedule_runs_kept;	/* schedule.runs_kept */
 
 	char *config_file;	/* absolute path of the file loaded */
 	char *index_rules;	/* auth.index_access followed by the rules of

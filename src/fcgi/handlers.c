@@ -1089,6 +1089,8 @@ handle_request(struct app *ap, struct req *r)
 	}
 	if (handle_lookups(ap, r))
 		goto out;
+	if (handle_saved(ap, r))
+		goto out;
 	if (strncmp(r->rq_path, PREFIX, strlen(PREFIX)) != 0 ||
 	    strlen(r->rq_path) >= sizeof(path)) {
 		snprintf(reason, sizeof(reason), "no such endpoint: /%.200s",
@@ -1169,4 +1171,18 @@ handle_request(struct app *ap, struct req *r)
 		handle_download(ap, r, id);
 out:
 	access_log(ap, r);
+}
+
+/* Returns 1 when a runner holds the lock (started on demand if so set). */
+int
+handler_runner_ready(struct app *ap)
+{
+	return app_runner_pid(ap) != 0 || (ap->ap_cfg->runner_start_on_demand &&
+	    app_start_runner(ap) != 0);
+}
+
+void
+handler_wake_runner(struct app *ap)
+{
+	app_wake_runner(ap);
 }

@@ -84,5 +84,17 @@ void handle_download(struct app *, struct req *, const char *id);
  * path is one of it (the request is answered), 0 when it is not.
  */
 int handle_lookups(struct app *, struct req *);
+/*
+ * Answers a request under _sme/saved_searches (saved.c): returns 1 when
+ * the path is one of it (the request is answered), 0 when it is not.
+ */
+int handle_saved(struct app *, struct req *);
+/*
+ * Returns 1 when an asyncreq-runner holds the runner lock (starting one
+ * when runner.start_on_demand is set), else 0.
+ */
+int handler_runner_ready(struct app *);
+/* Nudges the runner (a lost datagram costs its poll interval). */
+void handler_wake_runner(struct app *);
 
 #endif

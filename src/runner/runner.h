@@ -28,4 +28,16 @@ void executor_main(const struct config *cfg, const struct task *t)
  */
 int index_retention_sweep(const struct config *cfg, int64_t budget_ms);
 
+/*
+ * The scheduler of saved searches (scheduler.c). scheduler_init sets TZ
+ * to schedule.timezone (UTC when the tz database lacks it, with a
+ * warning) and opens STORAGE/saved; returns 0, or -1 (logged: nothing
+ * is scheduled). scheduler_tick, called from the supervisor's loop,
+ * starts the runs that are due by saved_clock_ms() and computes the next
+ * run of new schedules; returns the number of scheduled searches.
+ */
+int scheduler_init(const struct config *cfg);
+int scheduler_tick(const struct config *cfg, struct store *st);
+void scheduler_close(void);
+
 #endif

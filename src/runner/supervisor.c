@@ -224,7 +224,7 @@ supervisor_run(const struct config *cfg, int lock_fd)
 	char err[512], dgram[64];
 	int nkids = 0, wake_fd, n;
 	int64_t last_sweep = 0, last_check = 0, last_isweep = 0, idle_since;
-	int iret_left = 0;
+	int iret_left = 0, nsched;
 	uint64_t queued, running;
 
 	if (store_open(&st, cfg, err, sizeof(err)) != AR_OK) {
@@ -257,6 +257,7 @@ supervisor_run(const struct config *cfg, int lock_fd)
 	if ((n = store_purge_orphans(st)) > 0)
 		log_warn("purged the result pages of %d deleted task(s)", n);
 	wake_fd = sup_wake_socket(cfg);
+	(void)scheduler_init(cfg);
 	log_info("runner started (pid %d, storage %s, max_concurrent %lld, "
 	    "max_running_per_user %lld)", (int)getpid(), cfg->storage_path,
 	    (long long)cfg->runner_max_concurrent,
@@ -268,6 +269,9 @@ supervisor_run(const struct config *cfg, int lock_fd)
 		sup_reap(st, kids, &nkids);
 		sup_limits(cfg, st, kids, nkids);
 		sup_claim(cfg, st, kids, &nkids, lock_fd, wake_fd);
+		/* Saved searches: a run due is queued, then claimed at once. */
+		if ((nsched = scheduler_tick(cfg, st)) > 0)
+			sup_claim(cfg, st, kids, &nkids, lock_fd, wake_fd);
 		if (now - last_check >= 1000) {
 			store_reader_check(st);
 			last_check = now;
@@ -284,8 +288,8 @@ supervisor_run(const struct config *cfg, int lock_fd)
 			iret_left = index_retention_sweep(cfg, 500) == 1;
 			last_isweep = now;
 		}
-		if (nkids > 0 || (store_queue_counts(st, &queued, &running) ==
-		    AR_OK && queued > 0))
+		if (nkids > 0 || nsched > 0 || (store_queue_counts(st,
+		    &queued, &running) == AR_OK && queued > 0))
 			idle_since = now;
 		else if (cfg->runner_idle_exit_seconds > 0 &&
 		    now - idle_since >= cfg->runner_idle_exit_seconds * 1000) {
@@ -304,6 +308,7 @@ supervisor_run(const struct config *cfg, int lock_fd)
 				;
 	}
 	sup_shutdown(st, kids, &nkids);
+	scheduler_close();
 	if (wake_fd != -1)
 		close(wake_fd);
 	free(kids);

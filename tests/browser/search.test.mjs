@@ -190,7 +190,7 @@ async function openTab(page, name) {
 	await waitFor(() => page.evaluate((n) =>
 		document.getElementById(`tab-${n}`).getAttribute("aria-selected") === "true" &&
 		!document.getElementById(`panel-${n}`).hidden, name), `the ${name} tab to be shown`);
-	const others = await page.evaluate((n) => ["events", "log", "cost", "tasks"].filter((t) => t !== n)
+	const others = await page.evaluate((n) => ["events", "log", "cost", "tasks", "saved"].filter((t) => t !== n)
 		.filter((t) => !document.getElementById(`panel-${t}`).hidden ||
 			document.getElementById(`tab-${t}`).getAttribute("aria-selected") === "true"), name);
 	same(others, [], `#tab-${name}: the other panels are hidden and not selected`);
@@ -576,6 +576,41 @@ print(json.dumps(next(csv.reader(open(sys.argv[1], newline='', encoding='utf-8')
 		await waitFor(async () => !(await page.$(row)), "the deleted task's row to go");
 		ok(true, "button.task-delete: the row disappears");
 		is((await api.call("GET", `status/${doomed.id}`)).status, 404, "the API answers 404 for the deleted task");
+		await openTab(page, "events");
+	});
+
+	await step("the saved searches panel", async () => {
+		const c = await api.call("POST", "../saved_searches", {name: "panel-test",
+			query: "| makeresults count=4", dtStart: "now-2h", schedule: "@daily"});
+		is(c.status, 201, "a saved search made through the API");
+		await openTab(page, "saved");
+		await page.click("#saved-refresh");
+		const row = '#saved tbody tr.saved[data-name="panel-test"]';
+		await waitFor(() => page.$(row), "#saved to list it");
+		same(await page.$eval(row, (r) => [r.querySelector("td.saved-query").textContent,
+			r.querySelector("td.saved-schedule").textContent]), ["| makeresults count=4", "@daily"],
+		"tr.saved: its query and schedule");
+		// Clicks in the page itself: each refresh re-renders the list.
+		await page.$eval(`${row} button.saved-load`, (b) => b.click());
+		await waitFor(() => page.$eval("#panel-events", (e) => !e.hidden), "Load to show the events panel");
+		same([await value(page, "#query"), await value(page, "#dt-start")], ["| makeresults count=4", "now-2h"],
+			"button.saved-load: the query and range in the form");
+		await openTab(page, "saved");
+		await waitFor(() => page.$(row), "#saved to list it again");
+		await page.$eval(`${row} button.saved-run`, (b) => b.click());
+		await waitFor(async () => (await api.call("GET", "../saved_searches/panel-test/runs")).json.runs.length === 1,
+			"Run now to start a run");
+		const run = (await api.call("GET", "../saved_searches/panel-test/runs")).json.runs[0];
+		await waitFor(() => page.$eval("#task-id", (e, id) => e.textContent.includes(id), run.id),
+			"the run's task to be shown");
+		ok(true, "button.saved-run: the run's task is shown");
+		await api.waitFinal(run.id);
+		await openTab(page, "saved");
+		await waitFor(() => page.$(row), "#saved to list it again");
+		await page.$eval(`${row} button.saved-delete`, (b) => b.click());
+		await waitFor(async () => !(await page.$(row)), "the deleted search's row to go");
+		is((await api.call("GET", "../saved_searches/panel-test")).status, 404,
+			"button.saved-delete: the API answers 404 for it");
 		await openTab(page, "events");
 	});
 

@@ -108,6 +108,10 @@ test_defaults(void)
 	    c.alert_retry_max_seconds == 3600 && c.alert_max_attempts == 8 &&
 	    c.alert_timeout_seconds == 10 &&
 	    c.alert_keep_seconds == 2592000, "alert.*");
+	is_str(c.schedule_timezone, "UTC", "schedule.timezone");
+	ok(c.schedule_max_saved_per_user == 100 &&
+	    c.schedule_min_interval_seconds == 60 &&
+	    c.schedule_runs_kept == 10, "schedule.*");
 	config_free(&c);
 	ok(c.dt_start == NULL && c.log_level == NULL, "config_free clears");
 	config_free(&c);
@@ -613,7 +617,7 @@ test_example_uncommented(void)
 	}
 	fclose(in);
 	fclose(out);
-	is_int(n, 63, "the example lists all 63 other keys");
+	is_int(n, 67, "the example lists all 67 other keys");
 	config_defaults(&c);
 	config_defaults(&d);
 	is_int(config_load(&c, conf_path, err, sizeof(err)), 0,

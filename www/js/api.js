@@ -84,3 +84,11 @@ export const stop = (id) => call("POST", `break/${id}`);
 export const stopAll = () => call("POST", "break");
 export const remove = (id) => call("DELETE", `delete/${id}`);
 export const download = (id, body) => call("POST", `file_download/${id}`, {body, raw: true});
+// Saved searches (docs/saved-searches.md): _sme/saved_searches, beside
+// _sme/async_requests/.
+const saved = (rest) => "../saved_searches" + (rest ? "/" + encodeURIComponent(rest) : "");
+export const savedList = () => call("GET", saved());
+export const savedCreate = (body) => call("POST", saved(), {body});
+export const savedPut = (name, body) => call("PUT", saved(name), {body});
+export const savedDelete = (name) => call("DELETE", saved(name));
+export const savedRun = (name) => call("POST", saved(name) + "/_run");

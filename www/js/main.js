@@ -14,6 +14,7 @@ import * as log from "./log.js";
 import * as cost from "./cost.js";
 import * as tasks from "./tasks.js";
 import * as download from "./download.js";
+import * as saved from "./saved.js";
 
 const FINAL = new Set(["DONE", "FAILED", "CANCELLED"]);
 const POLL_FIRST_MS = 10, POLL_MAX_MS = 500, PARTIAL_REFRESH_MS = 700;
@@ -209,9 +210,9 @@ async function fromUrl() {
 	}
 }
 
-// selectTab(name): shows panel name (events, log, cost, tasks).
+// selectTab(name): shows panel name (events, log, cost, tasks, saved).
 function selectTab(name) {
-	for (const t of ["events", "log", "cost", "tasks"]) {
+	for (const t of ["events", "log", "cost", "tasks", "saved"]) {
 		const on = t === name;
 		$(`tab-${t}`).setAttribute("aria-selected", String(on));
 		$(`tab-${t}`).tabIndex = on ? 0 : -1;
@@ -221,11 +222,13 @@ function selectTab(name) {
 		log.show(shown.id).catch(reportError);
 	if (name === "tasks")
 		tasks.refresh();
+	if (name === "saved")
+		saved.refresh();
 }
 
 // initTabs(): tab clicks and the arrow keys between tabs.
 function initTabs() {
-	const names = ["events", "log", "cost", "tasks"];
+	const names = ["events", "log", "cost", "tasks", "saved"];
 	names.forEach((n, i) => {
 		const tab = $(`tab-${n}`);
 		tab.addEventListener("click", () => selectTab(n));
@@ -256,6 +259,13 @@ async function start() {
 		run();
 	});
 	tasks.init(open, reportError);
+	saved.init(open, (s) => {
+		editor.set(s.query);
+		timepicker.set(s.dtStart, s.dtEnd);
+		$("calc-stats").checked = s.calculateStats;
+		selectTab("events");
+	}, reportError, () => ({query: editor.get(), ...timepicker.get(),
+		calculateStats: $("calc-stats").checked}));
 	download.init(() => shown && shown.id, reportError);
 	initTabs();
 	$("search-form").addEventListener("submit", (e) => {
