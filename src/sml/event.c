@@ -16,6 +16,13 @@
  *
  * With duplicate keys the first one wins here, where a full parse keeps the
  * last; JSON writers do not produce them.
+ *
+ * Setting or deleting a top-level field (a name without a dot) of an event
+ * still in its text does not parse it either: the change is logged in the
+ * cache (evc_op), event_get answers from the log first, and the event is
+ * parsed, and the log replayed in order on the object, only when something
+ * needs the whole object (event_obj, event_text, event_keep). So lookup,
+ * join and eval add fields at the cost of the fields they add.
  */
 
 #define EVC_NKEYS	64	/* top-level keys held in place */
@@ -36,6 +43,11 @@ struct evc_val {
 	int v_heap;
 };
 
+struct evc_op {
+	char *o_name;		/* a top-level name, no dot (heap) */
+	json_t *o_val;		/* owned; NULL: deleted */
+};
+
 struct evc {
 	const char *c_pos;	/* where the top-level walk resumes */
 	int c_state;		/* EVC_WALK, EVC_DONE, EVC_BAD */
@@ -47,6 +59,8 @@ struct evc {
 	struct evc_key c_inkeys[EVC_NKEYS];
 	struct evc_val c_invals[EVC_NVALS];
 	char c_names[EVC_NAMES];
+	size_t c_nops, c_capops;
+	struct evc_op *c_ops;	/* changes not yet applied (heap) */
 };
 
 enum { EVC_WALK, EVC_DONE, EVC_BAD };
@@ -283,6 +297,8 @@ evc_get(struct event *e)
 	c->c_namelen = 0;
 	c->c_state = EVC_BAD;
 	c->c_pos = NULL;
+	c->c_nops = c->c_capops = 0;
+	c->c_ops = NULL;
 	if (e->ev_raw != NULL) {
 		p = e->ev_raw;
 		end = p + e->ev_rawlen;
@@ -297,6 +313,80 @@ evc_get(struct event *e)
 	return c;
 }
 
+/* Drops the logged changes of c. */
+static void
+evc_ops_free(struct evc *c)
+{
+	for (size_t i = 0; i < c->c_nops; i++) {
+		free(c->c_ops[i].o_name);
+		json_decref(c->c_ops[i].o_val);
+	}
+	free(c->c_ops);
+	c->c_ops = NULL;
+	c->c_nops = c->c_capops = 0;
+}
+
+/* Logs field = val (reference stolen, NULL: deleted) in c. Returns 0, or
+ * -1 out of memory (val released). */
+static int
+evc_op(struct evc *c, const char *field, json_t *val)
+{
+	struct evc_op *o;
+
+	if (c->c_nops == c->c_capops) {
+		size_t cap = c->c_capops ? c->c_capops * 2 : 4;
+
+		if ((o = realloc(c->c_ops, cap * sizeof(*o))) == NULL) {
+			json_decref(val);
+			return -1;
+		}
+		c->c_ops = o;
+		c->c_capops = cap;
+	}
+	o = &c->c_ops[c->c_nops];
+	if ((o->o_name = strdup(field)) == NULL) {
+		json_decref(val);
+		return -1;
+	}
+	o->o_val = val;
+	c->c_nops++;
+	return 0;
+}
+
+/*
+ * The logged value of field: 1 and *val (borrowed, NULL when deleted) when
+ * the log has it, 0 when not, -1 when a dotted field goes through a logged
+ * name (the caller parses).
+ */
+static int
+evc_op_get(const struct evc *c, const char *field, json_t **val)
+{
+	const char *dot = strchr(field, '.');
+	size_t n = dot ? (size_t)(dot - field) : 0;
+
+	for (size_t i = c->c_nops; i-- > 0;) {
+		const char *name = c->c_ops[i].o_name;
+
+		if (dot == NULL) {
+			if (strcmp(name, field) == 0) {
+				*val = c->c_ops[i].o_val;
+				return 1;
+			}
+		} else if (strncmp(name, field, n) == 0 && name[n] == '\0')
+			return -1;
+	}
+	return 0;
+}
+
+/* The logged changes of e's cache, or NULL when none. */
+static struct evc *
+evc_changed(const struct event *e)
+{
+	struct evc *c = e->ev_cache;
+
+	return c != NULL && c->c_nops > 0 ? c : NULL;
+}
+
 static void
 evc_free(struct evc *c)
 {
@@ -304,6 +394,7 @@ evc_free(struct evc *c)
 
 	if (c == NULL)
 		return;
+	evc_ops_free(c);
 	for (i = 0; i < c->c_nvals; i++) {
 		json_decref(c->c_vals[i].v_val);
 		if (c->c_vals[i].v_heap)
@@ -492,10 +583,13 @@ event_clear(struct event *e)
 struct event *
 event_keep(const struct event *e)
 {
-	struct event *k = calloc(1, sizeof(*k));
+	struct event *k;
 	char *raw;
 
-	if (k == NULL)
+	if (evc_changed(e) != NULL && e->ev_obj == NULL &&
+	    event_obj((struct event *)e) == NULL)
+		return NULL;
+	if ((k = calloc(1, sizeof(*k))) == NULL)
 		return NULL;
 	*k = *e;
 	k->ev_cache = NULL;
@@ -531,8 +625,31 @@ event_free(struct event *e)
 json_t *
 event_obj(struct event *e)
 {
-	if (e->ev_obj == NULL && e->ev_raw)
-		e->ev_obj = json_loadb(e->ev_raw, e->ev_rawlen, 0, NULL);
+	struct evc *c;
+	json_t *o;
+	int bad = 0;
+
+	if (e->ev_obj == NULL && e->ev_raw) {
+		o = e->ev_obj = json_loadb(e->ev_raw, e->ev_rawlen, 0, NULL);
+		if ((c = evc_changed(e)) != NULL) {
+			/* Replay the logged changes, in order. */
+			for (size_t i = 0; i < c->c_nops && json_is_object(o);
+			    i++) {
+				struct evc_op *op = &c->c_ops[i];
+
+				if (op->o_val == NULL)
+					json_object_del(o, op->o_name);
+				else
+					bad |= json_object_set(o, op->o_name,
+					    op->o_val);
+			}
+			evc_ops_free(c);
+			if (bad) {
+				json_decref(o);
+				e->ev_obj = NULL;
+			}
+		}
+	}
 	return json_is_object(e->ev_obj) ? e->ev_obj : NULL;
 }
 
@@ -565,6 +682,16 @@ event_get(struct event *e, const char *field)
 		return field_get(event_obj(e), field);
 	if ((c = evc_get(e)) == NULL)
 		return NULL;
+	if (c->c_nops > 0) {
+		switch (evc_op_get(c, field, &val)) {
+		case 1:
+			return val;
+		case -1:
+			return field_get(event_obj(e), field);
+		default:
+			break;
+		}
+	}
 	for (i = 0; i < c->c_nvals; i++)
 		if (strcmp(c->c_vals[i].v_name, field) == 0)
 			return c->c_vals[i].v_val;
@@ -584,10 +711,37 @@ event_get(struct event *e, const char *field)
 	return val;
 }
 
+/* A change of field that can be logged: e still in its text, field a
+ * top-level name. Returns the cache to log it in, or NULL. */
+static struct evc *
+evc_loggable(struct event *e, const char *field)
+{
+	struct evc *c;
+
+	if (e->ev_obj != NULL || e->ev_raw == NULL ||
+	    strchr(field, '.') != NULL || (c = evc_get(e)) == NULL ||
+	    (c->c_state == EVC_BAD && c->c_nkeys == 0))
+		return NULL;
+	return c;
+}
+
 int
 event_set(struct event *e, const char *field, json_t *v)
 {
-	json_t *o = event_obj_mut(e);
+	struct evc *c;
+	json_t *o;
+
+	if ((c = evc_loggable(e, field)) != NULL) {
+		if (v != NULL && json_is_null(v)) {
+			json_decref(v);
+			v = NULL;
+		}
+		if (evc_op(c, field, v) == -1)
+			return -1;
+		e->ev_dirty = 1;
+		return 0;
+	}
+	o = event_obj_mut(e);
 
 	if (o == NULL) {
 		json_decref(v);
@@ -604,7 +758,18 @@ event_set(struct event *e, const char *field, json_t *v)
 void
 event_del(struct event *e, const char *field)
 {
-	json_t *o = event_obj(e);
+	struct evc *c;
+	json_t *o;
+
+	if ((c = evc_loggable(e, field)) != NULL) {
+		if (event_get(e, field) == NULL)
+			return;
+		if (evc_op(c, field, NULL) == 0) {
+			e->ev_dirty = 1;
+			return;
+		}
+	}
+	o = event_obj(e);
 
 	if (o == NULL || json_object_get(o, field) == NULL)
 		return;
@@ -622,7 +787,7 @@ event_text(struct event *e, size_t *len)
 		*len = e->ev_rawlen;
 		return e->ev_raw;
 	}
-	if (e->ev_obj == NULL)
+	if (e->ev_obj == NULL && event_obj(e) == NULL)
 		return NULL;
 	if ((s = value_json(e->ev_obj, &n)) == NULL)
 		return NULL;
