@@ -2,6 +2,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "common/buf.h"
 #include "common/evtime.h"
 #include "sml/engine.h"
 
@@ -61,6 +62,7 @@ struct evc {
 	char c_names[EVC_NAMES];
 	size_t c_nops, c_capops;
 	struct evc_op *c_ops;	/* changes not yet applied (heap) */
+	const struct event_lazy *c_lazy;	/* a row built on demand */
 };
 
 enum { EVC_WALK, EVC_DONE, EVC_BAD };
@@ -299,6 +301,7 @@ evc_get(struct event *e)
 	c->c_pos = NULL;
 	c->c_nops = c->c_capops = 0;
 	c->c_ops = NULL;
+	c->c_lazy = NULL;
 	if (e->ev_raw != NULL) {
 		p = e->ev_raw;
 		end = p + e->ev_rawlen;
@@ -385,6 +388,15 @@ evc_changed(const struct event *e)
 	struct evc *c = e->ev_cache;
 
 	return c != NULL && c->c_nops > 0 ? c : NULL;
+}
+
+/* The maker of e's fields when e is a row built on demand, else NULL. */
+static const struct event_lazy *
+evc_lazy(const struct event *e)
+{
+	const struct evc *c = e->ev_cache;
+
+	return e->ev_obj == NULL && c != NULL ? c->c_lazy : NULL;
 }
 
 static void
@@ -566,6 +578,22 @@ event_init_obj(struct event *e, json_t *obj, int64_t time, uint64_t seq)
 	e->ev_seq = seq;
 }
 
+int
+event_init_lazy(struct event *e, const struct event_lazy *lz, int64_t time,
+    uint64_t seq)
+{
+	struct evc *c;
+
+	memset(e, 0, sizeof(*e));
+	e->ev_dirty = 1;
+	e->ev_time = time;
+	e->ev_seq = seq;
+	if ((c = evc_get(e)) == NULL)
+		return -1;
+	c->c_lazy = lz;
+	return 0;
+}
+
 void
 event_clear(struct event *e)
 {
@@ -586,8 +614,8 @@ event_keep(const struct event *e)
 	struct event *k;
 	char *raw;
 
-	if (evc_changed(e) != NULL && e->ev_obj == NULL &&
-	    event_obj((struct event *)e) == NULL)
+	if ((evc_lazy(e) != NULL || evc_changed(e) != NULL) &&
+	    e->ev_obj == NULL && event_obj((struct event *)e) == NULL)
 		return NULL;
 	if ((k = calloc(1, sizeof(*k))) == NULL)
 		return NULL;
@@ -625,10 +653,15 @@ event_free(struct event *e)
 json_t *
 event_obj(struct event *e)
 {
+	const struct event_lazy *lz;
 	struct evc *c;
 	json_t *o;
 	int bad = 0;
 
+	if ((lz = evc_lazy(e)) != NULL) {
+		e->ev_obj = lz->el_obj(lz->el_arg);
+		((struct evc *)e->ev_cache)->c_lazy = NULL;
+	}
 	if (e->ev_obj == NULL && e->ev_raw) {
 		o = e->ev_obj = json_loadb(e->ev_raw, e->ev_rawlen, 0, NULL);
 		if ((c = evc_changed(e)) != NULL) {
@@ -673,11 +706,25 @@ event_obj_mut(struct event *e)
 json_t *
 event_get(struct event *e, const char *field)
 {
+	const struct event_lazy *lz;
 	struct evc *c;
 	const char *v;
 	size_t vlen, i;
 	json_t *val;
+	int whole = 0;
 
+	if ((lz = evc_lazy(e)) != NULL) {
+		c = e->ev_cache;
+		for (i = 0; i < c->c_nvals; i++)
+			if (strcmp(c->c_vals[i].v_name, field) == 0)
+				return c->c_vals[i].v_val;
+		val = lz->el_get(lz->el_arg, field, &whole);
+		if (whole || evc_remember(c, field, val) == -1) {
+			json_decref(val);
+			return field_get(event_obj(e), field);
+		}
+		return val;
+	}
 	if (e->ev_obj != NULL || e->ev_raw == NULL)
 		return field_get(event_obj(e), field);
 	if ((c = evc_get(e)) == NULL)
@@ -799,4 +846,42 @@ event_text(struct event *e, size_t *len)
 	e->ev_dirty = 0;
 	*len = e->ev_rawlen;
 	return e->ev_raw;
+}
+
+int
+event_project(struct event *e, char *const *fields, size_t n,
+    struct buf *out)
+{
+	struct evc *c;
+	int first = 1;
+
+	buf_reset(out);
+	if (e->ev_dirty || e->ev_obj != NULL || e->ev_raw == NULL ||
+	    (c = evc_get(e)) == NULL)
+		return 1;
+	evc_walk(e, c, NULL, 0, 0);
+	if (c->c_state != EVC_DONE)
+		return 1;
+	if (buf_putc(out, '{') == -1)
+		return -1;
+	for (size_t i = 0; i < n; i++) {
+		size_t len = strlen(fields[i]);
+		const struct evc_key *k;
+		long at = -1;
+
+		for (size_t j = 0; j < c->c_nkeys && at < 0; j++)
+			if (evs_name_is(&c->c_keys[j], fields[i], len))
+				at = (long)j;
+		if (at < 0)
+			continue;
+		k = &c->c_keys[at];
+		/* The name with its quotes, the colon, the value. */
+		if ((!first && buf_putc(out, ',') == -1) ||
+		    buf_append(out, k->k_name - 1, k->k_namelen + 2) == -1 ||
+		    buf_putc(out, ':') == -1 ||
+		    buf_append(out, k->k_val, k->k_vallen) == -1)
+			return -1;
+		first = 0;
+	}
+	return buf_putc(out, '}') == -1 ? -1 : 0;
 }
