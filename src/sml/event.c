@@ -859,19 +859,18 @@ event_project(struct event *e, char *const *fields, size_t n,
 	if (e->ev_dirty || e->ev_obj != NULL || e->ev_raw == NULL ||
 	    (c = evc_get(e)) == NULL)
 		return 1;
-	evc_walk(e, c, NULL, 0, 0);
-	if (c->c_state != EVC_DONE)
+	if (c->c_state == EVC_BAD)
 		return 1;
 	if (buf_putc(out, '{') == -1)
 		return -1;
 	for (size_t i = 0; i < n; i++) {
-		size_t len = strlen(fields[i]);
 		const struct evc_key *k;
-		long at = -1;
+		long at;
 
-		for (size_t j = 0; j < c->c_nkeys && at < 0; j++)
-			if (evs_name_is(&c->c_keys[j], fields[i], len))
-				at = (long)j;
+		/* The walk goes only as far as the names need. */
+		at = evc_member(e, c, fields[i], strlen(fields[i]));
+		if (c->c_state == EVC_BAD)
+			return 1;
 		if (at < 0)
 			continue;
 		k = &c->c_keys[at];
