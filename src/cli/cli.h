@@ -17,5 +17,6 @@ int cli_tasks(const struct config *, int argc, char **argv);
 int cli_indices(const struct config *, int argc, char **argv);
 int cli_check(const struct config *, int argc, char **argv);
 int cli_lookups(const struct config *, int argc, char **argv);
+int cli_alert(const struct config *, int argc, char **argv);
 
 #endif

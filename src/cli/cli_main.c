@@ -23,7 +23,8 @@ usage(void)
 	    "       asyncreq [-c CONF] indices delete NAME\n"
 	    "       asyncreq [-c CONF] check\n"
 	    "       asyncreq [-c CONF] lookups list|put NAME FILE|get NAME|"
-	    "delete NAME [--user U] [--shared]\n");
+	    "delete NAME [--user U] [--shared]\n"
+	    "       asyncreq [-c CONF] alert check|fire|deliver|history ...\n");
 }
 
 int
@@ -37,6 +38,7 @@ main(int argc, char **argv)
 		{"query", cli_query},
 		{"tasks", cli_tasks}, {"check", cli_check},
 		{"indices", cli_indices}, {"lookups", cli_lookups},
+		{"alert", cli_alert},
 	};
 	struct config cfg;
 	const char *conf = NULL;

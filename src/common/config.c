@@ -127,6 +127,11 @@ static const struct config_key config_keys[] = {
 	N("limits.max_lookup_rows", CONFIG_INT, limits_max_lookup_rows,
 	    1000000, 1, 100000000),
 
+	S("geoip.database", CONFIG_FILE, geoip_database,
+	    "/usr/share/GeoIP/GeoIP.dat"),
+	S("geoip.database_v6", CONFIG_FILE, geoip_database_v6,
+	    "/usr/share/GeoIP/GeoIPv6.dat"),
+
 	N("runner.max_concurrent", CONFIG_INT, runner_max_concurrent, 2, 1,
 	    256),
 	N("runner.max_running_per_user", CONFIG_INT,
@@ -165,6 +170,20 @@ static const struct config_key config_keys[] = {
 	    16),
 
 	C("log.level", log_level, "info", config_log_levels),
+
+	S("alert.sendmail", CONFIG_WORD, alert_sendmail,
+	    "/usr/sbin/sendmail -t -oi"),
+	S("alert.from", CONFIG_WORD, alert_from, "asyncreq@localhost"),
+	S("alert.base_url", CONFIG_STRING, alert_base_url, ""),
+	N("alert.retry_base_seconds", CONFIG_INT, alert_retry_base_seconds, 30,
+	    1, 86400),
+	N("alert.retry_max_seconds", CONFIG_INT, alert_retry_max_seconds, 3600,
+	    1, 604800),
+	N("alert.max_attempts", CONFIG_INT, alert_max_attempts, 8, 1, 100),
+	N("alert.timeout_seconds", CONFIG_INT, alert_timeout_seconds, 10, 1,
+	    600),
+	N("alert.keep_seconds", CONFIG_INT, alert_keep_seconds, 2592000, 60,
+	    315360000),
 };
 
 #undef OFF

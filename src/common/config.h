@@ -57,6 +57,8 @@ struct config {
 	int64_t limits_regex_depth_limit;	/* limits.regex_depth_limit */
 	uint64_t limits_max_lookup_bytes;	/* limits.max_lookup_bytes */
 	int64_t limits_max_lookup_rows;		/* limits.max_lookup_rows */
+	char *geoip_database;			/* geoip.database */
+	char *geoip_database_v6;		/* geoip.database_v6 */
 
 	int64_t runner_max_concurrent;	/* runner.max_concurrent */
 	int64_t runner_max_running_per_user; /* runner.max_running_per_user:
@@ -83,6 +85,15 @@ struct config {
 	int64_t export_deflate_threads;	/* export.deflate_threads */
 
 	char *log_level;	/* log.level: debug|info|warn|error */
+
+	char *alert_sendmail;		/* alert.sendmail: shell command */
+	char *alert_from;		/* alert.from: mail From address */
+	char *alert_base_url;		/* alert.base_url: links; "" = path */
+	int64_t alert_retry_base_seconds; /* alert.retry_base_seconds */
+	int64_t alert_retry_max_seconds; /* alert.retry_max_seconds */
+	int64_t alert_max_attempts;	/* alert.max_attempts */
+	int64_t alert_timeout_seconds;	/* alert.timeout_seconds */
+	int64_t alert_keep_seconds;	/* alert.keep_seconds: history */
 
 	char *config_file;	/* absolute path of the file loaded */
 	char *index_rules;	/* auth.index_access followed by the rules of

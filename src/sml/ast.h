@@ -52,6 +52,11 @@ enum sml_func {
 	SML_FN_RELATIVE_TIME, SML_FN_MVCOUNT, SML_FN_MVINDEX, SML_FN_MVJOIN,
 	SML_FN_MVAPPEND, SML_FN_CIDRMATCH, SML_FN_MD5, SML_FN_SHA1,
 	SML_FN_SHA256, SML_FN_JSON_EXTRACT,
+	SML_FN_NULLIF, SML_FN_VALIDATE, SML_FN_NULL, SML_FN_TRUE,
+	SML_FN_FALSE, SML_FN_ISINT, SML_FN_ISBOOL, SML_FN_PI, SML_FN_SIN,
+	SML_FN_COS, SML_FN_TAN, SML_FN_ASIN, SML_FN_ACOS, SML_FN_ATAN,
+	SML_FN_ATAN2, SML_FN_HYPOT, SML_FN_MVDEDUP, SML_FN_MVSORT, SML_FN_MVZIP,
+	SML_FN_MVRANGE,
 	SML_FN__COUNT
 };
 
@@ -350,6 +355,13 @@ struct sml_nomv {
 	char *nm_field;
 };
 
+/* iplocation [prefix=<string>] [allfields=<bool>] <field> */
+struct sml_iplocation {
+	char *il_field;
+	char *il_prefix;	/* before each added name, or NULL */
+	int il_all;		/* allfields=true */
+};
+
 /* A step of a spath path: a key, {N} or {}. */
 enum sml_pstep_kind {
 	SML_PSTEP_KEY,		/* ps_key of an object */
@@ -371,6 +383,35 @@ struct sml_spath {
 	struct sml_pstep *pt_steps;
 	size_t pt_nsteps;
 	int pt_multi;		/* a {} step: the value is an array */
+};
+
+/*
+ * chart [limit=] [useother=] [usenull=] [nullstr=] [otherstr=] <agg>[, ...]
+ *     [OVER row] [BY col] | [BY row[,] col]
+ */
+struct sml_chart {
+	struct agg *ch_aggs;
+	size_t ch_naggs;
+	char *ch_row;		/* NULL: one row */
+	char *ch_col;		/* NULL: no column split */
+	int64_t ch_limit;	/* columns kept, default 10; 0: all */
+	int ch_useother;	/* default 1: the rest in one column */
+	int ch_usenull;		/* default 1: no column value, a column */
+	char *ch_nullstr;	/* NULL: "NULL" */
+	char *ch_otherstr;	/* NULL: "OTHER" */
+};
+
+/* xyseries <x> <y-name> <y-data>[, ...] and untable <x> <name> <value> */
+struct sml_xyseries {
+	char *xy_x;
+	char *xy_y;
+	char **xy_data;		/* untable: exactly one, the value field */
+	size_t xy_ndata;
+};
+
+/* appendpipe [ <subpipeline> ] */
+struct sml_appendpipe {
+	struct sml_query *apn_sub;	/* commands without a first one */
 };
 
 #endif

@@ -24,6 +24,9 @@ const struct sml_cmd_def sml_cmds[] = {
 	    cmd_where_parse, cmd_where_clear, cmd_where_init, NULL },
 	{ "eval", SML_CMD_EVAL, 0,
 	    cmd_eval_parse, cmd_eval_clear, cmd_eval_init, NULL },
+	/* SME's parallel eval: eval itself (docs/sml.md, "peval"). */
+	{ "peval", SML_CMD_EVAL, 0,
+	    cmd_eval_parse, cmd_eval_clear, cmd_eval_init, NULL },
 	{ "fields", SML_CMD_FIELDS, 0,
 	    cmd_fields_parse, cmd_fields_clear, cmd_fields_init, NULL },
 	{ "table", SML_CMD_TABLE, 0,
@@ -88,6 +91,18 @@ const struct sml_cmd_def sml_cmds[] = {
 	    cmd_nomv_parse, cmd_nomv_clear, cmd_nomv_init, NULL },
 	{ "spath", SML_CMD_SPATH, 0,
 	    cmd_spath_parse, cmd_spath_clear, cmd_spath_init, NULL },
+	{ "iplocation", SML_CMD_IPLOCATION, 0,
+	    cmd_iplocation_parse, cmd_iplocation_clear, cmd_iplocation_init,
+	    NULL },
+	{ "chart", SML_CMD_CHART, SML_CMDF_TRANSFORMING,
+	    cmd_chart_parse, cmd_chart_clear, cmd_chart_init, NULL },
+	{ "xyseries", SML_CMD_XYSERIES, 0,
+	    cmd_xyseries_parse, cmd_xyseries_clear, cmd_xyseries_init, NULL },
+	{ "untable", SML_CMD_UNTABLE, 0,
+	    cmd_untable_parse, cmd_xyseries_clear, cmd_untable_init, NULL },
+	{ "appendpipe", SML_CMD_APPENDPIPE, 0,
+	    cmd_appendpipe_parse, cmd_appendpipe_clear, cmd_appendpipe_init,
+	    NULL },
 };
 
 const size_t sml_ncmds = sizeof(sml_cmds) / sizeof(sml_cmds[0]);

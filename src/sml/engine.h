@@ -68,6 +68,14 @@ json_t *event_get(struct event *e, const char *field);
 /* Sets field (top-level key named exactly field) to v (reference stolen;
  * v == NULL or json null removes it). Returns 0, or -1 out of memory. */
 int event_set(struct event *e, const char *field, json_t *v);
+/*
+ * As event_set, but on an event still in its text the change is only
+ * logged (event_get answers from the log) and made when the whole event is
+ * needed (event_obj, event_text, event_keep): for a command that adds a
+ * few fields to every event (lookup, join), most of them read by name
+ * later if at all.
+ */
+int event_put(struct event *e, const char *field, json_t *v);
 /* Removes top-level key field. */
 void event_del(struct event *e, const char *field);
 /*
@@ -189,6 +197,9 @@ struct eval_ctx {
 json_t *expr_eval(struct expr *x, struct event *e, struct eval_ctx *ctx);
 /* Evaluates x as a condition: 1 true, 0 false (null is false), -1 error. */
 int expr_true(struct expr *x, struct event *e, struct eval_ctx *ctx);
+/* Returns 1 when a == b holds as in expressions (numbers numerically, an
+ * array when an element does, null never), else 0. */
+int expr_equal(const json_t *a, const json_t *b);
 
 /*
  * Decides c for e: 1 match, 0 no match, -1 error. Uses the raw text where

@@ -18,12 +18,12 @@
  * With duplicate keys the first one wins here, where a full parse keeps the
  * last; JSON writers do not produce them.
  *
- * Setting or deleting a top-level field (a name without a dot) of an event
- * still in its text does not parse it either: the change is logged in the
- * cache (evc_op), event_get answers from the log first, and the event is
- * parsed, and the log replayed in order on the object, only when something
- * needs the whole object (event_obj, event_text, event_keep). So lookup,
- * join and eval add fields at the cost of the fields they add.
+ * event_put, setting a top-level field (a name without a dot) of an event
+ * still in its text, does not even splice it (event_set): the change is
+ * logged in the cache (evc_op), event_get answers from the log first, and
+ * the log is applied in order (evc_apply, by event_splice) only when
+ * something needs the whole event (event_obj, event_text, event_keep). So
+ * lookup and join add fields at the cost of the fields they add.
  */
 
 #define EVC_NKEYS	64	/* top-level keys held in place */
@@ -63,6 +63,11 @@ struct evc {
 	size_t c_nops, c_capops;
 	struct evc_op *c_ops;	/* changes not yet applied (heap) */
 	const struct event_lazy *c_lazy;	/* a row built on demand */
+	struct evc_op *c_dead;	/* changes applied: their values kept alive
+				 * for who borrowed them (event_get) */
+	size_t c_ndead;
+	struct evc *c_old;	/* the cache before they were applied (its
+				 * values borrowed too) */
 };
 
 enum { EVC_WALK, EVC_DONE, EVC_BAD };
@@ -302,6 +307,9 @@ evc_get(struct event *e)
 	c->c_nops = c->c_capops = 0;
 	c->c_ops = NULL;
 	c->c_lazy = NULL;
+	c->c_dead = NULL;
+	c->c_ndead = 0;
+	c->c_old = NULL;
 	if (e->ev_raw != NULL) {
 		p = e->ev_raw;
 		end = p + e->ev_rawlen;
@@ -390,6 +398,8 @@ evc_changed(const struct event *e)
 	return c != NULL && c->c_nops > 0 ? c : NULL;
 }
 
+static int evc_apply(struct event *);
+
 /* The maker of e's fields when e is a row built on demand, else NULL. */
 static const struct event_lazy *
 evc_lazy(const struct event *e)
@@ -407,6 +417,12 @@ evc_free(struct evc *c)
 	if (c == NULL)
 		return;
 	evc_ops_free(c);
+	for (i = 0; i < c->c_ndead; i++) {
+		free(c->c_dead[i].o_name);
+		json_decref(c->c_dead[i].o_val);
+	}
+	free(c->c_dead);
+	evc_free(c->c_old);
 	for (i = 0; i < c->c_nvals; i++) {
 		json_decref(c->c_vals[i].v_val);
 		if (c->c_vals[i].v_heap)
@@ -614,8 +630,10 @@ event_keep(const struct event *e)
 	struct event *k;
 	char *raw;
 
-	if ((evc_lazy(e) != NULL || evc_changed(e) != NULL) &&
-	    e->ev_obj == NULL && event_obj((struct event *)e) == NULL)
+	if (evc_changed(e) != NULL && e->ev_obj == NULL &&
+	    evc_apply((struct event *)e) == -1)
+		return NULL;
+	if (evc_lazy(e) != NULL && event_obj((struct event *)e) == NULL)
 		return NULL;
 	if ((k = calloc(1, sizeof(*k))) == NULL)
 		return NULL;
@@ -654,35 +672,15 @@ json_t *
 event_obj(struct event *e)
 {
 	const struct event_lazy *lz;
-	struct evc *c;
-	json_t *o;
-	int bad = 0;
 
 	if ((lz = evc_lazy(e)) != NULL) {
 		e->ev_obj = lz->el_obj(lz->el_arg);
 		((struct evc *)e->ev_cache)->c_lazy = NULL;
 	}
-	if (e->ev_obj == NULL && e->ev_raw) {
-		o = e->ev_obj = json_loadb(e->ev_raw, e->ev_rawlen, 0, NULL);
-		if ((c = evc_changed(e)) != NULL) {
-			/* Replay the logged changes, in order. */
-			for (size_t i = 0; i < c->c_nops && json_is_object(o);
-			    i++) {
-				struct evc_op *op = &c->c_ops[i];
-
-				if (op->o_val == NULL)
-					json_object_del(o, op->o_name);
-				else
-					bad |= json_object_set(o, op->o_name,
-					    op->o_val);
-			}
-			evc_ops_free(c);
-			if (bad) {
-				json_decref(o);
-				e->ev_obj = NULL;
-			}
-		}
-	}
+	if (e->ev_obj == NULL && evc_changed(e) != NULL && evc_apply(e) == -1)
+		return NULL;
+	if (e->ev_obj == NULL && e->ev_raw)
+		e->ev_obj = json_loadb(e->ev_raw, e->ev_rawlen, 0, NULL);
 	return json_is_object(e->ev_obj) ? e->ev_obj : NULL;
 }
 
@@ -772,21 +770,189 @@ evc_loggable(struct event *e, const char *field)
 	return c;
 }
 
+/*
+ * Sets or (v NULL or json null) removes the top-level member field of an
+ * event that is still only text, by writing new text around the old: the
+ * parse and the dump of the whole event, most of what an eval costs, are
+ * saved, and the members not touched keep their bytes (64-bit integers,
+ * number spellings, escapes). Returns 1 when done (v consumed), 0 when
+ * the text does not allow it (not an object the walk reads, or field twice
+ * in it: Jansson keeps the last) and the caller must parse, -1 out of
+ * memory (v still the caller's).
+ */
+static int
+event_splice(struct event *e, const char *field, json_t *v)
+{
+	size_t flen = strlen(field), vlen = 0, nlen = 0, cut0, cut1, n;
+	const char *raw = e->ev_raw;
+	char *val = NULL, *name = NULL, *out;
+	struct evc *c;
+	json_t *js;
+	long i, j;
+	int del = v == NULL || json_is_null(v);
+
+	if ((c = evc_get(e)) == NULL)
+		return -1;
+	i = evc_member(e, c, field, flen);
+	evc_walk(e, c, NULL, 0, 0);
+	if (c->c_state != EVC_DONE)
+		return 0;
+	for (j = i + 1; i >= 0 && (size_t)j < c->c_nkeys; j++)
+		if (evs_name_is(&c->c_keys[j], field, flen))
+			return 0;
+	if (i < 0 && del) {
+		json_decref(v);
+		return 1;
+	}
+	if (!del && (val = value_json(v, &vlen)) == NULL)
+		return -1;
+	if (i >= 0) {
+		const struct evc_key *k = &c->c_keys[i];
+
+		if (del) {
+			/* The member with the comma after it, or before it
+			 * when it is the last one. */
+			cut0 = (size_t)(k->k_name - 1 - raw);
+			if ((size_t)i + 1 < c->c_nkeys)
+				cut1 = (size_t)(c->c_keys[i + 1].k_name - 1 -
+				    raw);
+			else {
+				cut1 = (size_t)(k->k_val + k->k_vallen - raw);
+				if (i > 0)
+					cut0 = (size_t)(c->c_keys[i - 1].k_val +
+					    c->c_keys[i - 1].k_vallen - raw);
+			}
+		} else {
+			cut0 = (size_t)(k->k_val - raw);
+			cut1 = cut0 + k->k_vallen;
+		}
+	} else {
+		/* A new member goes last, as Jansson puts it. */
+		if ((js = json_stringn(field, flen)) == NULL ||
+		    (name = value_json(js, &nlen)) == NULL) {
+			json_decref(js);
+			free(val);
+			return -1;
+		}
+		json_decref(js);
+		cut0 = cut1 = c->c_nkeys == 0 ? (size_t)(c->c_pos - raw) :
+		    (size_t)(c->c_keys[c->c_nkeys - 1].k_val +
+		    c->c_keys[c->c_nkeys - 1].k_vallen - raw);
+	}
+	n = cut0 + (name ? nlen + 2 : 0) + vlen + (e->ev_rawlen - cut1);
+	if ((out = malloc(n + 1)) == NULL) {
+		free(name);
+		free(val);
+		return -1;
+	}
+	memcpy(out, raw, cut0);
+	n = cut0;
+	if (name != NULL) {
+		if (c->c_nkeys > 0)
+			out[n++] = ',';
+		memcpy(out + n, name, nlen);
+		n += nlen;
+		out[n++] = ':';
+	}
+	if (vlen > 0)
+		memcpy(out + n, val, vlen);
+	n += vlen;
+	memcpy(out + n, raw + cut1, e->ev_rawlen - cut1);
+	n += e->ev_rawlen - cut1;
+	out[n] = '\0';
+	free(name);
+	free(val);
+	json_decref(v);
+	evc_free(c);
+	e->ev_cache = NULL;
+	if (e->ev_owned)
+		free((char *)e->ev_raw);
+	e->ev_raw = out;
+	e->ev_rawlen = n;
+	e->ev_owned = 1;
+	return 1;
+}
+
+/*
+ * Applies the logged changes of e (still in its text) in order: on the
+ * text by event_splice, so that the event reads and is written out as when
+ * each was set on it at once, or, from the first the text does not allow
+ * on, on the parsed object. The cache before, with the values of the
+ * changes, stays alive in the new one (c_old) for who borrowed its values.
+ * Returns 0, or -1 out of memory.
+ */
+static int
+evc_apply(struct event *e)
+{
+	struct evc *old = e->ev_cache, *c;
+	struct evc_op *ops = old->c_ops;
+	size_t n = old->c_nops, i;
+	json_t *o;
+	int rc = 0, r;
+
+	old->c_ops = NULL;
+	old->c_nops = old->c_capops = 0;
+	old->c_dead = ops;	/* (a cache with changes has none yet) */
+	old->c_ndead = n;
+	e->ev_cache = NULL;
+	e->ev_dirty = 0;
+	for (i = 0; i < n; i++) {
+		r = event_splice(e, ops[i].o_name, json_incref(ops[i].o_val));
+		if (r == 1)
+			continue;
+		json_decref(ops[i].o_val);	/* not taken */
+		break;
+	}
+	if (i < n) {
+		o = e->ev_obj = json_loadb(e->ev_raw, e->ev_rawlen, 0, NULL);
+		e->ev_dirty = 1;
+		for (; i < n && json_is_object(o); i++) {
+			if (ops[i].o_val == NULL)
+				json_object_del(o, ops[i].o_name);
+			else if (json_object_set(o, ops[i].o_name,
+			    ops[i].o_val) == -1)
+				rc = -1;
+		}
+		if (!json_is_object(o))
+			rc = -1;
+	}
+	if ((c = evc_get(e)) == NULL) {
+		evc_free(old);
+		return -1;
+	}
+	c->c_old = old;
+	return rc;
+}
+
+int
+event_put(struct event *e, const char *field, json_t *v)
+{
+	struct evc *c;
+
+	if ((c = evc_loggable(e, field)) == NULL)
+		return event_set(e, field, v);
+	if (v != NULL && json_is_null(v)) {
+		json_decref(v);
+		v = NULL;
+	}
+	if (evc_op(c, field, v) == -1)
+		return -1;
+	e->ev_dirty = 1;
+	return 0;
+}
+
 int
 event_set(struct event *e, const char *field, json_t *v)
 {
-	struct evc *c;
 	json_t *o;
+	int rc;
 
-	if ((c = evc_loggable(e, field)) != NULL) {
-		if (v != NULL && json_is_null(v)) {
-			json_decref(v);
-			v = NULL;
+	if (e->ev_obj == NULL && e->ev_raw != NULL && !e->ev_dirty) {
+		if ((rc = event_splice(e, field, v)) != 0) {
+			if (rc == -1)
+				json_decref(v);
+			return rc == 1 ? 0 : -1;
 		}
-		if (evc_op(c, field, v) == -1)
-			return -1;
-		e->ev_dirty = 1;
-		return 0;
 	}
 	o = event_obj_mut(e);
 
@@ -805,18 +971,7 @@ event_set(struct event *e, const char *field, json_t *v)
 void
 event_del(struct event *e, const char *field)
 {
-	struct evc *c;
-	json_t *o;
-
-	if ((c = evc_loggable(e, field)) != NULL) {
-		if (event_get(e, field) == NULL)
-			return;
-		if (evc_op(c, field, NULL) == 0) {
-			e->ev_dirty = 1;
-			return;
-		}
-	}
-	o = event_obj(e);
+	json_t *o = event_obj(e);
 
 	if (o == NULL || json_object_get(o, field) == NULL)
 		return;
@@ -830,6 +985,8 @@ event_text(struct event *e, size_t *len)
 	char *s;
 	size_t n;
 
+	if (e->ev_obj == NULL && evc_changed(e) != NULL && evc_apply(e) == -1)
+		return NULL;
 	if (!e->ev_dirty && e->ev_raw) {
 		*len = e->ev_rawlen;
 		return e->ev_raw;

@@ -13,7 +13,8 @@
 #define POLL_MS 50		/* ... and every this many milliseconds */
 
 static const struct sml_run_limits run_default_limits = {
-	10000, 100, 100000, 512u << 20, 200, SML_DEFAULT_MAX_QSIZE, 0, 0, 0, 0, 0
+	10000, 100, 100000, 512u << 20, 200, SML_DEFAULT_MAX_QSIZE, 0, 0, 0, 0, 0,
+	"/usr/share/GeoIP/GeoIP.dat", "/usr/share/GeoIP/GeoIPv6.dat"
 };
 
 /* A lookup table the run read (run_lookup). */
@@ -175,7 +176,10 @@ stage_emit(struct stage *s, struct event *e)
 	int64_t t0;
 
 	s->sg_out++;
+	/* A subpipeline's stages (run_pipe) are not in r_stages. */
 	if (r->r_ctx->sx_match && r->r_stages &&
+	    (uintptr_t)s - (uintptr_t)r->r_stages <
+	    r->r_nstages * sizeof(*s) &&
 	    (size_t)(s - r->r_stages) + 1 == r->r_tap)
 		r->r_ctx->sx_match(r->r_ctx->sx_arg, e->ev_time);
 	if (next != NULL) {
@@ -711,4 +715,56 @@ sml_run(const struct sml_query *q, struct sml_ctx *ctx, uint64_t *scanned,
 	run_free(&r);
 	*scanned = r.r_scanned;
 	return res;
+}
+
+/*
+ * Runs the commands of q (none a first command) over the n events ev (each
+ * borrowed for its push) as stages of s's run, their output passed on to
+ * the stage after s, then ends them (their finish). Returns 0, 1 when no
+ * more output is wanted or the run was asked to stop, -1 with the run
+ * failed.
+ */
+int
+run_pipe(struct stage *s, const struct sml_query *q, struct event **ev,
+    size_t n)
+{
+	struct run *r = s->sg_run;
+	struct stage *st, *saved = r->r_cur;
+	size_t ns = q->sq_ncmds, built = 0, i;
+	int rc = 0;
+
+	if (ns == 0)
+		return 0;
+	if ((st = calloc(ns, sizeof(*st))) == NULL)
+		return run_fail(r, "out of memory");
+	for (i = 0; i < ns && rc == 0; i++) {
+		st[i].sg_cmd = &q->sq_cmds[i];
+		st[i].sg_run = r;
+		st[i].sg_next = i + 1 < ns ? &st[i + 1] : s->sg_next;
+		built = i + 1;
+		r->r_cur = &st[i];
+		rc = stage_init(&st[i], st[i].sg_cmd);
+	}
+	for (i = 0; i < n && rc == 0; i++) {
+		r->r_cur = &st[0];
+		st[0].sg_in++;
+		rc = st[0].sg_push(&st[0], ev[i]);
+		if (rc == 0 && run_poll_now(r))
+			rc = 1;
+	}
+	if (rc == 1 && !r->r_stop)
+		rc = 0;		/* no more input wanted: end the stages */
+	for (i = 0; i < ns && rc == 0; i++) {
+		r->r_cur = &st[i];
+		if (st[i].sg_finish != NULL)
+			rc = st[i].sg_finish(&st[i]);
+		if (rc == 0 && r->r_stop)
+			rc = 1;
+	}
+	for (i = 0; i < built; i++)
+		if (st[i].sg_free != NULL)
+			st[i].sg_free(&st[i]);
+	free(st);
+	r->r_cur = saved;
+	return rc < 0 || r->r_failed ? -1 : rc;
 }

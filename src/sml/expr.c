@@ -381,3 +381,9 @@ expr_true(struct expr *x, struct event *e, struct eval_ctx *ctx)
 	json_decref(v);
 	return t;
 }
+
+int
+expr_equal(const json_t *a, const json_t *b)
+{
+	return expr_compare(EXOP_EQ, a, b);
+}

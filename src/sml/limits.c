@@ -22,5 +22,7 @@ sml_limits_from_config(const struct config *cfg, struct sml_limits *pl,
 		rl->rl_max_lookup_bytes = cfg->limits_max_lookup_bytes;
 		rl->rl_max_lookup_rows = (uint64_t)cfg->limits_max_lookup_rows;
 		rl->rl_max_subsearch = cfg->limits_max_subsearch_results;
+		rl->rl_geoip_v4 = cfg->geoip_database;
+		rl->rl_geoip_v6 = cfg->geoip_database_v6;
 	}
 }

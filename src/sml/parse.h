@@ -52,6 +52,7 @@ struct sml_parser {
 	struct sml_error *sp_err;
 	char sp_reason[200];		/* the last error, without its place */
 	size_t sp_err_off;		/* and its byte offset */
+	int sp_nofirst;			/* a subpipeline: no first command */
 };
 
 /* Makes room for element n of arr (see sml_room()). Returns 0 or -1. */
@@ -405,5 +406,31 @@ int cmd_nomv_parse(struct sml_parser *, struct sml_command *);
 void cmd_nomv_clear(struct sml_command *);
 int cmd_spath_parse(struct sml_parser *, struct sml_command *);
 void cmd_spath_clear(struct sml_command *);
+int cmd_iplocation_parse(struct sml_parser *, struct sml_command *);
+void cmd_iplocation_clear(struct sml_command *);
+int cmd_chart_parse(struct sml_parser *, struct sml_command *);
+void cmd_chart_clear(struct sml_command *);
+int cmd_xyseries_parse(struct sml_parser *, struct sml_command *);
+void cmd_xyseries_clear(struct sml_command *);
+int cmd_untable_parse(struct sml_parser *, struct sml_command *);
+int cmd_appendpipe_parse(struct sml_parser *, struct sml_command *);
+void cmd_appendpipe_clear(struct sml_command *);
+
+/*
+ * Parses a subpipeline: the current token is '['; the commands up to the
+ * matching ']' (none of them a first command such as source) are parsed
+ * into *out (errors at their place in the outer text), which the caller
+ * frees with sml_query_free(). Leaves the token after ']' current.
+ * Returns 0 or -1.
+ */
+int sml_subpipeline(struct sml_parser *p, struct sml_query **out);
+
+/*
+ * Reads the fields of xyseries or untable (the current token is the
+ * command's name), separated by ',' or white space, at least three and at
+ * most max, into c->sc_u.xyseries (cmd/xyseries.c). Returns 0 with the
+ * current token at '|' or the end, or -1 with the error reported.
+ */
+int sml_xy_fields(struct sml_parser *p, struct sml_command *c, size_t max);
 
 #endif

@@ -1134,8 +1134,14 @@ static int sml_parse_pipeline(struct sml_parser *p);
 static void sml_parser_init(struct sml_parser *p, const char *text,
     size_t len, struct sml_error *err);
 
-int
-sml_subsearch(struct sml_parser *p, struct sml_query **out)
+/*
+ * Parses the bracketed query at the current token '[' into *out: a whole
+ * query, or with nofirst a subpipeline (commands without a first one).
+ * what names it in messages. Returns 0 or -1.
+ */
+static int
+sml_bracketed(struct sml_parser *p, struct sml_query **out, int nofirst,
+    const char *what)
 {
 	struct sml_parser in;
 	struct sml_error e;
@@ -1144,14 +1150,15 @@ sml_subsearch(struct sml_parser *p, struct sml_query **out)
 
 	*out = NULL;
 	if (p->sp_tok.lt_kind != LEX_LBRACKET)
-		return sml_fail_expected(p, "'[' and a subsearch");
+		return sml_fail_expected(p, nofirst ? "'[' and a subpipeline" :
+		    "'[' and a subsearch");
 	start = open_at + 1;
 	for (;;) {
 		if (sml_next(p) == -1)
 			return -1;
 		if (p->sp_tok.lt_kind == LEX_EOF)
 			return sml_fail(p, open_at, "unclosed '[': the "
-			    "subsearch has no ']'");
+			    "%s has no ']'", what);
 		if (p->sp_tok.lt_kind == LEX_LBRACKET)
 			depth++;
 		else if (p->sp_tok.lt_kind == LEX_RBRACKET && --depth == 0)
@@ -1160,6 +1167,7 @@ sml_subsearch(struct sml_parser *p, struct sml_query **out)
 	end = p->sp_tok.lt_off;
 	sml_parser_init(&in, p->sp_text + start, end - start, &e);
 	in.sp_max_qsize = p->sp_max_qsize;
+	in.sp_nofirst = nofirst;
 	if ((in.sp_q = calloc(1, sizeof(*in.sp_q))) == NULL ||
 	    (in.sp_q->sq_text = malloc(end - start + 1)) == NULL) {
 		sml_query_free(in.sp_q);
@@ -1169,11 +1177,23 @@ sml_subsearch(struct sml_parser *p, struct sml_query **out)
 	in.sp_q->sq_text[end - start] = '\0';
 	if (sml_parse_pipeline(&in) == -1) {
 		sml_query_free(in.sp_q);
-		return sml_fail(p, start + in.sp_err_off, "subsearch: %s",
+		return sml_fail(p, start + in.sp_err_off, "%s: %s", what,
 		    in.sp_reason);
 	}
 	*out = in.sp_q;
 	return sml_next(p);	/* past ']' */
+}
+
+int
+sml_subsearch(struct sml_parser *p, struct sml_query **out)
+{
+	return sml_bracketed(p, out, 0, "subsearch");
+}
+
+int
+sml_subpipeline(struct sml_parser *p, struct sml_query **out)
+{
+	return sml_bracketed(p, out, 1, "subpipeline");
 }
 
 
@@ -2033,7 +2053,8 @@ fail:
 int
 sml_at_agg(struct sml_parser *p)
 {
-	return p->sp_tok.lt_kind == LEX_WORD && !sml_at_param(p);
+	return p->sp_tok.lt_kind == LEX_WORD && !sml_at_param(p) &&
+	    !sml_at_word_ci(p, "over");	/* chart's OVER ends the list */
 }
 
 /*
@@ -2167,6 +2188,12 @@ sml_parse_command(struct sml_parser *p, size_t nth)
 		return sml_fail(p, name.lt_off, "unknown command '%s'",
 		    sml_quote(p, &name, q));
 	first = (d->cd_flags & SML_CMDF_FIRST) != 0;
+	if (p->sp_nofirst && first)
+		return sml_fail(p, name.lt_off, "'%s' cannot start a "
+		    "subpipeline: it runs over the rows of the command "
+		    "before it", d->cd_name);
+	if (p->sp_nofirst)
+		nth++;	/* its first command is after one */
 	if (nth > 0 && first)
 		return sml_fail(p, name.lt_off,
 		    "'%s' must be the first command", d->cd_name);

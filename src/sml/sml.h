@@ -47,6 +47,8 @@ struct sml_run_limits {
 					 * default, 1000000) */
 	int64_t rl_max_subsearch;	/* limits.max_subsearch_results (0:
 					 * the default, 10000) */
+	const char *rl_geoip_v4;	/* geoip.database (borrowed) */
+	const char *rl_geoip_v6;	/* geoip.database_v6 (borrowed) */
 };
 
 struct config;
@@ -91,6 +93,11 @@ enum sml_cmd_kind {
 	SML_CMD_MAKEMV,		/* sc_u.makemv */
 	SML_CMD_NOMV,		/* sc_u.nomv */
 	SML_CMD_SPATH,		/* sc_u.spath */
+	SML_CMD_IPLOCATION,	/* sc_u.iplocation */
+	SML_CMD_CHART,		/* sc_u.chart */
+	SML_CMD_XYSERIES,	/* sc_u.xyseries */
+	SML_CMD_UNTABLE,	/* sc_u.xyseries (one data field) */
+	SML_CMD_APPENDPIPE,	/* sc_u.appendpipe */
 };
 
 /* source <pattern>[,<pattern>...] [qsize=n] [earliest=t] [latest=t] */
@@ -142,6 +149,10 @@ struct sml_command {
 		struct sml_makemv makemv;
 		struct sml_nomv nomv;
 		struct sml_spath spath;
+		struct sml_iplocation iplocation;
+		struct sml_chart chart;
+		struct sml_xyseries xyseries;
+		struct sml_appendpipe appendpipe;
 	} sc_u;
 };
 

@@ -113,6 +113,11 @@ int cmd_mvexpand_init(struct stage *, const struct sml_command *);
 int cmd_makemv_init(struct stage *, const struct sml_command *);
 int cmd_nomv_init(struct stage *, const struct sml_command *);
 int cmd_spath_init(struct stage *, const struct sml_command *);
+int cmd_iplocation_init(struct stage *, const struct sml_command *);
+int cmd_chart_init(struct stage *, const struct sml_command *);
+int cmd_xyseries_init(struct stage *, const struct sml_command *);
+int cmd_untable_init(struct stage *, const struct sml_command *);
+int cmd_appendpipe_init(struct stage *, const struct sml_command *);
 
 /*
  * ---- The run: what any command's stage may ask of it (exec.c) ----
@@ -316,5 +321,113 @@ int stats_group_add(struct stage *s, struct stats_common *sc,
  */
 int stats_group_put_aggs(const struct stats_common *sc, struct sgroup *g,
     json_t *obj);
+
+/*
+ * ---- Pivots (pivot.c): values as columns, for timechart, chart and
+ * xyseries ----
+ */
+
+/*
+ * A set of distinct values (the series of a BY field, the rows of chart),
+ * numbered 0.. in the order they first came, each held (agg_hold).
+ */
+struct pvals {
+	struct gtab pl_tab;	/* key -> number */
+	json_t **pl_vals;	/* pl_tab.gt_n values (json null for none) */
+	size_t pl_cap;
+	struct buf pl_key;
+};
+
+/*
+ * Returns the number of value v (NULL: none, held as json null) in pl:
+ * made when new and add is set (its memory accounted with run_mem), -1
+ * when missing (add 0), or -2 with the run failed.
+ */
+long pvals_get(struct stage *s, struct pvals *pl, const json_t *v, int add);
+/*
+ * Returns the numbers 0..n of pl's values ordered by agg_value_cmp (an
+ * array the caller frees), or NULL out of memory.
+ */
+long *pvals_order(const struct pvals *pl);
+/* Frees what pl holds (not pl itself). */
+void pvals_free(struct pvals *pl);
+
+/* The aggregation states of one row and series. */
+struct pivot_cell {
+	int64_t pc_row;		/* a time bucket, a row number */
+	long pc_series;
+	int64_t pc_cost;	/* run_mem of the cell itself */
+	struct agg_state pc_st[];	/* one per aggregation */
+};
+
+/* The cells of row x series with events, bounded by limits.max_groups. */
+struct pivot {
+	const struct agg *pv_aggs;
+	size_t pv_naggs;
+	const char *pv_what;	/* "bucket", "row": names the limit */
+	struct pvals pv_series;
+	struct gtab pv_tab;	/* row + series key -> cell */
+	struct pivot_cell **pv_cells;
+	size_t pv_cap;
+	struct buf pv_key;
+};
+
+/*
+ * Returns the cell of row and series sr: made when new and add is set, or
+ * NULL (missing with add 0; with add set, the run failed: out of memory,
+ * limits.max_groups or max_memory_bytes).
+ */
+struct pivot_cell *pivot_cell(struct stage *s, struct pivot *pv,
+    int64_t row, long sr, int add);
+/*
+ * Adds one event's values vals (one per aggregation, borrowed) of time t
+ * to cell c. Returns 0, or -1 with the run failed.
+ */
+int pivot_cell_add(struct stage *s, struct pivot *pv, struct pivot_cell *c,
+    const json_t *const *vals, int64_t t);
+/* Frees the cells of pv (releasing their memory from r when not NULL). */
+void pivot_cells_free(struct pivot *pv, struct run *r);
+/* Frees what pv holds (not pv itself). */
+void pivot_free(struct pivot *pv);
+/*
+ * Returns the name of a column: label (when not NULL) or the text of value
+ * v, after "<prefix>: " when prefix is not NULL. A string the caller
+ * frees, or NULL out of memory.
+ */
+char *pivot_column(const char *prefix, const json_t *v, const char *label);
+
+/*
+ * ---- Kept events (evlist.c): chart's second pass, appendpipe ----
+ */
+
+/* Events kept until the input ends; zeroed, it is empty. */
+struct evlist {
+	struct event **el_ev;	/* el_n copies, in arrival order */
+	size_t el_n, el_cap;
+	int64_t el_mem;		/* run_mem they hold */
+};
+
+/*
+ * Appends a compact copy of e (agg_keep_event) to l, accounting it with
+ * run_mem. Returns 0, or -1 with the run failed (out of memory,
+ * limits.max_memory_bytes).
+ */
+int evlist_keep(struct stage *s, struct evlist *l, struct event *e);
+/* Frees the events of l (not l), releasing their memory from r if not NULL. */
+void evlist_free(struct evlist *l, struct run *r);
+
+/*
+ * ---- Subpipelines (exec.c), for appendpipe ----
+ */
+
+/*
+ * Runs the commands of q (none a first command) over the n events ev (each
+ * borrowed for its push) as stages of s's run, their output passed on to
+ * the stage after s, then ends them (their finish). Returns 0, 1 when no
+ * more output is wanted or the run was asked to stop, -1 with the run
+ * failed.
+ */
+int run_pipe(struct stage *s, const struct sml_query *q, struct event **ev,
+    size_t n);
 
 #endif

@@ -90,7 +90,7 @@ mkdir -p "$work/tmp"
 export TMPDIR=$work/tmp
 
 # The project as a library: every source but the programs' main files.
-pkgs="fcgi jansson lmdb zlib xlsxwriter libpcre2-8 libzstd"
+pkgs="fcgi jansson lmdb zlib xlsxwriter libpcre2-8 libzstd geoip"
 # shellcheck disable=SC2086 # pkg-config output is meant to be split
 # _GNU_SOURCE as configure's AC_USE_SYSTEM_EXTENSIONS asks (memmem);
 # an undeclared function (a missing feature macro) is an error, not a

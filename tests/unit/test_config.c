@@ -101,6 +101,13 @@ test_defaults(void)
 	ok(c.export_csv_formula_guard == 1 && c.export_max_file_name_bytes == 200 &&
 	    c.export_deflate_threads == 2, "export.*");
 	is_str(c.log_level, "info", "log.level");
+	ok(strcmp(c.alert_sendmail, "/usr/sbin/sendmail -t -oi") == 0 &&
+	    strcmp(c.alert_from, "asyncreq@localhost") == 0 &&
+	    strcmp(c.alert_base_url, "") == 0 &&
+	    c.alert_retry_base_seconds == 30 &&
+	    c.alert_retry_max_seconds == 3600 && c.alert_max_attempts == 8 &&
+	    c.alert_timeout_seconds == 10 &&
+	    c.alert_keep_seconds == 2592000, "alert.*");
 	config_free(&c);
 	ok(c.dt_start == NULL && c.log_level == NULL, "config_free clears");
 	config_free(&c);
@@ -606,7 +613,7 @@ test_example_uncommented(void)
 	}
 	fclose(in);
 	fclose(out);
-	is_int(n, 53, "the example lists all 53 other keys");
+	is_int(n, 63, "the example lists all 63 other keys");
 	config_defaults(&c);
 	config_defaults(&d);
 	is_int(config_load(&c, conf_path, err, sizeof(err)), 0,

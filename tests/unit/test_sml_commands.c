@@ -784,6 +784,59 @@ test_mv_json(void)
 	    "{\"id\":0,\"n\":5,\"tags\":[\"p\",\"q\"],\"{}\":[\"p\",\"q\"]}\n");
 }
 
+/* ---- chart, xyseries, untable, appendpipe ---- */
+
+static void
+test_chart_pivots(void)
+{
+	struct sml_run_limits g3 = { 10000, 100, 3, 512u << 20, 200 };
+	struct sml_run_limits m1 = { 10000000, 100, 10000000, 1u << 20, 200 };
+	const char *big = "| makeresults count=20000 shownumbers=true | eval "
+	    "pad = \"xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx"
+	    "xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx\" . number, "
+	    "g = number % 2";
+	const char *mem = "error: the task needs more memory than "
+	    "limits.max_memory_bytes (1048576 bytes)";
+	char q[512];
+
+	/* Events 2 and 3 have no user (the NULL column), 6 and 7 no host. */
+	Q("source ev | chart count over host by user",
+	    "{\"host\":\"a\",\"u1\":2,\"u2\":null,\"u3\":1,\"u4\":null,"
+	    "\"NULL\":1}\n"
+	    "{\"host\":\"b\",\"u1\":1,\"u2\":1,\"u3\":null,\"u4\":null,"
+	    "\"NULL\":null}\n"
+	    "{\"host\":\"c\",\"u1\":null,\"u2\":null,\"u3\":null,\"u4\":1,"
+	    "\"NULL\":1}\n");
+	/* An array: each distinct element (event 3's p once, event 1's none). */
+	Q("source ev | chart count by tags",
+	    "{\"tags\":\"p\",\"count\":2}\n{\"tags\":\"q\",\"count\":2}\n");
+	QL(&g3, "source ev | chart count over host by user",
+	    "error: chart: more than 3 groups of row and value "
+	    "(limits.max_groups)");
+	Q("source ev | untable id k v | head 2",
+	    "{\"id\":0,\"k\":\"@timestamp\",\"v\":\"2026-01-01T01:30:00Z\"}\n"
+	    "{\"id\":0,\"k\":\"host\",\"v\":\"a\"}\n");
+	is_int(R.r_scanned, 1, "head stops untable and the source");
+	Q("source ev | head 2 | appendpipe [ head 1 | eval id = -1 ] | "
+	    "fields id", "{\"id\":0}\n{\"id\":1}\n{\"id\":-1}\n");
+	Q("source ev | head 2 | appendpipe [ head 1 ] | head 2 | fields id",
+	    "{\"id\":0}\n{\"id\":1}\n");
+	/* What they hold counts against limits.max_memory_bytes. */
+	snprintf(q, sizeof(q), "%s | chart count over g by g", big);
+	QL(&m1, q, mem);
+	snprintf(q, sizeof(q), "%s | chart useother=false count over g by g",
+	    big);
+	QL(&m1, q, "{\"g\":0,\"0\":10000,\"1\":null}\n"
+	    "{\"g\":1,\"0\":null,\"1\":10000}\n");
+	snprintf(q, sizeof(q), "%s | xyseries number pad g", big);
+	QL(&m1, q, mem);
+	snprintf(q, sizeof(q), "%s | appendpipe [ stats count ] | stats count",
+	    big);
+	QL(&m1, q, mem);
+	snprintf(q, sizeof(q), "%s | untable number k v | stats count", big);
+	QL(&m1, q, "{\"count\":60000}\n");
+}
+
 int
 main(void)
 {
@@ -817,6 +870,7 @@ main(void)
 	test_limits();
 	test_cancel();
 	test_mv_json();
+	test_chart_pivots();
 	evstore_close(es);
 	buf_free(&R.r_out);
 	buf_free(&R.r_log);

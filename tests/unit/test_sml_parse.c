@@ -525,6 +525,33 @@ cmd_print(struct sb *b, const struct sml_command *c)
 				sb_add(b, "{}");
 		}
 		break;
+	case SML_CMD_CHART:
+		sb_add(b, " limit=%lld other=%d null=%d nullstr=%s "
+		    "otherstr=%s ", (long long)c->sc_u.chart.ch_limit,
+		    c->sc_u.chart.ch_useother, c->sc_u.chart.ch_usenull,
+		    c->sc_u.chart.ch_nullstr ? c->sc_u.chart.ch_nullstr : "-",
+		    c->sc_u.chart.ch_otherstr ? c->sc_u.chart.ch_otherstr :
+		    "-");
+		aggs_print(b, c->sc_u.chart.ch_aggs, c->sc_u.chart.ch_naggs);
+		sb_add(b, " OVER %s BY %s",
+		    c->sc_u.chart.ch_row ? c->sc_u.chart.ch_row : "-",
+		    c->sc_u.chart.ch_col ? c->sc_u.chart.ch_col : "-");
+		break;
+	case SML_CMD_XYSERIES:
+	case SML_CMD_UNTABLE:
+		sb_add(b, " %s %s ", c->sc_u.xyseries.xy_x,
+		    c->sc_u.xyseries.xy_y);
+		strs_print(b, c->sc_u.xyseries.xy_data,
+		    c->sc_u.xyseries.xy_ndata);
+		break;
+	case SML_CMD_APPENDPIPE:
+		sb_add(b, " [%zu:", c->sc_u.appendpipe.apn_sub->sq_ncmds);
+		for (size_t i = 0; i < c->sc_u.appendpipe.apn_sub->sq_ncmds;
+		    i++)
+			sb_add(b, " %s",
+			    c->sc_u.appendpipe.apn_sub->sq_cmds[i].sc_name);
+		sb_add(b, "]");
+		break;
 	}
 }
 
@@ -1896,6 +1923,85 @@ test_cmds_mv_json(void)
 	    "spath at line 1, column 21", 1, 21, 20);
 }
 
+/* chart, xyseries, untable, appendpipe: what they parse to, their errors. */
+static void
+test_cmds_chart(void)
+{
+	CMD("chart count by host", "chart limit=10 other=1 null=1 nullstr=- "
+	    "otherstr=- count()=count OVER host BY -");
+	CMD("chart count over host by method", "chart limit=10 other=1 "
+	    "null=1 nullstr=- otherstr=- count()=count OVER host BY method");
+	CMD("chart count BY host, method", "chart limit=10 other=1 null=1 "
+	    "nullstr=- otherstr=- count()=count OVER host BY method");
+	CMD("chart limit=3 useother=false count, avg(x) AS a OVER h BY m "
+	    "usenull=false nullstr=none otherstr=\"the rest\"", "chart limit=3 "
+	    "other=0 null=0 nullstr=none otherstr=the rest count()=count, "
+	    "avg(x)=a OVER h BY m");
+	CMD("chart dc(x)", "chart limit=10 other=1 null=1 nullstr=- "
+	    "otherstr=- dc(x)=dc(x) OVER - BY -");
+	CMD("xyseries host method count", "xyseries host method count");
+	CMD("xyseries h, m, c1, c2", "xyseries h m c1,c2");
+	CMD("untable host name value", "untable host name value");
+	CMD("appendpipe [ stats count | eval x=1 ]",
+	    "appendpipe [2: stats eval]");
+	CMD("appendpipe [| head 1 ]", "appendpipe [1: head]");
+	ERR("makeresults | chart", "expected a stats function after 'chart' "
+	    "at line 1, column 20", 1, 20, 19);
+	ERR("makeresults | chart over x", "expected a stats function after "
+	    "'chart' at line 1, column 21", 1, 21, 20);
+	ERR("makeresults | chart count by", "expected a field name after "
+	    "'by' at line 1, column 29", 1, 29, 28);
+	ERR("makeresults | chart count over", "expected a field name after "
+	    "'over' at line 1, column 31", 1, 31, 30);
+	ERR("makeresults | chart count by a b c", "chart takes one row field "
+	    "and one column field at line 1, column 34", 1, 34, 33);
+	ERR("makeresults | chart count over a by b, c", "chart takes one row "
+	    "field and one column field at line 1, column 38", 1, 38, 37);
+	ERR("makeresults | chart count over a over b", "chart: OVER must come "
+	    "once, before BY at line 1, column 34", 1, 34, 33);
+	ERR("makeresults | chart count by a by b", "duplicate BY clause at "
+	    "line 1, column 32", 1, 32, 31);
+	ERR("makeresults | chart limit=x count", "limit must be a "
+	    "non-negative integer at line 1, column 27", 1, 27, 26);
+	ERR("makeresults | chart limit=1 limit=2 count", "duplicate parameter "
+	    "'limit' for chart at line 1, column 29", 1, 29, 28);
+	ERR("makeresults | chart useother=no count", "useother must be true "
+	    "or false at line 1, column 30", 1, 30, 29);
+	ERR("makeresults | chart count span=1h", "unknown parameter 'span' for "
+	    "chart at line 1, column 27", 1, 27, 26);
+	ERR("makeresults | xyseries", "expected an x field after 'xyseries' at "
+	    "line 1, column 23", 1, 23, 22);
+	ERR("makeresults | xyseries a", "expected a y-name field after 'a' at "
+	    "line 1, column 25", 1, 25, 24);
+	ERR("makeresults | xyseries a b,", "expected a y-data field after ',' "
+	    "at line 1, column 28", 1, 28, 27);
+	ERR("makeresults | xyseries a b c sep=x", "unknown parameter 'sep' for "
+	    "xyseries at line 1, column 30", 1, 30, 29);
+	ERR("makeresults | untable a b", "expected a y-data field after 'b' at "
+	    "line 1, column 26", 1, 26, 25);
+	ERR("makeresults | untable a b c, d", "expected a y-data field after "
+	    "',' at line 1, column 30", 1, 30, 29);
+	ERR("makeresults | untable a b c d", "unexpected 'd' after 'c' at line "
+	    "1, column 29", 1, 29, 28);
+	ERR("makeresults | appendpipe", "expected '[' and a subpipeline after "
+	    "'appendpipe' at line 1, column 25", 1, 25, 24);
+	ERR("makeresults | appendpipe [ stats count", "unclosed '[' at line "
+	    "1, column 26", 1, 26, 25);
+	ERR("makeresults | appendpipe [ ]", "subpipeline: empty query at line "
+	    "1, column 27", 1, 27, 26);
+	ERR("makeresults | appendpipe [ makeresults ]", "subpipeline: "
+	    "'makeresults' cannot start a subpipeline: it runs over the rows "
+	    "of the command before it at line 1, column 28", 1, 28, 27);
+	ERR("makeresults | appendpipe [ stats count | source x ]",
+	    "subpipeline: 'source' cannot start a subpipeline: it runs over "
+	    "the rows of the command before it at line 1, column 42", 1, 42,
+	    41);
+	ERR("makeresults | appendpipe [ stat count ]", "subpipeline: unknown "
+	    "command 'stat' at line 1, column 28", 1, 28, 27);
+	ERR("makeresults | appendpipe [ head 1 ] x", "unexpected 'x' after ']' "
+	    "at line 1, column 37", 1, 37, 36);
+}
+
 static void
 test_robustness(void)
 {
@@ -1925,6 +2031,9 @@ test_robustness(void)
 		    "input=j output=o path=a{}.b{0} | mvexpand o limit=2 | makemv "
 		    "delim=\",\" allowempty=true s | makemv tokenizer=\"(\\w+)\" t "
 		    "| nomv s",
+		"makeresults | chart limit=2 useother=false count over a by b "
+		    "| untable a n v | xyseries a n v | appendpipe [ stats "
+		    "count | eval a=\"total\" ]",
 	};
 	static const char *const frags[] = {
 		"source", "makeresults", " ", "|", ",", "=", "qsize", "count",
@@ -1940,6 +2049,8 @@ test_robustness(void)
 		"\"s\"", "5", "-3", "null", "1e999", "| makeresults | ",
 		"regex", "=~", "spath", "input=", "path=", "a{}.b", "{0}",
 		"mvexpand", "limit=", "makemv", "delim=", "tokenizer=", "nomv",
+		"chart", "over", "useother=", "usenull=", "nullstr=",
+		"otherstr=", "xyseries", "untable", "appendpipe", "[ ",
 	};
 	char buf[256];
 	size_t n, len, bad = 0, runs = 0;
@@ -2016,6 +2127,7 @@ main(void)
 	test_errors_search();
 	test_errors_commands();
 	test_cmds_mv_json();
+	test_cmds_chart();
 	test_robustness();
 	return done_testing();
 }

@@ -406,6 +406,88 @@ test_event_get(void)
 	event_clear(&e);
 }
 
+/*
+ * Sets (or with null removes) field on an event of text t and returns its
+ * text afterwards (static), noting whether it was parsed.
+ */
+static const char *
+spliced(const char *t, const char *field, json_t *v, int *parsed)
+{
+	static char out[512];
+	struct event e;
+	const char *r;
+	size_t len;
+
+	event_init(&e, t, strlen(t), 0, 0);
+	if (event_set(&e, field, v) != 0) {
+		event_clear(&e);
+		return "(error)";
+	}
+	*parsed = e.ev_obj != NULL;
+	r = event_text(&e, &len);
+	snprintf(out, sizeof(out), "%.*s", (int)len, r ? r : "(null)");
+	event_clear(&e);
+	return out;
+}
+
+/* event_set on a text-only event writes new text around the old. */
+static void
+test_event_splice(void)
+{
+	struct event e;
+	int parsed = -1;
+
+	is_str(spliced("{\"a\":1,\"b\":2}", "a", json_string("x"), &parsed),
+	    "{\"a\":\"x\",\"b\":2}", "splice: replace the first member");
+	ok(parsed == 0, "splice: no parse");
+	is_str(spliced("{\"a\":1,\"b\":2}", "b", json_integer(-3), &parsed),
+	    "{\"a\":1,\"b\":-3}", "splice: replace the last member");
+	is_str(spliced("{\"a\":1,\"b\":2}", "c", json_real(0.5), &parsed),
+	    "{\"a\":1,\"b\":2,\"c\":0.5}", "splice: a new member goes last");
+	is_str(spliced("{}", "c", json_true(), &parsed), "{\"c\":true}",
+	    "splice: into an empty object");
+	is_str(spliced(" { } ", "c", json_true(), &parsed), " { \"c\":true} ",
+	    "splice: into an empty object with spaces");
+	is_str(spliced("{\"a\":1,\"b\":2,\"c\":3}", "b", json_null(),
+	    &parsed), "{\"a\":1,\"c\":3}", "splice: remove a middle member");
+	is_str(spliced("{\"a\":1, \"b\" : 2 }", "b", NULL, &parsed),
+	    "{\"a\":1 }", "splice: remove the last member");
+	is_str(spliced("{ \"a\" : [1, 2] }", "a", json_null(), &parsed),
+	    "{  }", "splice: remove the only member");
+	is_str(spliced("{\"a\":1}", "z", json_null(), &parsed), "{\"a\":1}",
+	    "splice: removing a missing member changes nothing");
+	is_str(spliced("{\"big\":9007199254740993, \"r\":1e2}", "n",
+	    json_string("q\"\n"), &parsed),
+	    "{\"big\":9007199254740993, \"r\":1e2,\"n\":\"q\\\"\\n\"}",
+	    "splice: other members keep their bytes");
+	is_str(spliced("{\"a\":{\"b\":1}}", "a.b", json_integer(2), &parsed),
+	    "{\"a\":{\"b\":1},\"a.b\":2}",
+	    "splice: a dotted name is a top-level key");
+	is_str(spliced("{\"x\\u0041\":1}", "xA", json_integer(2), &parsed),
+	    "{\"x\\u0041\":2}", "splice: an escaped member name");
+	is_str(spliced("{\"k\":1}", "\xc3\xa9\"", json_integer(2), &parsed),
+	    "{\"k\":1,\"\xc3\xa9\\\"\":2}", "splice: a new name escaped");
+	/* Twice the same name: Jansson's last one wins, so it parses. */
+	is_str(spliced("{\"a\":1,\"a\":2}", "a", json_integer(3), &parsed),
+	    "{\"a\":3}", "splice: a duplicate name is parsed");
+	ok(parsed == 1, "splice: ... with a parse");
+	is_str(spliced("{\"a\":1,", "a", json_integer(3), &parsed), "(error)",
+	    "splice: text the walk cannot read is left to the parser");
+
+	/* Gets after a splice see the new text; the old cache is gone. */
+	event_init(&e, "{\"a\":1,\"b\":\"x\"}", 15, 0, 0);
+	is_int(json_integer_value(event_get(&e, "a")), 1, "splice: get before");
+	event_set(&e, "a", json_integer(7));
+	event_set(&e, "c", json_string("new"));
+	is_int(json_integer_value(event_get(&e, "a")), 7, "splice: get after");
+	is_str(json_string_value(event_get(&e, "c")), "new",
+	    "splice: get of the new member");
+	is_str(json_string_value(event_get(&e, "b")), "x",
+	    "splice: get of an untouched member");
+	ok(e.ev_obj == NULL && e.ev_owned == 1, "splice: still text, owned");
+	event_clear(&e);
+}
+
 /* value_number of a string value. */
 static int
 numstr(const char *s, double *d)
@@ -1217,6 +1299,7 @@ main(void)
 		return 0;
 	}
 	test_event_get();
+	test_event_splice();
 	test_values();
 	test_operators();
 	test_functions();

@@ -176,7 +176,7 @@ join_has_null(json_t *row)
 
 /*
  * Emits e (still its unchanged text) joined with the first n of rows: each
- * an event over e's text with the row's fields set on it (event_set logs
+ * an event over e's text with the row's fields set on it (event_put logs
  * them: e is not parsed unless a later stage needs the whole object).
  * Returns as stage_emit.
  */
@@ -209,7 +209,7 @@ join_emit_text(struct stage *s, struct event *e, json_t *rows, size_t n)
 			event_init(&je, e->ev_raw, e->ev_rawlen, e->ev_time,
 			    e->ev_seq);
 			json_object_foreach(row, k, v)
-				if (event_set(&je, k, json_incref(v)) == -1) {
+				if (event_put(&je, k, json_incref(v)) == -1) {
 					event_clear(&je);
 					return run_fail(s->sg_run,
 					    "out of memory");

@@ -251,7 +251,7 @@ lookup_apply(struct stage *s, struct lookup_state *ls, long key,
 			continue;
 		one = &ls->ls_vals[(size_t)key * ls->ls_nout + o];
 		if (*one != NULL) {
-			if (event_set(e, field, json_incref(*one)) == -1)
+			if (event_put(e, field, json_incref(*one)) == -1)
 				return run_fail(s->sg_run, "out of memory");
 			continue;
 		}
@@ -285,7 +285,7 @@ lookup_apply(struct stage *s, struct lookup_state *ls, long key,
 		}
 		if (nv == 1 && json_is_string(v))
 			*one = json_incref(v);
-		if (nv > 0 && event_set(e, field, v) == -1)
+		if (nv > 0 && event_put(e, field, v) == -1)
 			return run_fail(s->sg_run, "out of memory");
 		continue;
 nomem:

@@ -83,76 +83,14 @@ cmd_timechart_clear(struct sml_command *c)
  * limits.max_groups.
  */
 
-struct tc_cell {
-	int64_t tl_bucket;
-	long tl_series;
-	struct agg_state tl_st[];
-};
-
 struct tc_state {
 	struct timespan tc_span;
 	int64_t tc_lo, tc_hi;		/* first and last bucket starts */
-	struct gtab tc_cells_tab;	/* bucket + series key -> cell */
-	struct tc_cell **tc_cells;
-	size_t tc_cap;
-	struct gtab tc_series_tab;	/* series key -> series */
-	json_t **tc_series;		/* the BY value of each series */
-	size_t tc_scap;
-	struct buf tc_key;
+	struct pivot tc_pv;		/* bucket x series cells */
 	const json_t **tc_vals;		/* the current event's agg values */
 	int64_t tc_time;
 	int64_t tc_bucket;
 };
-
-static void
-cell_free(const struct sml_timechart *tc, struct tc_cell *cell)
-{
-	if (cell == NULL)
-		return;
-	for (size_t i = 0; i < tc->tc_naggs; i++)
-		agg_clear(&cell->tl_st[i], NULL);
-	free(cell);
-}
-
-/* Returns the number of the series of BY value v (made when new), or -1. */
-static long
-tc_series_get(struct stage *s, struct tc_state *ts, const json_t *v)
-{
-	int added;
-	long idx;
-
-	buf_reset(&ts->tc_key);
-	if (agg_key_put(&ts->tc_key, v) == -1 ||
-	    (idx = gtab_get(&ts->tc_series_tab, ts->tc_key.b_data,
-	    ts->tc_key.b_len, 1, &added)) < 0)
-		return run_fail(s->sg_run, "out of memory");
-	if (!added)
-		return idx;
-	if ((size_t)idx >= ts->tc_scap) {
-		size_t cap = ts->tc_scap ? ts->tc_scap * 2 : 16;
-		json_t **p = realloc(ts->tc_series, cap * sizeof(*p));
-
-		if (p == NULL)
-			return run_fail(s->sg_run, "out of memory");
-		ts->tc_series = p;
-		ts->tc_scap = cap;
-	}
-	if ((ts->tc_series[idx] = v ? agg_hold(v) : json_null()) == NULL)
-		return run_fail(s->sg_run, "out of memory");
-	if (run_mem(s->sg_run, gtab_cost(ts->tc_key.b_len) +
-	    agg_json_cost(v) + (int64_t)sizeof(json_t *)) == -1)
-		return -1;
-	return idx;
-}
-
-/* Writes the key of a cell (bucket b, series number sr) into tc_key. */
-static int
-tc_cell_key(struct tc_state *ts, int64_t b, long sr)
-{
-	buf_reset(&ts->tc_key);
-	return buf_append(&ts->tc_key, &b, sizeof(b)) == -1 ||
-	    buf_append(&ts->tc_key, &sr, sizeof(sr)) == -1 ? -1 : 0;
-}
 
 /* agg_combos callback: adds the current event to its cell in one series. */
 static int
@@ -161,53 +99,14 @@ tc_combo(void *arg, const json_t *const *vals)
 	struct stage *s = arg;
 	const struct sml_timechart *tc = &s->sg_cmd->sc_u.timechart;
 	struct tc_state *ts = s->sg_state;
-	int64_t max = run_limits(s->sg_run)->rl_max_groups;
-	struct tc_cell *cell;
-	long sr, idx;
+	struct pivot_cell *cell;
+	long sr;
 
-	if ((sr = tc_series_get(s, ts, tc->tc_by ? vals[0] : NULL)) < 0)
+	if ((sr = pvals_get(s, &ts->tc_pv.pv_series, tc->tc_by ? vals[0] :
+	    NULL, 1)) < 0 ||
+	    (cell = pivot_cell(s, &ts->tc_pv, ts->tc_bucket, sr, 1)) == NULL)
 		return -1;
-	if (tc_cell_key(ts, ts->tc_bucket, sr) == -1)
-		return run_fail(s->sg_run, "out of memory");
-	idx = gtab_get(&ts->tc_cells_tab, ts->tc_key.b_data, ts->tc_key.b_len,
-	    0, NULL);
-	if (idx < 0) {
-		if (max > 0 && (int64_t)ts->tc_cells_tab.gt_n >= max)
-			return run_fail(s->sg_run, "timechart: more than %lld "
-			    "groups of bucket and value (limits.max_groups)",
-			    (long long)max);
-		if (ts->tc_cells_tab.gt_n == ts->tc_cap) {
-			size_t cap = ts->tc_cap ? ts->tc_cap * 2 : 64;
-			struct tc_cell **p = realloc(ts->tc_cells,
-			    cap * sizeof(*p));
-
-			if (p == NULL)
-				return run_fail(s->sg_run, "out of memory");
-			ts->tc_cells = p;
-			ts->tc_cap = cap;
-		}
-		if ((cell = calloc(1, sizeof(*cell) + tc->tc_naggs *
-		    sizeof(struct agg_state))) == NULL)
-			return run_fail(s->sg_run, "out of memory");
-		cell->tl_bucket = ts->tc_bucket;
-		cell->tl_series = sr;
-		if ((idx = gtab_get(&ts->tc_cells_tab, ts->tc_key.b_data,
-		    ts->tc_key.b_len, 1, NULL)) < 0) {
-			free(cell);
-			return run_fail(s->sg_run, "out of memory");
-		}
-		ts->tc_cells[idx] = cell;
-		if (run_mem(s->sg_run, (int64_t)(sizeof(*cell) + tc->tc_naggs *
-		    sizeof(struct agg_state) + sizeof(cell)) +
-		    gtab_cost(ts->tc_key.b_len)) == -1)
-			return -1;
-	}
-	cell = ts->tc_cells[idx];
-	for (size_t i = 0; i < tc->tc_naggs; i++)
-		if (agg_add(&cell->tl_st[i], &tc->tc_aggs[i], ts->tc_vals[i],
-		    ts->tc_time, s->sg_run) == -1)
-			return -1;
-	return 0;
+	return pivot_cell_add(s, &ts->tc_pv, cell, ts->tc_vals, ts->tc_time);
 }
 
 static int
@@ -239,49 +138,21 @@ tc_push(struct stage *s, struct event *e)
 	return 0;
 }
 
-/* Orders series numbers by their values. */
-static int
-series_cmp(const void *a, const void *b, void *arg)
-{
-	json_t *const *series = arg;
-
-	return agg_value_cmp(series[*(const long *)a],
-	    series[*(const long *)b]);
-}
-
 /* Makes the column names: per series and aggregation. NULL out of memory. */
 static char **
 tc_columns(const struct sml_timechart *tc, struct tc_state *ts,
-    long *const *order, size_t nseries)
+    const long *order, size_t nseries)
 {
-	struct buf b = BUF_INIT;
-	char **cols, *text;
+	char **cols;
 	size_t i, j, n = nseries * tc->tc_naggs;
 
 	if ((cols = calloc(n ? n : 1, sizeof(*cols))) == NULL)
 		return NULL;
 	for (i = 0; i < nseries; i++)
-		for (j = 0; j < tc->tc_naggs; j++) {
-			const json_t *v = ts->tc_series[*order[i]];
-
-			if (tc->tc_by == NULL) {
-				cols[i * tc->tc_naggs + j] =
-				    strdup(tc->tc_aggs[j].a_as);
-				continue;
-			}
-			if ((text = value_string(v)) == NULL)
-				text = value_json(v, NULL);
-			buf_reset(&b);
-			if (text == NULL || (tc->tc_naggs > 1 && buf_printf(&b,
-			    "%s: ", tc->tc_aggs[j].a_as) == -1) ||
-			    buf_puts(&b, text) == -1) {
-				free(text);
-				break;
-			}
-			free(text);
-			cols[i * tc->tc_naggs + j] = strdup(b.b_data);
-		}
-	buf_free(&b);
+		for (j = 0; j < tc->tc_naggs; j++)
+			cols[i * tc->tc_naggs + j] = pivot_column(
+			    tc->tc_naggs > 1 ? tc->tc_aggs[j].a_as : NULL,
+			    ts->tc_pv.pv_series.pl_vals[order[i]], NULL);
 	for (i = 0; i < n; i++)
 		if (cols[i] == NULL) {
 			for (j = 0; j < n; j++)
@@ -299,10 +170,10 @@ tc_finish(struct stage *s)
 	struct tc_state *ts = s->sg_state;
 	struct run *r = s->sg_run;
 	int64_t max = run_limits(r)->rl_max_groups, nb, b;
-	size_t nseries = tc->tc_by ? ts->tc_series_tab.gt_n : 1, i, j;
-	long *ids = NULL, **order = NULL, idx, none = 0;
+	size_t nseries = tc->tc_by ? ts->tc_pv.pv_series.pl_tab.gt_n : 1, i, j;
+	long *order = NULL, none = 0;
 	char **cols = NULL, iso[32];
-	struct tc_cell *cell;
+	struct pivot_cell *cell;
 	uint64_t seq = 0;
 	json_t *obj, *v;
 	int rc = 0;
@@ -317,24 +188,10 @@ tc_finish(struct stage *s)
 		    "more than limits.max_groups (%lld)", ts->tc_span.ts_label,
 		    (long long)nb, (long long)max);
 	/* Series in value order (without BY: the one series, if any). */
-	if ((ids = calloc(nseries ? nseries : 1, sizeof(*ids))) == NULL ||
-	    (order = calloc(nseries ? nseries : 1, sizeof(*order))) == NULL) {
-		rc = run_fail(r, "out of memory");
-		goto out;
-	}
-	for (i = 0; i < nseries; i++) {
-		ids[i] = (long)i;
-		order[i] = &ids[i];
-	}
-	if (tc->tc_by == NULL)
-		order[0] = &none;
-	else if (agg_sort_ptrs((void **)order, nseries, series_cmp,
-	    ts->tc_series) == -1) {
-		rc = run_fail(r, "out of memory");
-		goto out;
-	}
-	if (tc->tc_by != NULL && nseries > 0 &&
-	    (cols = tc_columns(tc, ts, order, nseries)) == NULL) {
+	if (tc->tc_by != NULL &&
+	    ((order = pvals_order(&ts->tc_pv.pv_series)) == NULL ||
+	    (nseries > 0 && (cols = tc_columns(tc, ts, order,
+	    nseries)) == NULL))) {
 		rc = run_fail(r, "out of memory");
 		goto out;
 	}
@@ -348,20 +205,13 @@ tc_finish(struct stage *s)
 			break;
 		}
 		for (i = 0; i < nseries && rc == 0; i++) {
-			long sr = tc->tc_by ? *order[i] : 0;
-
-			idx = -1;
-			if (ts->tc_series_tab.gt_n > 0 &&
-			    tc_cell_key(ts, b, sr) == 0)
-				idx = gtab_get(&ts->tc_cells_tab,
-				    ts->tc_key.b_data, ts->tc_key.b_len, 0,
-				    NULL);
-			cell = idx >= 0 ? ts->tc_cells[idx] : NULL;
+			cell = pivot_cell(s, &ts->tc_pv, b,
+			    order ? order[i] : none, 0);
 			for (j = 0; j < tc->tc_naggs; j++) {
 				const struct agg *a = &tc->tc_aggs[j];
 
 				if (cell != NULL)
-					v = agg_result(&cell->tl_st[j], a);
+					v = agg_result(&cell->pc_st[j], a);
 				else if (a->a_fn == AGG_COUNT ||
 				    a->a_fn == AGG_DC)
 					v = json_integer(0);
@@ -381,27 +231,17 @@ out:
 			free(cols[i]);
 	free(cols);
 	free(order);
-	free(ids);
 	return rc < 0 ? -1 : 0;
 }
 
 static void
 tc_free(struct stage *s)
 {
-	const struct sml_timechart *tc = &s->sg_cmd->sc_u.timechart;
 	struct tc_state *ts = s->sg_state;
 
 	if (ts == NULL)
 		return;
-	for (size_t i = 0; i < ts->tc_cells_tab.gt_n; i++)
-		cell_free(tc, ts->tc_cells[i]);
-	free(ts->tc_cells);
-	gtab_free(&ts->tc_cells_tab);
-	for (size_t i = 0; i < ts->tc_series_tab.gt_n; i++)
-		json_decref(ts->tc_series[i]);
-	free(ts->tc_series);
-	gtab_free(&ts->tc_series_tab);
-	buf_free(&ts->tc_key);
+	pivot_free(&ts->tc_pv);
 	free(ts->tc_vals);
 	free(ts);
 	s->sg_state = NULL;
@@ -446,6 +286,9 @@ cmd_timechart_init(struct stage *s, const struct sml_command *c)
 		free(ts);
 		return run_fail(s->sg_run, "out of memory");
 	}
+	ts->tc_pv.pv_aggs = tc->tc_aggs;
+	ts->tc_pv.pv_naggs = tc->tc_naggs;
+	ts->tc_pv.pv_what = "bucket";
 	s->sg_state = ts;
 	s->sg_push = tc_push;
 	s->sg_finish = tc_finish;

@@ -208,3 +208,51 @@ fn_cidrmatch(struct fn_call *fc)
 	free(s);
 	return r;
 }
+
+/* nullif(a, b): null when a equals b, else a. */
+json_t *
+fn_nullif(struct fn_call *fc)
+{
+	if (fn_is_null(fc->fc_v[0]) || expr_equal(fc->fc_v[0], fc->fc_v[1]))
+		return json_null();
+	return json_incref(fc->fc_v[0]);
+}
+
+/* validate(c1, s1, ...): the s of the first condition that is false, or
+ * null when all hold. */
+json_t *
+fn_validate(struct fn_call *fc)
+{
+	struct expr *x = fc->fc_x;
+	int t;
+
+	for (size_t i = 0; i + 1 < x->x_nargs; i += 2) {
+		if ((t = expr_true(x->x_args[i], fc->fc_e, fc->fc_ctx)) < 0)
+			return NULL;
+		if (!t)
+			return fn_arg(fc, i + 1);
+	}
+	return json_null();
+}
+
+/* null(), true(), false(): the constants, as SPL writes them. */
+json_t *
+fn_null(struct fn_call *fc)
+{
+	(void)fc;
+	return json_null();
+}
+
+json_t *
+fn_true(struct fn_call *fc)
+{
+	(void)fc;
+	return json_true();
+}
+
+json_t *
+fn_false(struct fn_call *fc)
+{
+	(void)fc;
+	return json_false();
+}

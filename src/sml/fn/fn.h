@@ -77,9 +77,11 @@ size_t fn_u8len(const unsigned char *s, const unsigned char *end);
 /* ---- The implementations, by family (fn/<family>.c) ---- */
 
 /* cond.c: conditions */
-fn_impl fn_if, fn_case, fn_coalesce, fn_like, fn_searchmatch, fn_cidrmatch;
+fn_impl fn_if, fn_case, fn_coalesce, fn_like, fn_searchmatch, fn_cidrmatch,
+    fn_nullif, fn_validate, fn_null, fn_true, fn_false;
 /* info.c: what a value is */
-fn_impl fn_isnull, fn_isnotnull, fn_isnum, fn_isstr, fn_typeof;
+fn_impl fn_isnull, fn_isnotnull, fn_isnum, fn_isstr, fn_typeof, fn_isint,
+    fn_isbool;
 /* string.c: text */
 fn_impl fn_len, fn_lower, fn_upper, fn_trim, fn_ltrim, fn_rtrim, fn_substr,
     fn_split, fn_urldecode;
@@ -89,11 +91,13 @@ fn_impl fn_match, fn_replace;
 fn_impl fn_tonumber, fn_tostring;
 /* math.c: numbers */
 fn_impl fn_round, fn_floor, fn_ceil, fn_abs, fn_sqrt, fn_pow, fn_log, fn_ln,
-    fn_exp, fn_min, fn_max, fn_random;
+    fn_exp, fn_min, fn_max, fn_random, fn_pi, fn_sin, fn_cos, fn_tan, fn_asin,
+    fn_acos, fn_atan, fn_atan2, fn_hypot;
 /* time.c: times */
 fn_impl fn_now, fn_time, fn_strftime, fn_strptime, fn_relative_time;
 /* mv.c: multivalues */
-fn_impl fn_mvcount, fn_mvindex, fn_mvjoin, fn_mvappend;
+fn_impl fn_mvcount, fn_mvindex, fn_mvjoin, fn_mvappend, fn_mvdedup,
+    fn_mvsort, fn_mvzip, fn_mvrange;
 /* hash.c: digests */
 fn_impl fn_md5, fn_sha1, fn_sha256;
 /* json.c: JSON */

@@ -53,3 +53,22 @@ fn_typeof(struct fn_call *fc)
 	}
 	return fn_ret(fc, json_string(t));
 }
+
+/* isint(x): whether x is an integer (a number, or text of one). */
+json_t *
+fn_isint(struct fn_call *fc)
+{
+	int64_t i;
+	double d;
+
+	if (fn_is_null(fc->fc_v[0]))
+		return json_false();
+	return json_boolean(value_num_read(fc->fc_v[0], &i, &d) == 1);
+}
+
+/* isbool(x): whether x is true or false. */
+json_t *
+fn_isbool(struct fn_call *fc)
+{
+	return json_boolean(json_is_boolean(fc->fc_v[0]));
+}

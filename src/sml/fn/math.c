@@ -241,3 +241,86 @@ fn_random(struct fn_call *fc)
 {
 	return fn_ret(fc, json_integer((json_int_t)(fn_rand32() & 0x7FFFFFFF)));
 }
+
+/* pi() */
+json_t *
+fn_pi(struct fn_call *fc)
+{
+	return fn_ret(fc, json_real(M_PI));
+}
+
+/* sin(x), cos(x), tan(x), asin(x), acos(x), atan(x): radians; null
+ * outside the domain. */
+static json_t *
+fn_trig(struct fn_call *fc, double (*f)(double), double lo, double hi)
+{
+	int64_t i;
+	double d, r;
+
+	if (value_num_read(fc->fc_v[0], &i, &d) == 0 || d < lo || d > hi ||
+	    !isfinite(r = f(d)))
+		return json_null();
+	return fn_ret(fc, value_from_double(r));
+}
+
+json_t *
+fn_sin(struct fn_call *fc)
+{
+	return fn_trig(fc, sin, -INFINITY, INFINITY);
+}
+
+json_t *
+fn_cos(struct fn_call *fc)
+{
+	return fn_trig(fc, cos, -INFINITY, INFINITY);
+}
+
+json_t *
+fn_tan(struct fn_call *fc)
+{
+	return fn_trig(fc, tan, -INFINITY, INFINITY);
+}
+
+json_t *
+fn_asin(struct fn_call *fc)
+{
+	return fn_trig(fc, asin, -1, 1);
+}
+
+json_t *
+fn_acos(struct fn_call *fc)
+{
+	return fn_trig(fc, acos, -1, 1);
+}
+
+json_t *
+fn_atan(struct fn_call *fc)
+{
+	return fn_trig(fc, atan, -INFINITY, INFINITY);
+}
+
+/* atan2(y, x) and hypot(x, y) */
+static json_t *
+fn_two(struct fn_call *fc, double (*f)(double, double))
+{
+	int64_t i1, i2;
+	double d1, d2, r;
+
+	if (value_num_read(fc->fc_v[0], &i1, &d1) == 0 ||
+	    value_num_read(fc->fc_v[1], &i2, &d2) == 0 || !isfinite(r =
+	    f(d1, d2)))
+		return json_null();
+	return fn_ret(fc, value_from_double(r));
+}
+
+json_t *
+fn_atan2(struct fn_call *fc)
+{
+	return fn_two(fc, atan2);
+}
+
+json_t *
+fn_hypot(struct fn_call *fc)
+{
+	return fn_two(fc, hypot);
+}

@@ -1,6 +1,8 @@
-/* fn/mv.c - multivalues (arrays): mvcount, mvindex, mvjoin, mvappend. */
+/* fn/mv.c - multivalues (arrays): mvcount, mvindex, mvjoin, mvappend,
+ * mvdedup, mvsort, mvzip, mvrange. */
 #include <stdint.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "sml/fn/fn.h"
 
@@ -95,4 +97,172 @@ fn_mvappend(struct fn_call *fc)
 		return json_null();
 	}
 	return c;
+}
+
+/* Returns value i of x (borrowed): an element of an array, or x itself,
+ * the one value of a scalar. */
+static json_t *
+fn_mv_get(json_t *x, size_t i)
+{
+	return json_is_array(x) ? json_array_get(x, i) : x;
+}
+
+/* Returns the number of values of x: 0 for null. */
+static size_t
+fn_mv_count(const json_t *x)
+{
+	return fn_is_null(x) ? 0 : json_is_array(x) ? json_array_size(x) : 1;
+}
+
+/* mvdedup(x): the values with repeats left out, in their first order. */
+json_t *
+fn_mvdedup(struct fn_call *fc)
+{
+	json_t *a = fc->fc_v[0], *r, *v;
+	size_t n = fn_mv_count(a), i, j;
+
+	if (n == 0)
+		return json_null();
+	if (!json_is_array(a))
+		return json_incref(a);
+	if ((r = json_array()) == NULL)
+		return FN_NOMEM(fc->fc_ctx);
+	/* Quadratic: a multivalue field holds a handful of values. */
+	for (i = 0; i < n; i++) {
+		v = fn_mv_get(a, i);
+		for (j = 0; j < json_array_size(r); j++)
+			if (json_equal(json_array_get(r, j), v))
+				break;
+		if (j == json_array_size(r) &&
+		    json_array_append(r, v) == -1) {
+			json_decref(r);
+			return FN_NOMEM(fc->fc_ctx);
+		}
+	}
+	return r;
+}
+
+/* Orders two values by their text, bytewise (mvsort, as SPL does). */
+static int
+fn_mv_textcmp(const void *pa, const void *pb)
+{
+	const json_t *a = *(json_t *const *)pa, *b = *(json_t *const *)pb;
+	char *sa = value_string(a), *sb = value_string(b);
+	int c;
+
+	if (sa == NULL || sb == NULL)
+		c = (sa == NULL) - (sb == NULL);
+	else
+		c = strcmp(sa, sb);
+	free(sa);
+	free(sb);
+	return c;
+}
+
+/* mvsort(x): the values in lexicographic order of their text. */
+json_t *
+fn_mvsort(struct fn_call *fc)
+{
+	json_t *a = fc->fc_v[0], *r, **v;
+	size_t n = fn_mv_count(a), i;
+	int ok = 1;
+
+	if (n == 0)
+		return json_null();
+	if (!json_is_array(a))
+		return json_incref(a);
+	if ((v = malloc(n * sizeof(*v))) == NULL)
+		return FN_NOMEM(fc->fc_ctx);
+	for (i = 0; i < n; i++)
+		v[i] = fn_mv_get(a, i);
+	qsort(v, n, sizeof(*v), fn_mv_textcmp);
+	if ((r = json_array()) == NULL)
+		ok = 0;
+	for (i = 0; ok && i < n; i++)
+		ok = json_array_append(r, v[i]) == 0;
+	free(v);
+	if (!ok) {
+		json_decref(r);
+		return FN_NOMEM(fc->fc_ctx);
+	}
+	return r;
+}
+
+/* mvzip(x, y[, sep]): the i-th values of x and y joined by sep (","),
+ * as many as the shorter has. */
+json_t *
+fn_mvzip(struct fn_call *fc)
+{
+	json_t *a = fc->fc_v[0], *b = fc->fc_v[1], *r, *s;
+	size_t n = fn_mv_count(a), m = fn_mv_count(b), i;
+	char *sep, *ta, *tb;
+	struct buf bb = BUF_INIT;
+
+	if (n == 0 || m == 0)
+		return json_null();
+	sep = fc->fc_v[2] != NULL ? fn_text(fc->fc_v[2]) : strdup(",");
+	if (sep == NULL)
+		return fc->fc_v[2] != NULL ? json_null() :
+		    FN_NOMEM(fc->fc_ctx);
+	if ((r = json_array()) == NULL) {
+		free(sep);
+		return FN_NOMEM(fc->fc_ctx);
+	}
+	for (i = 0; i < n && i < m; i++) {
+		ta = value_string(fn_mv_get(a, i));
+		tb = value_string(fn_mv_get(b, i));
+		bb.b_len = 0;
+		if (buf_puts(&bb, ta ? ta : "") == -1 ||
+		    buf_puts(&bb, sep) == -1 ||
+		    buf_puts(&bb, tb ? tb : "") == -1 ||
+		    (s = fn_str(bb.b_data, bb.b_len)) == NULL ||
+		    json_array_append_new(r, s) == -1) {
+			free(ta);
+			free(tb);
+			free(sep);
+			buf_free(&bb);
+			json_decref(r);
+			return FN_NOMEM(fc->fc_ctx);
+		}
+		free(ta);
+		free(tb);
+	}
+	free(sep);
+	buf_free(&bb);
+	return r;
+}
+
+#define FN_MVRANGE_MAX	100000	/* most values mvrange() makes */
+
+/* mvrange(start, end[, step]): the numbers from start up to, not
+ * including, end (down when step is negative). */
+json_t *
+fn_mvrange(struct fn_call *fc)
+{
+	int64_t lo, hi, st = 1, n;
+	double d;
+	json_t *r;
+
+	if (value_num_read(fc->fc_v[0], &lo, &d) != 1 ||
+	    value_num_read(fc->fc_v[1], &hi, &d) != 1 ||
+	    (fc->fc_v[2] != NULL && value_num_read(fc->fc_v[2], &st,
+	    &d) != 1) || st == 0)
+		return json_null();
+	if ((st > 0 && lo >= hi) || (st < 0 && lo <= hi))
+		return json_null();
+	/* The count without overflow: the span in unsigned arithmetic. */
+	n = (int64_t)(((st > 0 ? (uint64_t)hi - (uint64_t)lo :
+	    (uint64_t)lo - (uint64_t)hi) - 1) / (st > 0 ? (uint64_t)st :
+	    -(uint64_t)st) + 1);
+	if (n > FN_MVRANGE_MAX || n <= 0)
+		return fn_fail(fc->fc_ctx, "mvrange: more than %d values",
+		    FN_MVRANGE_MAX);
+	if ((r = json_array()) == NULL)
+		return FN_NOMEM(fc->fc_ctx);
+	for (int64_t k = 0; k < n; k++)
+		if (json_array_append_new(r, json_integer(lo + k * st)) == -1) {
+			json_decref(r);
+			return FN_NOMEM(fc->fc_ctx);
+		}
+	return r;
 }
