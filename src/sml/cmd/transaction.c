@@ -139,7 +139,7 @@ struct txn_state {
 	size_t ts_ndone, ts_donecap;
 	uint64_t ts_arrivals;
 	struct buf ts_key;
-	int ts_proj;		/* 0: not decided, 1: keep ts_pf only, -1: all */
+	int ts_proj;		/* 0 not decided, 1 keep ts_pf only, -1 all */
 	const char **ts_pf;	/* the fields the next stage reads */
 	size_t ts_npf;
 	struct buf ts_pbuf;
@@ -354,8 +354,8 @@ txn_push(struct stage *s, struct event *e)
 		t->t_len = q;
 		t->t_cap = cap;
 	}
-	/* The text, not the parsed event: a fraction of the memory; it is
-	 * parsed once, when its transaction is emitted. */
+	/* The text (before stats, only the members stats reads), not the
+	 * parsed event: a fraction of the memory; read when its row is. */
 	if (ts->ts_proj == 1) {
 		if ((rc = event_project(e, (char *const *)ts->ts_pf,
 		    ts->ts_npf, &ts->ts_pbuf)) == -1)
