@@ -68,6 +68,14 @@ json_t *event_get(struct event *e, const char *field);
 /* Sets field (top-level key named exactly field) to v (reference stolen;
  * v == NULL or json null removes it). Returns 0, or -1 out of memory. */
 int event_set(struct event *e, const char *field, json_t *v);
+/*
+ * As event_set, but on an event still in its text the change is only
+ * logged (event_get answers from the log) and made when the whole event is
+ * needed (event_obj, event_text, event_keep): for a command that adds a
+ * few fields to every event (lookup, join), most of them read by name
+ * later if at all.
+ */
+int event_put(struct event *e, const char *field, json_t *v);
 /* Removes top-level key field. */
 void event_del(struct event *e, const char *field);
 /*
@@ -76,6 +84,33 @@ void event_del(struct event *e, const char *field);
  * NULL out of memory.
  */
 const char *event_text(struct event *e, size_t *len);
+/*
+ * A row built on demand (transaction): el_get returns the value of a
+ * top-level field (a new reference, NULL when missing), or sets *whole when
+ * only the whole object can answer (a dotted name); el_obj returns the
+ * whole object (a new reference, NULL out of memory). Both are called only
+ * while the maker of the row holds el_arg: event_keep builds the object.
+ */
+struct event_lazy {
+	json_t *(*el_get)(void *arg, const char *field, int *whole);
+	json_t *(*el_obj)(void *arg);
+	void *el_arg;
+};
+/* Sets up e over lz (borrowed), as a changed event whose fields are asked
+ * of lz. Returns 0, or -1 out of memory. Free with event_clear(). */
+int event_init_lazy(struct event *e, const struct event_lazy *lz,
+    int64_t time, uint64_t seq);
+struct buf;
+/*
+ * Writes to out (reset first) the text of a JSON object of the top-level
+ * members of e named in fields[0..n), as e's text has them (the first
+ * member of each name, in the order of fields; missing ones left out).
+ * Returns 0, 1 when
+ * e is not an unchanged text that can be read so (take event_text), or -1
+ * out of memory.
+ */
+int event_project(struct event *e, char *const *fields, size_t n,
+    struct buf *out);
 
 /*
  * ---- Values (value.c): the comparison and number rules of spec/sml.md ----

@@ -2,6 +2,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "common/buf.h"
 #include "common/evtime.h"
 #include "sml/engine.h"
 
@@ -16,6 +17,13 @@
  *
  * With duplicate keys the first one wins here, where a full parse keeps the
  * last; JSON writers do not produce them.
+ *
+ * event_put, setting a top-level field (a name without a dot) of an event
+ * still in its text, does not even splice it (event_set): the change is
+ * logged in the cache (evc_op), event_get answers from the log first, and
+ * the log is applied in order (evc_apply, by event_splice) only when
+ * something needs the whole event (event_obj, event_text, event_keep). So
+ * lookup and join add fields at the cost of the fields they add.
  */
 
 #define EVC_NKEYS	64	/* top-level keys held in place */
@@ -36,6 +44,11 @@ struct evc_val {
 	int v_heap;
 };
 
+struct evc_op {
+	char *o_name;		/* a top-level name, no dot (heap) */
+	json_t *o_val;		/* owned; NULL: deleted */
+};
+
 struct evc {
 	const char *c_pos;	/* where the top-level walk resumes */
 	int c_state;		/* EVC_WALK, EVC_DONE, EVC_BAD */
@@ -47,6 +60,14 @@ struct evc {
 	struct evc_key c_inkeys[EVC_NKEYS];
 	struct evc_val c_invals[EVC_NVALS];
 	char c_names[EVC_NAMES];
+	size_t c_nops, c_capops;
+	struct evc_op *c_ops;	/* changes not yet applied (heap) */
+	const struct event_lazy *c_lazy;	/* a row built on demand */
+	struct evc_op *c_dead;	/* changes applied: their values kept alive
+				 * for who borrowed them (event_get) */
+	size_t c_ndead;
+	struct evc *c_old;	/* the cache before they were applied (its
+				 * values borrowed too) */
 };
 
 enum { EVC_WALK, EVC_DONE, EVC_BAD };
@@ -283,6 +304,12 @@ evc_get(struct event *e)
 	c->c_namelen = 0;
 	c->c_state = EVC_BAD;
 	c->c_pos = NULL;
+	c->c_nops = c->c_capops = 0;
+	c->c_ops = NULL;
+	c->c_lazy = NULL;
+	c->c_dead = NULL;
+	c->c_ndead = 0;
+	c->c_old = NULL;
 	if (e->ev_raw != NULL) {
 		p = e->ev_raw;
 		end = p + e->ev_rawlen;
@@ -297,6 +324,91 @@ evc_get(struct event *e)
 	return c;
 }
 
+/* Drops the logged changes of c. */
+static void
+evc_ops_free(struct evc *c)
+{
+	for (size_t i = 0; i < c->c_nops; i++) {
+		free(c->c_ops[i].o_name);
+		json_decref(c->c_ops[i].o_val);
+	}
+	free(c->c_ops);
+	c->c_ops = NULL;
+	c->c_nops = c->c_capops = 0;
+}
+
+/* Logs field = val (reference stolen, NULL: deleted) in c. Returns 0, or
+ * -1 out of memory (val released). */
+static int
+evc_op(struct evc *c, const char *field, json_t *val)
+{
+	struct evc_op *o;
+
+	if (c->c_nops == c->c_capops) {
+		size_t cap = c->c_capops ? c->c_capops * 2 : 4;
+
+		if ((o = realloc(c->c_ops, cap * sizeof(*o))) == NULL) {
+			json_decref(val);
+			return -1;
+		}
+		c->c_ops = o;
+		c->c_capops = cap;
+	}
+	o = &c->c_ops[c->c_nops];
+	if ((o->o_name = strdup(field)) == NULL) {
+		json_decref(val);
+		return -1;
+	}
+	o->o_val = val;
+	c->c_nops++;
+	return 0;
+}
+
+/*
+ * The logged value of field: 1 and *val (borrowed, NULL when deleted) when
+ * the log has it, 0 when not, -1 when a dotted field goes through a logged
+ * name (the caller parses).
+ */
+static int
+evc_op_get(const struct evc *c, const char *field, json_t **val)
+{
+	const char *dot = strchr(field, '.');
+	size_t n = dot ? (size_t)(dot - field) : 0;
+
+	for (size_t i = c->c_nops; i-- > 0;) {
+		const char *name = c->c_ops[i].o_name;
+
+		if (dot == NULL) {
+			if (strcmp(name, field) == 0) {
+				*val = c->c_ops[i].o_val;
+				return 1;
+			}
+		} else if (strncmp(name, field, n) == 0 && name[n] == '\0')
+			return -1;
+	}
+	return 0;
+}
+
+/* The logged changes of e's cache, or NULL when none. */
+static struct evc *
+evc_changed(const struct event *e)
+{
+	struct evc *c = e->ev_cache;
+
+	return c != NULL && c->c_nops > 0 ? c : NULL;
+}
+
+static int evc_apply(struct event *);
+
+/* The maker of e's fields when e is a row built on demand, else NULL. */
+static const struct event_lazy *
+evc_lazy(const struct event *e)
+{
+	const struct evc *c = e->ev_cache;
+
+	return e->ev_obj == NULL && c != NULL ? c->c_lazy : NULL;
+}
+
 static void
 evc_free(struct evc *c)
 {
@@ -304,6 +416,13 @@ evc_free(struct evc *c)
 
 	if (c == NULL)
 		return;
+	evc_ops_free(c);
+	for (i = 0; i < c->c_ndead; i++) {
+		free(c->c_dead[i].o_name);
+		json_decref(c->c_dead[i].o_val);
+	}
+	free(c->c_dead);
+	evc_free(c->c_old);
 	for (i = 0; i < c->c_nvals; i++) {
 		json_decref(c->c_vals[i].v_val);
 		if (c->c_vals[i].v_heap)
@@ -475,6 +594,22 @@ event_init_obj(struct event *e, json_t *obj, int64_t time, uint64_t seq)
 	e->ev_seq = seq;
 }
 
+int
+event_init_lazy(struct event *e, const struct event_lazy *lz, int64_t time,
+    uint64_t seq)
+{
+	struct evc *c;
+
+	memset(e, 0, sizeof(*e));
+	e->ev_dirty = 1;
+	e->ev_time = time;
+	e->ev_seq = seq;
+	if ((c = evc_get(e)) == NULL)
+		return -1;
+	c->c_lazy = lz;
+	return 0;
+}
+
 void
 event_clear(struct event *e)
 {
@@ -492,10 +627,15 @@ event_clear(struct event *e)
 struct event *
 event_keep(const struct event *e)
 {
-	struct event *k = calloc(1, sizeof(*k));
+	struct event *k;
 	char *raw;
 
-	if (k == NULL)
+	if (evc_changed(e) != NULL && e->ev_obj == NULL &&
+	    evc_apply((struct event *)e) == -1)
+		return NULL;
+	if (evc_lazy(e) != NULL && event_obj((struct event *)e) == NULL)
+		return NULL;
+	if ((k = calloc(1, sizeof(*k))) == NULL)
 		return NULL;
 	*k = *e;
 	k->ev_cache = NULL;
@@ -531,6 +671,14 @@ event_free(struct event *e)
 json_t *
 event_obj(struct event *e)
 {
+	const struct event_lazy *lz;
+
+	if ((lz = evc_lazy(e)) != NULL) {
+		e->ev_obj = lz->el_obj(lz->el_arg);
+		((struct evc *)e->ev_cache)->c_lazy = NULL;
+	}
+	if (e->ev_obj == NULL && evc_changed(e) != NULL && evc_apply(e) == -1)
+		return NULL;
 	if (e->ev_obj == NULL && e->ev_raw)
 		e->ev_obj = json_loadb(e->ev_raw, e->ev_rawlen, 0, NULL);
 	return json_is_object(e->ev_obj) ? e->ev_obj : NULL;
@@ -556,15 +704,39 @@ event_obj_mut(struct event *e)
 json_t *
 event_get(struct event *e, const char *field)
 {
+	const struct event_lazy *lz;
 	struct evc *c;
 	const char *v;
 	size_t vlen, i;
 	json_t *val;
+	int whole = 0;
 
+	if ((lz = evc_lazy(e)) != NULL) {
+		c = e->ev_cache;
+		for (i = 0; i < c->c_nvals; i++)
+			if (strcmp(c->c_vals[i].v_name, field) == 0)
+				return c->c_vals[i].v_val;
+		val = lz->el_get(lz->el_arg, field, &whole);
+		if (whole || evc_remember(c, field, val) == -1) {
+			json_decref(val);
+			return field_get(event_obj(e), field);
+		}
+		return val;
+	}
 	if (e->ev_obj != NULL || e->ev_raw == NULL)
 		return field_get(event_obj(e), field);
 	if ((c = evc_get(e)) == NULL)
 		return NULL;
+	if (c->c_nops > 0) {
+		switch (evc_op_get(c, field, &val)) {
+		case 1:
+			return val;
+		case -1:
+			return field_get(event_obj(e), field);
+		default:
+			break;
+		}
+	}
 	for (i = 0; i < c->c_nvals; i++)
 		if (strcmp(c->c_vals[i].v_name, field) == 0)
 			return c->c_vals[i].v_val;
@@ -582,6 +754,20 @@ event_get(struct event *e, const char *field)
 		return field_get(event_obj(e), field);
 	}
 	return val;
+}
+
+/* A change of field that can be logged: e still in its text, field a
+ * top-level name. Returns the cache to log it in, or NULL. */
+static struct evc *
+evc_loggable(struct event *e, const char *field)
+{
+	struct evc *c;
+
+	if (e->ev_obj != NULL || e->ev_raw == NULL ||
+	    strchr(field, '.') != NULL || (c = evc_get(e)) == NULL ||
+	    (c->c_state == EVC_BAD && c->c_nkeys == 0))
+		return NULL;
+	return c;
 }
 
 /*
@@ -687,6 +873,74 @@ event_splice(struct event *e, const char *field, json_t *v)
 	return 1;
 }
 
+/*
+ * Applies the logged changes of e (still in its text) in order: on the
+ * text by event_splice, so that the event reads and is written out as when
+ * each was set on it at once, or, from the first the text does not allow
+ * on, on the parsed object. The cache before, with the values of the
+ * changes, stays alive in the new one (c_old) for who borrowed its values.
+ * Returns 0, or -1 out of memory.
+ */
+static int
+evc_apply(struct event *e)
+{
+	struct evc *old = e->ev_cache, *c;
+	struct evc_op *ops = old->c_ops;
+	size_t n = old->c_nops, i;
+	json_t *o;
+	int rc = 0, r;
+
+	old->c_ops = NULL;
+	old->c_nops = old->c_capops = 0;
+	old->c_dead = ops;	/* (a cache with changes has none yet) */
+	old->c_ndead = n;
+	e->ev_cache = NULL;
+	e->ev_dirty = 0;
+	for (i = 0; i < n; i++) {
+		r = event_splice(e, ops[i].o_name, json_incref(ops[i].o_val));
+		if (r == 1)
+			continue;
+		json_decref(ops[i].o_val);	/* not taken */
+		break;
+	}
+	if (i < n) {
+		o = e->ev_obj = json_loadb(e->ev_raw, e->ev_rawlen, 0, NULL);
+		e->ev_dirty = 1;
+		for (; i < n && json_is_object(o); i++) {
+			if (ops[i].o_val == NULL)
+				json_object_del(o, ops[i].o_name);
+			else if (json_object_set(o, ops[i].o_name,
+			    ops[i].o_val) == -1)
+				rc = -1;
+		}
+		if (!json_is_object(o))
+			rc = -1;
+	}
+	if ((c = evc_get(e)) == NULL) {
+		evc_free(old);
+		return -1;
+	}
+	c->c_old = old;
+	return rc;
+}
+
+int
+event_put(struct event *e, const char *field, json_t *v)
+{
+	struct evc *c;
+
+	if ((c = evc_loggable(e, field)) == NULL)
+		return event_set(e, field, v);
+	if (v != NULL && json_is_null(v)) {
+		json_decref(v);
+		v = NULL;
+	}
+	if (evc_op(c, field, v) == -1)
+		return -1;
+	e->ev_dirty = 1;
+	return 0;
+}
+
 int
 event_set(struct event *e, const char *field, json_t *v)
 {
@@ -731,11 +985,13 @@ event_text(struct event *e, size_t *len)
 	char *s;
 	size_t n;
 
+	if (e->ev_obj == NULL && evc_changed(e) != NULL && evc_apply(e) == -1)
+		return NULL;
 	if (!e->ev_dirty && e->ev_raw) {
 		*len = e->ev_rawlen;
 		return e->ev_raw;
 	}
-	if (e->ev_obj == NULL)
+	if (e->ev_obj == NULL && event_obj(e) == NULL)
 		return NULL;
 	if ((s = value_json(e->ev_obj, &n)) == NULL)
 		return NULL;
@@ -747,4 +1003,41 @@ event_text(struct event *e, size_t *len)
 	e->ev_dirty = 0;
 	*len = e->ev_rawlen;
 	return e->ev_raw;
+}
+
+int
+event_project(struct event *e, char *const *fields, size_t n,
+    struct buf *out)
+{
+	struct evc *c;
+	int first = 1;
+
+	buf_reset(out);
+	if (e->ev_dirty || e->ev_obj != NULL || e->ev_raw == NULL ||
+	    (c = evc_get(e)) == NULL)
+		return 1;
+	if (c->c_state == EVC_BAD)
+		return 1;
+	if (buf_putc(out, '{') == -1)
+		return -1;
+	for (size_t i = 0; i < n; i++) {
+		const struct evc_key *k;
+		long at;
+
+		/* The walk goes only as far as the names need. */
+		at = evc_member(e, c, fields[i], strlen(fields[i]));
+		if (c->c_state == EVC_BAD)
+			return 1;
+		if (at < 0)
+			continue;
+		k = &c->c_keys[at];
+		/* The name with its quotes, the colon, the value. */
+		if ((!first && buf_putc(out, ',') == -1) ||
+		    buf_append(out, k->k_name - 1, k->k_namelen + 2) == -1 ||
+		    buf_putc(out, ':') == -1 ||
+		    buf_append(out, k->k_val, k->k_vallen) == -1)
+			return -1;
+		first = 0;
+	}
+	return buf_putc(out, '}') == -1 ? -1 : 0;
 }

@@ -161,6 +161,69 @@ join_row(void *arg, const char *json, size_t len)
 	    (added ? gtab_cost(js->js_key.b_len) : 0));
 }
 
+/* 1 when the object has a null member (event_set would delete it). */
+static int
+join_has_null(json_t *row)
+{
+	const char *k;
+	json_t *v;
+
+	json_object_foreach(row, k, v)
+		if (json_is_null(v))
+			return 1;
+	return 0;
+}
+
+/*
+ * Emits e (still its unchanged text) joined with the first n of rows: each
+ * an event over e's text with the row's fields set on it (event_put logs
+ * them: e is not parsed unless a later stage needs the whole object).
+ * Returns as stage_emit.
+ */
+static int
+join_emit_text(struct stage *s, struct event *e, json_t *rows, size_t n)
+{
+	json_t *row, *v, *base;
+	const char *k;
+	int rc;
+
+	for (size_t i = 0; i < n; i++) {
+		struct event je;
+
+		row = json_array_get(rows, i);
+		if (join_has_null(row)) {
+			/* Nulls are set, not deleted: on the object. */
+			if ((base = json_loadb(e->ev_raw, e->ev_rawlen, 0,
+			    NULL)) == NULL || !json_is_object(base)) {
+				json_decref(base);
+				return run_fail(s->sg_run, "out of memory");
+			}
+			json_object_foreach(row, k, v)
+				if (json_object_set(base, k, v) == -1) {
+					json_decref(base);
+					return run_fail(s->sg_run,
+					    "out of memory");
+				}
+			event_init_obj(&je, base, e->ev_time, e->ev_seq);
+		} else {
+			event_init(&je, e->ev_raw, e->ev_rawlen, e->ev_time,
+			    e->ev_seq);
+			json_object_foreach(row, k, v)
+				if (event_put(&je, k, json_incref(v)) == -1) {
+					event_clear(&je);
+					return run_fail(s->sg_run,
+					    "out of memory");
+				}
+		}
+		je.ev_index = e->ev_index;
+		rc = stage_emit(s, &je);
+		event_clear(&je);
+		if (rc != 0)
+			return rc;
+	}
+	return 0;
+}
+
 static int
 join_push(struct stage *s, struct event *e)
 {
@@ -179,11 +242,13 @@ join_push(struct stage *s, struct event *e)
 	rows = idx >= 0 ? js->js_rows[idx] : NULL;
 	if (rows == NULL)
 		return jn->jn_left ? stage_emit(s, e) : 0;
-	if ((base = event_obj(e)) == NULL)
-		return run_fail(s->sg_run, "out of memory");
 	n = json_array_size(rows);
 	if (jn->jn_max > 0 && (size_t)jn->jn_max < n)
 		n = (size_t)jn->jn_max;
+	if (!e->ev_dirty && e->ev_obj == NULL && e->ev_raw != NULL)
+		return join_emit_text(s, e, rows, n);
+	if ((base = event_obj(e)) == NULL)
+		return run_fail(s->sg_run, "out of memory");
 	for (i = 0; i < n; i++) {
 		struct event je;
 

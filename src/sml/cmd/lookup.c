@@ -182,6 +182,8 @@ struct lookup_state {
 	long *ls_next;		/* per row: the next row of the same key */
 	struct buf ls_key;
 	int64_t ls_mem;
+	json_t **ls_vals;	/* per key number and output: its value when
+				 * one string (made on first use), or NULL */
 };
 
 /* Appends one part of a key: its length (4 bytes), then its bytes. */
@@ -207,22 +209,38 @@ lookup_free(struct stage *s)
 	gtab_free(&ls->ls_keys);
 	free(ls->ls_first);
 	free(ls->ls_next);
+	if (ls->ls_vals != NULL)
+		for (size_t i = 0; i < ls->ls_keys.gt_n * ls->ls_nout; i++)
+			json_decref(ls->ls_vals[i]);
+	free(ls->ls_vals);
 	buf_free(&ls->ls_key);
 	free(ls);
 	s->sg_state = NULL;
 }
 
 /*
- * Sets the outputs of the rows from row (chained by ls_next) on e.
- * Returns 0, or -1 with the run failed.
+ * Sets the outputs of the rows of key number key (the first row, chained
+ * by ls_next) on e. A value of one string is made once per key and shared
+ * (strings are not changed in place). Returns 0, or -1 with the run
+ * failed.
  */
 static int
-lookup_apply(struct stage *s, struct lookup_state *ls, long row,
+lookup_apply(struct stage *s, struct lookup_state *ls, long key,
     struct event *e)
 {
 	const struct csvtab *t = ls->ls_tab;
 	const struct sml_lookup *lk = &s->sg_cmd->sc_u.lookup;
+	long row = ls->ls_first[key];
+	json_t **one;
 
+	if (ls->ls_vals == NULL) {
+		size_t n = ls->ls_keys.gt_n * ls->ls_nout;
+
+		if (run_mem(s->sg_run, (int64_t)(n * sizeof(json_t *))) == -1)
+			return -1;
+		if ((ls->ls_vals = calloc(n ? n : 1, sizeof(json_t *))) == NULL)
+			return run_fail(s->sg_run, "out of memory");
+	}
 	for (size_t o = 0; o < ls->ls_nout; o++) {
 		const char *field = ls->ls_out_fields[o];
 		json_t *v = NULL, *cur;
@@ -231,6 +249,12 @@ lookup_apply(struct stage *s, struct lookup_state *ls, long row,
 		if (lk->lk_mode == SML_LOOKUP_OUTPUTNEW &&
 		    (cur = event_get(e, field)) != NULL && !json_is_null(cur))
 			continue;
+		one = &ls->ls_vals[(size_t)key * ls->ls_nout + o];
+		if (*one != NULL) {
+			if (event_put(e, field, json_incref(*one)) == -1)
+				return run_fail(s->sg_run, "out of memory");
+			continue;
+		}
 		for (long r = row; r >= 0; r = ls->ls_next[r]) {
 			size_t k = (size_t)r * t->ct_ncols + (size_t)ls->ls_out[o];
 			json_t *cell;
@@ -259,7 +283,9 @@ lookup_apply(struct stage *s, struct lookup_state *ls, long row,
 			}
 			nv++;
 		}
-		if (nv > 0 && event_set(e, field, v) == -1)
+		if (nv == 1 && json_is_string(v))
+			*one = json_incref(v);
+		if (nv > 0 && event_put(e, field, v) == -1)
 			return run_fail(s->sg_run, "out of memory");
 		continue;
 nomem:
@@ -285,10 +311,16 @@ lookup_push(struct stage *s, struct event *e)
 		if (v == NULL || json_is_null(v) || json_is_array(v) ||
 		    json_is_object(v))
 			return stage_emit(s, e);
-		if ((txt = value_string(v)) == NULL)
-			return run_fail(s->sg_run, "out of memory");
-		rc = lookup_key_part(&ls->ls_key, txt, strlen(txt));
-		free(txt);
+		if (json_is_string(v)) {
+			/* Its text as it is (value_string would copy it). */
+			rc = lookup_key_part(&ls->ls_key, json_string_value(v),
+			    strlen(json_string_value(v)));
+		} else {
+			if ((txt = value_string(v)) == NULL)
+				return run_fail(s->sg_run, "out of memory");
+			rc = lookup_key_part(&ls->ls_key, txt, strlen(txt));
+			free(txt);
+		}
 		if (rc == -1)
 			return run_fail(s->sg_run, "out of memory");
 	}
@@ -296,7 +328,7 @@ lookup_push(struct stage *s, struct event *e)
 	    NULL);
 	if (k == -2)
 		return run_fail(s->sg_run, "out of memory");
-	if (k >= 0 && lookup_apply(s, ls, ls->ls_first[k], e) == -1)
+	if (k >= 0 && lookup_apply(s, ls, k, e) == -1)
 		return -1;
 	return stage_emit(s, e);
 }

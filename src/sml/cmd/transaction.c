@@ -139,6 +139,10 @@ struct txn_state {
 	size_t ts_ndone, ts_donecap;
 	uint64_t ts_arrivals;
 	struct buf ts_key;
+	int ts_proj;		/* 0 not decided, 1 keep ts_pf only, -1 all */
+	const char **ts_pf;	/* the fields the next stage reads */
+	size_t ts_npf;
+	struct buf ts_pbuf;
 };
 
 static void
@@ -250,6 +254,49 @@ txn_match(struct stage *s, struct cond *c, struct event *e)
 	return rc < 0 ? run_eval_fail(s->sg_run) : rc;
 }
 
+/*
+ * Decides what of the events to keep. When the next stage is stats, which
+ * reads only the fields it names (event_get, never the whole event), its
+ * rows ask txn_get for those fields only: each event is kept as an object
+ * of them (event_project), plus @timestamp, not as its whole text.
+ * Returns 0, or -1 out of memory.
+ */
+static int
+txn_projection(struct stage *s)
+{
+	struct txn_state *ts = s->sg_state;
+	const struct stage *n = s->sg_next;
+	const struct sml_stats *st;
+	const char *f;
+	size_t i, k, want;
+
+	ts->ts_proj = -1;
+	if (n == NULL || n->sg_cmd == NULL ||
+	    n->sg_cmd->sc_kind != SML_CMD_STATS)
+		return 0;
+	st = &n->sg_cmd->sc_u.stats;
+	want = 1 + st->st_nby + st->st_naggs;
+	if ((ts->ts_pf = calloc(want, sizeof(*ts->ts_pf))) == NULL)
+		return run_fail(s->sg_run, "out of memory");
+	ts->ts_pf[ts->ts_npf++] = "@timestamp";
+	for (i = 0; i < st->st_nby + st->st_naggs; i++) {
+		f = i < st->st_nby ? st->st_by[i] :
+		    st->st_aggs[i - st->st_nby].a_field;
+		if (f == NULL || strcmp(f, "duration") == 0 ||
+		    strcmp(f, "eventcount") == 0)
+			continue;
+		if (strchr(f, '.') != NULL || strchr(f, '*') != NULL)
+			return 0;	/* nested or many: keep it all */
+		for (k = 0; k < ts->ts_npf; k++)
+			if (strcmp(ts->ts_pf[k], f) == 0)
+				break;
+		if (k == ts->ts_npf)
+			ts->ts_pf[ts->ts_npf++] = f;
+	}
+	ts->ts_proj = 1;
+	return 0;
+}
+
 static int
 txn_push(struct stage *s, struct event *e)
 {
@@ -258,9 +305,12 @@ txn_push(struct stage *s, struct event *e)
 	struct txn *t;
 	long slot;
 	int end = 0, start = 0;
-	const char *text;
+	const char *text = NULL;
 	size_t len;
+	int rc;
 
+	if (ts->ts_proj == 0 && txn_projection(s) == -1)
+		return -1;
 	if ((slot = txn_slot(s, e)) == -1)
 		return 0;
 	if (slot < 0)
@@ -304,9 +354,18 @@ txn_push(struct stage *s, struct event *e)
 		t->t_len = q;
 		t->t_cap = cap;
 	}
-	/* The text, not the parsed event: a fraction of the memory; it is
-	 * parsed once, when its transaction is emitted. */
-	if ((text = event_text(e, &len)) == NULL ||
+	/* The text (before stats, only the members stats reads), not the
+	 * parsed event: a fraction of the memory; read when its row is. */
+	if (ts->ts_proj == 1) {
+		if ((rc = event_project(e, (char *const *)ts->ts_pf,
+		    ts->ts_npf, &ts->ts_pbuf)) == -1)
+			return run_fail(s->sg_run, "out of memory");
+		if (rc == 0) {
+			text = ts->ts_pbuf.b_data;
+			len = ts->ts_pbuf.b_len;
+		}
+	}
+	if ((text == NULL && (text = event_text(e, &len)) == NULL) ||
 	    (t->t_ev[t->t_n] = malloc(len ? len : 1)) == NULL)
 		return run_fail(s->sg_run, "out of memory");
 	memcpy(t->t_ev[t->t_n], text, len);
@@ -320,6 +379,16 @@ txn_push(struct stage *s, struct event *e)
 	if (start)
 		return txn_close(s, (size_t)slot);
 	return 0;
+}
+
+/* The duration of t: seconds, its newest time minus its oldest. */
+static json_t *
+txn_duration(const struct txn *t)
+{
+	int64_t d = t->t_newest - t->t_oldest;
+
+	return d % 1000 == 0 ? json_integer(d / 1000) :
+	    json_real((double)d / 1000.0);
 }
 
 /* The values of one field of a transaction's event, distinct. */
@@ -416,10 +485,7 @@ txn_row(const struct txn *t)
 		bad |= json_object_set(row, "@timestamp", ts);
 	json_decref(ts);
 	if (!bad) {
-		int64_t d = t->t_newest - t->t_oldest;
-
-		bad |= json_object_set_new(row, "duration", d % 1000 == 0 ?
-		    json_integer(d / 1000) : json_real((double)d / 1000.0));
+		bad |= json_object_set_new(row, "duration", txn_duration(t));
 		bad |= json_object_set_new(row, "eventcount",
 		    json_integer((json_int_t)t->t_n));
 	}
@@ -428,6 +494,80 @@ txn_row(const struct txn *t)
 		return NULL;
 	}
 	return row;
+}
+
+/* The value of top-level field in t's event i: a new reference, or NULL
+ * when missing. */
+static json_t *
+txn_value(const struct txn *t, size_t i, const char *field)
+{
+	struct event e;
+	json_t *v;
+
+	event_init(&e, t->t_ev[i], t->t_len[i], 0, 0);
+	v = json_incref(event_get(&e, field));
+	event_clear(&e);
+	return v;
+}
+
+/*
+ * el_get of a transaction's row (struct event_lazy): the value of one
+ * field as txn_row would make it, reading only that field of the events
+ * (oldest first, distinct values in a hash). A new reference, or NULL when
+ * no event has it; *whole for a dotted name or out of memory.
+ */
+static json_t *
+txn_get(void *arg, const char *field, int *whole)
+{
+	const struct txn *t = arg;
+	struct gtab seen = GTAB_INIT;
+	struct buf key = BUF_INIT;
+	json_t *vals, *v, *r = NULL;
+	int added, bad = 0;
+
+	if (strchr(field, '.') != NULL) {
+		*whole = 1;
+		return NULL;
+	}
+	if (strcmp(field, "duration") == 0)
+		return txn_duration(t);
+	if (strcmp(field, "eventcount") == 0)
+		return json_integer((json_int_t)t->t_n);
+	if (strcmp(field, "@timestamp") == 0 && t->t_n > 0 &&
+	    (v = txn_value(t, t->t_n - 1, field)) != NULL)
+		return v;	/* the oldest event's */
+	if ((vals = json_array()) == NULL) {
+		*whole = 1;
+		return NULL;
+	}
+	for (size_t i = t->t_n; i-- > 0 && !bad;) {
+		if ((v = txn_value(t, i, field)) == NULL)
+			continue;
+		buf_reset(&key);
+		if (agg_key_put(&key, v) == -1 || gtab_get(&seen, key.b_data,
+		    key.b_len, 1, &added) == -2)
+			bad = 1;
+		else if (added && json_array_append(vals, v) == -1)
+			bad = 1;
+		json_decref(v);
+	}
+	gtab_free(&seen);
+	buf_free(&key);
+	if (bad)
+		*whole = 1;
+	else if (json_array_size(vals) == 1)
+		r = json_incref(json_array_get(vals, 0));
+	else if (json_array_size(vals) > 1)
+		r = json_incref(vals);
+	json_decref(vals);
+	return r;
+}
+
+/* el_obj of a transaction's row: txn_row. */
+static json_t *
+txn_obj(void *arg)
+{
+	return txn_row(arg);
 }
 
 /* The order of output: newest first, then in order of closing. */
@@ -456,11 +596,22 @@ txn_finish(struct stage *s)
 	for (size_t i = 0; i < ts->ts_ndone; i++)
 		ts->ts_done[i]->t_touched = i;
 	qsort(ts->ts_done, ts->ts_ndone, sizeof(*ts->ts_done), txn_cmp);
+	/*
+	 * Each row is an event built on demand: the fields a later stage
+	 * reads (stats of duration and eventcount read none of the events),
+	 * or the whole row (txn_row) when it needs the object.
+	 */
 	for (size_t i = 0; i < ts->ts_ndone; i++) {
-		const struct txn *t = ts->ts_done[i];
-		json_t *row = txn_row(t);
+		struct event_lazy lz = { txn_get, txn_obj, ts->ts_done[i] };
+		struct event ev;
 
-		rc = stage_emit_row(s, row, row != NULL, t->t_oldest, i);
+		if (event_init_lazy(&ev, &lz, ts->ts_done[i]->t_oldest,
+		    i) == -1)
+			return run_fail(s->sg_run, "out of memory");
+		rc = stage_emit(s, &ev);
+		event_clear(&ev);
+		if (rc == 0 && run_poll_now(s->sg_run))
+			rc = 1;
 		if (rc != 0)
 			return rc < 0 ? -1 : 0;
 	}
@@ -482,6 +633,8 @@ txn_state_free(struct stage *s)
 	free(ts->ts_done);
 	gtab_free(&ts->ts_keys);
 	buf_free(&ts->ts_key);
+	buf_free(&ts->ts_pbuf);
+	free(ts->ts_pf);
 	free(ts);
 	s->sg_state = NULL;
 }
