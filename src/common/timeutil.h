@@ -11,6 +11,13 @@ int64_t time_now_ms(void);
 int64_t time_mono_ms(void);
 /* Returns a monotonic clock in nanoseconds (for command costs). */
 int64_t time_mono_ns(void);
+/*
+ * Returns the same clock as of its last tick (a few milliseconds), at a
+ * fifth of the cost: summed over many short intervals its differences
+ * still add up to their time on average (an interval crosses a tick with
+ * the chance of its length), which is how the costs of commands use it.
+ */
+int64_t time_coarse_ns(void);
 
 /*
  * Writes ms as "2026-11-28T10:49:16.123Z" (24 chars + NUL) into out, which

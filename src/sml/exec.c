@@ -17,6 +17,21 @@ static const struct sml_run_limits run_default_limits = {
 	"/usr/share/GeoIP/GeoIP.dat", "/usr/share/GeoIP/GeoIPv6.dat"
 };
 
+/*
+ * A stage's first pushes are timed with the exact clock, the rest with the
+ * coarse one (time_coarse_ns): two exact reads per event and stage were a
+ * twelfth of a plain scan.
+ */
+#define EXACT_PUSHES 1024
+
+/* Returns the clock a push reads: exact, or coarse (both reads of one
+ * push read the same one). */
+static inline int64_t
+push_clock(int exact)
+{
+	return exact ? time_mono_ns() : time_coarse_ns();
+}
+
 /* A lookup table the run read (run_lookup). */
 struct run_table {
 	char *rt_name;
@@ -172,7 +187,7 @@ stage_emit(struct stage *s, struct event *e)
 	struct stage *next = s->sg_next;
 	const char *text;
 	size_t len;
-	int rc;
+	int rc, exact;
 	int64_t t0;
 
 	s->sg_out++;
@@ -185,9 +200,10 @@ stage_emit(struct stage *s, struct event *e)
 	if (next != NULL) {
 		next->sg_in++;
 		r->r_cur = next;
-		t0 = time_mono_ns();
+		exact = next->sg_in <= EXACT_PUSHES;
+		t0 = push_clock(exact);
 		rc = next->sg_push(next, e);
-		next->sg_ns += time_mono_ns() - t0;
+		next->sg_ns += push_clock(exact) - t0;
 		r->r_cur = s;
 		return rc;
 	}
@@ -253,9 +269,11 @@ run_feed(struct run *r, struct event *e)
 	r->r_stages[0].sg_in++;
 	r->r_cur = &r->r_stages[0];
 	{
-		int64_t t0 = time_mono_ns();
+		int exact = r->r_stages[0].sg_in <= EXACT_PUSHES;
+		int64_t t0 = push_clock(exact);
+
 		rc = r->r_stages[0].sg_push(&r->r_stages[0], e);
-		r->r_stages[0].sg_ns += time_mono_ns() - t0;
+		r->r_stages[0].sg_ns += push_clock(exact) - t0;
 	}
 	r->r_cur = NULL;
 	return rc;
