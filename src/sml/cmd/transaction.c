@@ -455,7 +455,9 @@ txn_finish(struct stage *s)
 	 * times are equal, and then the earlier-closed comes first */
 	for (size_t i = 0; i < ts->ts_ndone; i++)
 		ts->ts_done[i]->t_touched = i;
-	qsort(ts->ts_done, ts->ts_ndone, sizeof(*ts->ts_done), txn_cmp);
+	if (ts->ts_ndone > 1)	/* ts_done is NULL when there are none */
+		qsort(ts->ts_done, ts->ts_ndone, sizeof(*ts->ts_done),
+		    txn_cmp);
 	for (size_t i = 0; i < ts->ts_ndone; i++) {
 		const struct txn *t = ts->ts_done[i];
 		json_t *row = txn_row(t);
