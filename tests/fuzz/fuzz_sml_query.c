@@ -26,7 +26,7 @@ int LLVMFuzzerInitialize(int *argc, char ***argv);
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 #define FQ_USER		"fuzz"
-#define FQ_MAX_RESULTS	1000		/* results taken from one run */
+#define FQ_MAX_RESULTS	1000		/* results taken from a run */
 #define FQ_BUDGET_MS	200		/* a run is stopped after this */
 #define FQ_MAP_SIZE	(64u << 20)
 #define FQ_T0		1767225600000LL	/* 2026-01-01T00:00:00Z */
@@ -35,6 +35,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 static char fq_root[4096];		/* the temporary directory */
 static char fq_storage[4200];		/* fq_root/storage */
 static struct evstore *fq_ev;
+static int fq_show;			/* FUZZ_SML_QUERY_SHOW=1: print */
 
 static const char *const fq_indices[] = {"web", "app", "metrics", "secret"};
 #define FQ_NINDICES	(sizeof(fq_indices) / sizeof(fq_indices[0]))
@@ -145,7 +146,8 @@ fq_dir_is(const char *path, const char *const *names)
 static const char *const fq_words[] = {
 	"GET", "POST", "error", "Error", "ok", "timeout", "", " ", "a b",
 	"caf\xc3\xa9", "\xe6\x97\xa5\xe6\x9c\xac\xe8\xaa\x9e",
-	"\xf0\x9f\x98\x80 smile", "\xd0\x9f\xd1\x80\xd0\xb8\xd0\xb2\xd0\xb5\xd1\x82",
+	"\xf0\x9f\x98\x80 smile",
+	"\xd0\x9f\xd1\x80\xd0\xb8\xd0\xb2\xd0\xb5\xd1\x82",
 	"quote\"d", "back\\slash", "tab\there", "new\nline", "42", "-7",
 	"3.14", "1e3", "true", "null", "*", "a*b", "x=y", "a,b", "O'Brien",
 	"%41", "http://example.com/a?b=c&d=e", "10.0.0.1", "::1",
@@ -363,6 +365,7 @@ LLVMFuzzerInitialize(int *argc, char ***argv)
 
 	(void)argc;
 	(void)argv;
+	fq_show = getenv("FUZZ_SML_QUERY_SHOW") != NULL;
 	snprintf(fq_root, sizeof(fq_root), "/dev/shm/asyncreq-fq.XXXXXX");
 	if (mkdtemp(fq_root) == NULL) {
 		snprintf(fq_root, sizeof(fq_root), "%s/asyncreq-fq.XXXXXX",
@@ -438,6 +441,9 @@ fq_emit(void *arg, const char *json, size_t len, const char *index)
 			fq_die("a result that is not an object", NULL);
 		json_decref(o);
 	}
+	if (fq_show)
+		fprintf(stderr, "result %s: %.*s\n", index != NULL ? index :
+		    "-", (int)len, json);
 	if (r->r_results >= FQ_MAX_RESULTS) {
 		r->r_stopped = 1;
 		return 1;
@@ -600,8 +606,11 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	uint64_t scanned = 12345;
 	char err[512];
 
-	if (sml_parse((const char *)data, size, &plim, &q, &perr) == -1)
+	if (sml_parse((const char *)data, size, &plim, &q, &perr) == -1) {
+		if (fq_show)
+			fprintf(stderr, "parse: %s\n", perr.se_msg);
 		return 0;
+	}
 	if (q == NULL)
 		fq_die("a parse without a query", NULL);
 	memset(&r, 0, sizeof(r));
@@ -627,6 +636,10 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	sml_query_free(q);
 	if (memchr(err, '\0', sizeof(err)) == NULL)
 		fq_die("an unterminated reason", NULL);
+	if (fq_show)
+		fprintf(stderr, "run: %d, %llu results, %llu scanned: %s\n",
+		    (int)res, (unsigned long long)r.r_results,
+		    (unsigned long long)scanned, err);
 	switch (res) {
 	case SML_RUN_ERROR:
 		if (err[0] == '\0')
