@@ -353,9 +353,9 @@ fq_table(int shared, const char *name, const char *csv)
 }
 
 /*
- * Makes the temporary storage (in /dev/shm when it can, else TMPDIR, so
- * outputlookup's fsync costs little): the event store with its indices
- * and the lookup tables.
+ * Makes the temporary storage in TMPDIR (run.sh's work directory, which it
+ * removes even after a crash, when no atexit handler runs): the event
+ * store with its indices and the lookup tables.
  */
 int
 LLVMFuzzerInitialize(int *argc, char ***argv)
@@ -366,14 +366,11 @@ LLVMFuzzerInitialize(int *argc, char ***argv)
 	(void)argc;
 	(void)argv;
 	fq_show = getenv("FUZZ_SML_QUERY_SHOW") != NULL;
-	snprintf(fq_root, sizeof(fq_root), "/dev/shm/asyncreq-fq.XXXXXX");
+	snprintf(fq_root, sizeof(fq_root), "%s/asyncreq-fq.XXXXXX",
+	    tmp != NULL && tmp[0] != '\0' ? tmp : "/tmp");
 	if (mkdtemp(fq_root) == NULL) {
-		snprintf(fq_root, sizeof(fq_root), "%s/asyncreq-fq.XXXXXX",
-		    tmp != NULL && tmp[0] != '\0' ? tmp : "/tmp");
-		if (mkdtemp(fq_root) == NULL) {
-			fq_root[0] = '\0';
-			fq_die("init", "mkdtemp");
-		}
+		fq_root[0] = '\0';
+		fq_die("init", "mkdtemp");
 	}
 	atexit(fq_cleanup);
 	snprintf(fq_storage, sizeof(fq_storage), "%s/storage", fq_root);
