@@ -2,7 +2,7 @@
 # check.sh - the short fuzz run of `make check`, as TAP: one point per target.
 #
 # Runs tests/fuzz/run.sh over every target (its regressions, then
-# FUZZ_SECONDS of fuzzing, 15 by default: about two and a half minutes in
+# FUZZ_SECONDS of fuzzing, 15 by default: about three minutes in
 # all with the build) and turns each "fuzz: RESULT TARGET ok|FAILED" line
 # into "ok N - TARGET ..." or "not ok N - TARGET". Without clang the whole
 # run is one skipped point. Reproducers of a failure are kept in a

@@ -4,8 +4,8 @@
 # Usage: tests/fuzz/run.sh [--merge] [--list] [TARGET...]
 #
 # A TARGET is a file tests/fuzz/fuzz_TARGET.c (sml_parse, request_body,
-# request_path, datemath, task_record, export_scan); none named: all of them,
-# one after the other.
+# request_path, datemath, task_record, export_scan, bulk, formats,
+# sml_query); none named: all of them, one after the other.
 #
 # The project's sources (src/*/*.c and src/*/*/*.c but the programs' main
 # files) are built once into a library with Debian clang (clang-14, else

@@ -171,9 +171,14 @@ makemv_tokens(struct stage *s, json_t *arr, const char *str, size_t len)
 			    sizeof(msg));
 			return run_fail(s->sg_run, "%s", msg);
 		}
-		if (makemv_add(mm, arr, rx->cr_subj + ov[2 * g],
-		    ov[2 * g] == PCRE2_UNSET ? 0 : ov[2 * g + 1] - ov[2 * g]) ==
-		    -1)
+		/* A group that took no part is unset: an empty value, with
+		 * no pointer made from the unset offset. */
+		if (ov[2 * g] == PCRE2_UNSET)
+			rc = makemv_add(mm, arr, rx->cr_subj, 0);
+		else
+			rc = makemv_add(mm, arr, rx->cr_subj + ov[2 * g],
+			    ov[2 * g + 1] - ov[2 * g]);
+		if (rc == -1)
 			return run_fail(s->sg_run, "out of memory");
 		if (ov[1] > ov[0])
 			start = ov[1];

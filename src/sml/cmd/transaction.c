@@ -595,7 +595,9 @@ txn_finish(struct stage *s)
 	 * times are equal, and then the earlier-closed comes first */
 	for (size_t i = 0; i < ts->ts_ndone; i++)
 		ts->ts_done[i]->t_touched = i;
-	qsort(ts->ts_done, ts->ts_ndone, sizeof(*ts->ts_done), txn_cmp);
+	if (ts->ts_ndone > 1)	/* ts_done is NULL when there are none */
+		qsort(ts->ts_done, ts->ts_ndone, sizeof(*ts->ts_done),
+		    txn_cmp);
 	/*
 	 * Each row is an event built on demand: the fields a later stage
 	 * reads (stats of duration and eventcount read none of the events),
