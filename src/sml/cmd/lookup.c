@@ -206,13 +206,14 @@ lookup_free(struct stage *s)
 	free(ls->ls_match);
 	free(ls->ls_out);
 	free(ls->ls_out_fields);
-	gtab_free(&ls->ls_keys);
 	free(ls->ls_first);
 	free(ls->ls_next);
+	/* The shared outputs, one per key and output: before the keys go. */
 	if (ls->ls_vals != NULL)
 		for (size_t i = 0; i < ls->ls_keys.gt_n * ls->ls_nout; i++)
 			json_decref(ls->ls_vals[i]);
 	free(ls->ls_vals);
+	gtab_free(&ls->ls_keys);
 	buf_free(&ls->ls_key);
 	free(ls);
 	s->sg_state = NULL;
