@@ -504,7 +504,10 @@ run_finish(struct run *r)
 /*
  * Fills cost from the run's counters (before run_free). Stage times nest
  * (a push runs the pushes after it), so a command's own time is its time
- * less the next one's. Returns 0 or -1 out of memory.
+ * less the next one's. A stage timed by the coarse clock can read more
+ * than the one around it; its time is then capped at the outer one, so
+ * no command's time is negative and they add up to at most total_ns.
+ * Returns 0 or -1 out of memory.
  */
 static int
 run_cost(struct run *r, const struct sml_query *q, int64_t total_ns,
@@ -512,30 +515,33 @@ run_cost(struct run *r, const struct sml_query *q, int64_t total_ns,
 {
 	size_t n = r->r_nstages + 1;
 	struct sml_cmd_cost *c;
+	int64_t outer = total_ns;	/* the time of the stage around */
 
 	memset(cost, 0, sizeof(*cost));
 	if ((c = calloc(n, sizeof(*c))) == NULL)
 		return -1;
 	for (size_t i = 0; i < n; i++) {
 		const struct sml_command *cmd = &q->sq_cmds[i];
-		int64_t mine, after = i < r->r_nstages ? r->r_stages[i].sg_ns : 0;
+		int64_t after = i < r->r_nstages ? r->r_stages[i].sg_ns : 0;
+
+		if (after > outer)
+			after = outer;
 
 		c[i].cc_name = cmd->sc_name;
 		c[i].cc_off = cmd->sc_off;
 		c[i].cc_len = cmd->sc_len;
 		if (i == 0) {
-			mine = total_ns - after;
 			c[i].cc_out = r->r_fed;
 			c[i].cc_bytes = r->r_bytes;
 		} else {
 			struct stage *s = &r->r_stages[i - 1];
 
-			mine = s->sg_ns - after;
 			c[i].cc_in = s->sg_in;
 			c[i].cc_out = s->sg_out;
 			c[i].cc_peak_mem = (uint64_t)s->sg_mem_peak;
 		}
-		c[i].cc_ms = (double)(mine > 0 ? mine : 0) / 1e6;
+		c[i].cc_ms = (double)(outer > after ? outer - after : 0) / 1e6;
+		outer = after;
 	}
 	cost->co_cmds = c;
 	cost->co_ncmds = n;
