@@ -13,6 +13,7 @@
 #include "common/buf.h"
 #include "common/config.h"
 #include "common/error.h"
+#include "common/jsontype.h"
 #include "common/log.h"
 #include "export/export.h"
 #include "export/fields.h"
@@ -176,7 +177,7 @@ dl_parse(struct app *ap, struct req *r, struct dl_params *dp)
 			snprintf(reason, sizeof(reason), "field "
 			    "'download_results_size' must be an integer >= 1, "
 			    "not %s", json_is_integer(v) ? "a smaller one" :
-			    handler_json_type(v));
+			    json_type_name(v));
 			req_error(r, AR_EINVAL, reason, NULL);
 			goto fail;
 		}

@@ -16,6 +16,7 @@
 #include "common/config.h"
 #include "common/datemath.h"
 #include "common/error.h"
+#include "common/jsontype.h"
 #include "common/log.h"
 #include "common/timeutil.h"
 #include "common/util.h"
@@ -247,18 +248,33 @@ handler_reply_store_error(struct req *r, int rc, const char *id)
 		req_error(r, AR_EINTERNAL, "internal error", NULL);
 }
 
-/* Returns the "type" name of a JSON value for error messages (static). */
-const char *
-handler_json_type(const json_t *v)
+/*
+ * Answers 405 for method m on r's path, naming allow (also its Allow
+ * header; allow must outlive the answer: a literal).
+ */
+void
+handler_refuse_method(struct req *r, const char *m, const char *allow)
 {
-	switch (json_typeof(v)) {
-	case JSON_OBJECT: return "an object";
-	case JSON_ARRAY: return "an array";
-	case JSON_STRING: return "a string";
-	case JSON_INTEGER: case JSON_REAL: return "a number";
-	case JSON_TRUE: case JSON_FALSE: return "a boolean";
-	default: return "null";
-	}
+	char reason[320];
+
+	r->rq_allow = allow;
+	snprintf(reason, sizeof(reason), "method %.16s is not allowed on "
+	    "/%.200s; use %s", m, r->rq_path, allow);
+	req_error(r, AR_EMETHOD, reason, NULL);
+}
+
+/*
+ * Returns 1 after answering 401 when cfg requires a user and the web
+ * server set none; else 0.
+ */
+int
+handler_refuse_anonymous(const struct config *cfg, struct req *r)
+{
+	if (!cfg->auth_require_user || r->rq_has_user)
+		return 0;
+	req_error(r, AR_EAUTH, "authentication required: the web server "
+	    "set no REMOTE_USER (auth.require_user = true)", NULL);
+	return 1;
 }
 
 /*
@@ -300,7 +316,7 @@ handler_body_object(struct app *ap, struct req *r, const char *const *known)
 	}
 	if (!json_is_object(body)) {
 		snprintf(reason, sizeof(reason), "request body must be a JSON "
-		    "object, not %s", handler_json_type(body));
+		    "object, not %s", json_type_name(body));
 		req_error(r, AR_EPARSE, reason, NULL);
 		goto fail;
 	}
@@ -339,7 +355,7 @@ handler_body_string(struct req *r, json_t *body, const char *name)
 	}
 	if (!json_is_string(v)) {
 		snprintf(reason, sizeof(reason), "field '%s' must be a string, "
-		    "not %s", name, handler_json_type(v));
+		    "not %s", name, json_type_name(v));
 		req_error(r, AR_EINVAL, reason, NULL);
 		return NULL;
 	}
@@ -361,7 +377,7 @@ handler_body_bool(struct req *r, json_t *body, const char *name, int *out)
 		return 0;
 	if (!json_is_boolean(v)) {
 		snprintf(reason, sizeof(reason), "field '%s' must be a "
-		    "boolean, not %s", name, handler_json_type(v));
+		    "boolean, not %s", name, json_type_name(v));
 		req_error(r, AR_EINVAL, reason, NULL);
 		return -1;
 	}
@@ -390,7 +406,7 @@ body_date(json_t *v, const char *name, char **out, char *reason,
 		return *out ? 0 : -1;
 	}
 	snprintf(reason, rlen, "field '%s' must be a string or a number of "
-	    "epoch milliseconds, not %s", name, handler_json_type(v));
+	    "epoch milliseconds, not %s", name, json_type_name(v));
 	return -1;
 }
 
@@ -1125,19 +1141,11 @@ handle_request(struct app *ap, struct req *r)
 		goto out;
 	}
 	if (strcmp(r->rq_method, rt->rt_method) != 0) {
-		r->rq_allow = rt->rt_method;
-		snprintf(reason, sizeof(reason), "method %.16s is not allowed "
-		    "on /%.200s; use %s", r->rq_method, r->rq_path,
-		    rt->rt_method);
-		req_error(r, AR_EMETHOD, reason, NULL);
+		handler_refuse_method(r, r->rq_method, rt->rt_method);
 		goto out;
 	}
-	if (!rt->rt_no_user && ap->ap_cfg->auth_require_user &&
-	    !r->rq_has_user) {
-		req_error(r, AR_EAUTH, "authentication required: the web server "
-		    "set no REMOTE_USER (auth.require_user = true)", NULL);
+	if (!rt->rt_no_user && handler_refuse_anonymous(ap->ap_cfg, r))
 		goto out;
-	}
 	if (csrf_check(r, rt) == -1)
 		goto out;
 	if (id && !util_task_id_ok(id)) {

@@ -40,11 +40,16 @@ int handler_task_for_caller(struct app *, struct req *, const char *id,
 void handler_reply_store_error(struct req *, int rc, const char *id);
 
 /*
- * Request bodies (JSON objects). A value's type for messages: "an object",
- * "an array", "a string", "a number", "a boolean" or "null" (static).
+ * Answers 405 for method m, naming allow (a literal: it outlives the
+ * answer as the Allow header).
  */
+void handler_refuse_method(struct req *, const char *m, const char *allow);
+
+/* Returns 1 after answering 401 when a user is required and none is set. */
+int handler_refuse_anonymous(const struct config *, struct req *);
+
+/* Request bodies (JSON objects); common/jsontype.h names a value's type. */
 struct json_t;
-const char *handler_json_type(const struct json_t *);
 /*
  * Reads the body as a JSON object whose members are all named in the
  * NULL-terminated list known. Returns the object (a new reference: the

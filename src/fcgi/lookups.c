@@ -215,7 +215,6 @@ handle_lookups(struct app *ap, struct req *r)
 	struct lookup_limits lim = { cfg->limits_max_lookup_bytes,
 	    (uint64_t)cfg->limits_max_lookup_rows };
 	const char *rest, *m = r->rq_method, *allow;
-	char reason[300];
 	int shared, write;
 
 	if (strncmp(r->rq_path, LOOKUPS_PATH, strlen(LOOKUPS_PATH)) != 0)
@@ -228,17 +227,11 @@ handle_lookups(struct app *ap, struct req *r)
 	allow = *rest == '\0' ? "GET" : "GET, PUT, DELETE";
 	if (strcmp(m, "GET") != 0 && (*rest == '\0' ||
 	    (strcmp(m, "PUT") != 0 && strcmp(m, "DELETE") != 0))) {
-		r->rq_allow = allow;
-		snprintf(reason, sizeof(reason), "method %.16s is not allowed "
-		    "on /%.200s; use %s", m, r->rq_path, allow);
-		req_error(r, AR_EMETHOD, reason, NULL);
+		handler_refuse_method(r, m, allow);
 		return 1;
 	}
-	if (cfg->auth_require_user && !r->rq_has_user) {
-		req_error(r, AR_EAUTH, "authentication required: the web server "
-		    "set no REMOTE_USER (auth.require_user = true)", NULL);
+	if (handler_refuse_anonymous(cfg, r))
 		return 1;
-	}
 	write = strcmp(m, "GET") != 0;
 	if ((write && lookups_csrf(r, strcmp(m, "PUT") == 0) == -1) ||
 	    lookups_shared(ap, r, write, &shared) == -1)

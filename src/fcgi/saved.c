@@ -395,18 +395,11 @@ handle_saved(struct app *ap, struct req *r)
 	allow = name == NULL ? "GET, POST" : sub == NULL ? "GET, PUT, DELETE" :
 	    strcmp(sub, "_run") == 0 ? "POST" : "GET";
 	if (!saved_method_in(m, allow)) {
-		r->rq_allow = allow;
-		snprintf(reason, sizeof(reason), "method %.16s is not allowed "
-		    "on /%.200s; use %s", m, r->rq_path, allow);
-		req_error(r, AR_EMETHOD, reason, NULL);
+		handler_refuse_method(r, m, allow);
 		return 1;
 	}
-	if (cfg->auth_require_user && !r->rq_has_user) {
-		req_error(r, AR_EAUTH, "authentication required: the web "
-		    "server set no REMOTE_USER (auth.require_user = true)",
-		    NULL);
+	if (handler_refuse_anonymous(cfg, r))
 		return 1;
-	}
 	if (strcmp(m, "GET") != 0 && saved_csrf(r, strcmp(m, "POST") == 0 ?
 	    sub == NULL : strcmp(m, "PUT") == 0) == -1)
 		return 1;

@@ -12,25 +12,12 @@
 #include "common/timeutil.h"
 #include "saved/savedsearch.h"
 #include "sml/sml.h"
+#include "common/jsontype.h"
 #include "store/saved.h"
 #include "store/store.h"
 
 const char *const saved_def_members[] = {"name", "query", "dtStart",
     "dtEnd", "calculateStats", "schedule", NULL};
-
-/* Returns the type of a JSON value for messages (static). */
-static const char *
-saved_json_type(const json_t *v)
-{
-	switch (json_typeof(v)) {
-	case JSON_OBJECT: return "an object";
-	case JSON_ARRAY: return "an array";
-	case JSON_STRING: return "a string";
-	case JSON_INTEGER: case JSON_REAL: return "a number";
-	case JSON_TRUE: case JSON_FALSE: return "a boolean";
-	default: return "null";
-	}
-}
 
 /*
  * Reads date member key of body (a string of date math, default def)
@@ -46,7 +33,7 @@ saved_def_date(json_t *body, const char *key, const char *def,
 
 	if (v != NULL && !json_is_string(v)) {
 		snprintf(err, errlen, "field '%s' must be a string, not %s",
-		    key, saved_json_type(v));
+		    key, json_type_name(v));
 		return -1;
 	}
 	if ((*out = strdup(v ? json_string_value(v) : def)) == NULL) {
@@ -126,7 +113,7 @@ saved_def_parse(const struct config *cfg, json_t *body, const char *name,
 	}
 	if (v != NULL && !json_is_string(v)) {
 		snprintf(err, errlen, "field 'name' must be a string, not %s",
-		    saved_json_type(v));
+		    json_type_name(v));
 		return AR_EINVAL;
 	}
 	if (name != NULL && v != NULL &&
@@ -150,7 +137,7 @@ saved_def_parse(const struct config *cfg, json_t *body, const char *name,
 	}
 	if (!json_is_string(v)) {
 		snprintf(err, errlen, "field 'query' must be a string, not %s",
-		    saved_json_type(v));
+		    json_type_name(v));
 		return AR_EINVAL;
 	}
 	if ((sv->sv_name = strdup(name)) == NULL ||
@@ -174,7 +161,7 @@ saved_def_parse(const struct config *cfg, json_t *body, const char *name,
 	if ((v = json_object_get(body, "calculateStats")) != NULL) {
 		if (!json_is_boolean(v)) {
 			snprintf(err, errlen, "field 'calculateStats' must be "
-			    "a boolean, not %s", saved_json_type(v));
+			    "a boolean, not %s", json_type_name(v));
 			return AR_EINVAL;
 		}
 		sv->sv_calc_stats = json_is_true(v);
@@ -184,7 +171,7 @@ saved_def_parse(const struct config *cfg, json_t *body, const char *name,
 		if (!json_is_string(v)) {
 			snprintf(err, errlen, "field 'schedule' must be a "
 			    "string (a cron expression) or null, not %s",
-			    saved_json_type(v));
+			    json_type_name(v));
 			return AR_EINVAL;
 		}
 		if (saved_def_schedule(cfg, json_string_value(v), now_ms, err,
